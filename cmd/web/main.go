@@ -1,0 +1,314 @@
+// Command steward serves the Steward dashboard and runs its maintenance
+// commands. See -h.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"steward/db"
+	"steward/handlers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "steward:", err)
+		os.Exit(1)
+	}
+}
+
+const usageText = `Steward keeps one record of who holds access to which business accounts.
+
+Usage:
+  steward [flags]                      serve the dashboard (the default)
+  steward user add -email E -role R    add a login; the password is read from standard input
+  steward audit verify                 check the whole audit hash chain
+  steward backup FILE                  write a consistent copy of the database to FILE
+  steward seed                         fill the database with the demo company
+
+Flags (each falls back to an environment variable):
+  -addr ADDR       STEWARD_ADDR       address to listen on (default 127.0.0.1:8080)
+  -db FILE         STEWARD_DB         SQLite database file, created and migrated on start (default steward.db)
+  -base-url URL    STEWARD_BASE_URL   public address; cookies are Secure when it is https
+  -demo            STEWARD_DEMO=1     fill an empty database with a realistic sample company
+  -trust-proxy     STEWARD_TRUST_PROXY=1
+                                      take the client address from X-Forwarded-For (only behind a proxy)
+
+First admin: when no login exists, STEWARD_ADMIN_EMAIL and STEWARD_ADMIN_PASSWORD create it;
+without them Steward prints a one-time setup link (/setup?code=...) to its log.
+`
+
+// run is the whole program, so tests can start Steward in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 1 {
+		switch args[1] {
+		case "user":
+			return runUser(ctx, args[2:], getenv, stdin, stdout, stderr)
+		case "audit":
+			return runAudit(ctx, args[2:], getenv, stdout, stderr)
+		case "backup":
+			return runBackup(ctx, args[2:], getenv, stdout, stderr)
+		case "seed":
+			return runSeed(ctx, args[2:], getenv, stdout, stderr)
+		case "serve":
+			args = args[1:]
+		}
+	}
+	return serve(ctx, args[1:], getenv, stdout, stderr)
+}
+
+// newFlags makes a flag set whose -h prints the whole usage text.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fmt.Fprintf(stderr, "\nFlags of %q:\n", name)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file (STEWARD_DB)")
+}
+
+func envOr(getenv func(string) string, key, fallback string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func envBool(getenv func(string) string, key string) bool {
+	switch strings.ToLower(getenv(key)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("steward", stderr)
+	addr := fs.String("addr", envOr(getenv, "STEWARD_ADDR", "127.0.0.1:8080"), "address to listen on (STEWARD_ADDR)")
+	dbPath := dbFlag(fs, getenv)
+	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure (STEWARD_BASE_URL)")
+	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO)")
+	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For (STEWARD_TRUST_PROXY)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *demo {
+		if err := store.SeedDemo(ctx); err != nil {
+			return err
+		}
+	}
+	key, err := store.SessionKey(ctx)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	public := *baseURL
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	if err := firstAdmin(ctx, store, getenv, public, log); err != nil {
+		ln.Close()
+		return err
+	}
+
+	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key})
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go expireSessions(ctx, store, log)
+	log.Info("steward listening", "addr", ln.Addr().String(), "url", public, "db", *dbPath)
+	fmt.Fprintf(stdout, "Steward is running at %s\n", public)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// firstAdmin makes sure someone can sign in: from the environment, or with
+// a one-time setup link printed to the log.
+func firstAdmin(ctx context.Context, store *db.Store, getenv func(string) string, public string, log *slog.Logger) error {
+	n, err := store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email, password := getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
+	if email != "" && password != "" {
+		if _, err := store.CreateUser(ctx, db.SystemActor("environment"), db.UserInput{Email: email, Password: password, Role: db.RoleAdmin}); err != nil {
+			return fmt.Errorf("create the first admin from STEWARD_ADMIN_EMAIL: %w", err)
+		}
+		log.Info("created the first admin", "email", email)
+		return nil
+	}
+	code, err := store.NewSetupCode(ctx)
+	if err != nil {
+		return err
+	}
+	log.Warn("no login exists yet: open the setup link to create the first admin",
+		"setup_url", strings.TrimSuffix(public, "/")+"/setup?code="+code)
+	return nil
+}
+
+// expireSessions deletes ended sessions every few minutes.
+func expireSessions(ctx context.Context, store *db.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			now := store.Now()
+			if err := store.DeleteExpiredSessions(ctx, now.Add(-handlers.SessionIdle), now.Add(-handlers.SessionAbsolute)); err != nil {
+				log.Error("expire sessions", "err", err)
+			}
+		}
+	}
+}
+
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: steward user add -email E -role admin|editor|viewer (password on standard input)")
+	}
+	fs := newFlags("user add", stderr)
+	dbPath := dbFlag(fs, getenv)
+	email := fs.String("email", "", "the login's email")
+	role := fs.String("role", db.RoleViewer, "admin, editor or viewer")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password from standard input: %w", err)
+	}
+	password = strings.TrimRight(password, "\r\n")
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	id, err := store.CreateUser(ctx, db.SystemActor("command line"), db.UserInput{Email: *email, Password: password, Role: *role})
+	var verr db.ValidationError
+	if errors.As(err, &verr) {
+		var msgs []string
+		for field, msg := range verr {
+			msgs = append(msgs, field+": "+msg)
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added %s (%s) as user %d\n", *email, *role, id)
+	return nil
+}
+
+func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("usage: steward audit verify [-db FILE]")
+	}
+	fs := newFlags("audit verify", stderr)
+	dbPath := dbFlag(fs, getenv)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := store.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if res.BrokenID != 0 {
+		return fmt.Errorf("audit chain broken at event %d (%s); %d events checked", res.BrokenID, res.Problem, res.Checked)
+	}
+	fmt.Fprintf(stdout, "audit chain intact: %d events checked\n", res.Checked)
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	dbPath := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: steward backup [-db FILE] BACKUP-FILE")
+	}
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, fs.Arg(0))
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("seed", stderr)
+	dbPath := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.SeedDemo(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %s with the demo company\n", *dbPath)
+	return nil
+}

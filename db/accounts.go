@@ -1,0 +1,297 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Account statuses and criticalities.
+var (
+	AccountStatuses = []string{"active", "retired"}
+	Criticalities   = []string{"low", "medium", "high", "critical"}
+)
+
+// Platforms are suggestions for an account's platform; any text is allowed.
+var Platforms = []string{"Meta", "GitHub", "AWS", "Google Workspace", "Google Cloud", "Stripe", "Microsoft 365", "Slack", "Other"}
+
+// AccountKinds are suggestions for an account's kind; any text is allowed.
+var AccountKinds = []string{"Business Manager", "Ad account", "Page", "Instagram account", "Pixel", "Catalog",
+	"Organization", "Repository", "AWS account", "Workspace", "Project", "Stripe account"}
+
+// Account is a business account or asset that access is granted on.
+type Account struct {
+	ID           int64
+	Name         string
+	Platform     string
+	Kind         string
+	ExternalID   string
+	URL          string
+	ParentID     int64
+	ParentName   string
+	OwnerID      int64
+	OwnerName    string
+	Criticality  string
+	Status       string
+	Notes        string
+	CreatedAt    string
+	UpdatedAt    string
+	ActiveRoles  int
+	AdminHolders int
+}
+
+// AccountInput is an account's editable fields as a form or an import row gives them.
+type AccountInput struct {
+	Name, Platform, Kind, ExternalID, URL, ParentID, OwnerID, Criticality, Status, Notes string
+}
+
+// Input returns the account's fields for an edit form.
+func (a Account) Input() AccountInput {
+	return AccountInput{Name: a.Name, Platform: a.Platform, Kind: a.Kind, ExternalID: a.ExternalID, URL: a.URL,
+		ParentID: idString(a.ParentID), OwnerID: idString(a.OwnerID), Criticality: a.Criticality, Status: a.Status, Notes: a.Notes}
+}
+
+type accountValues struct {
+	name, platform, kind, externalID, url, criticality, status, notes string
+	parentID, ownerID                                                 int64
+}
+
+func (in AccountInput) validate() (accountValues, *validator) {
+	v := newValidator()
+	if in.Criticality == "" {
+		in.Criticality = "medium"
+	}
+	if in.Status == "" {
+		in.Status = "active"
+	}
+	return accountValues{
+		name:        v.line("name", in.Name, true, 200),
+		platform:    v.line("platform", in.Platform, true, 100),
+		kind:        v.line("kind", in.Kind, false, 100),
+		externalID:  v.line("external_id", in.ExternalID, false, 200),
+		url:         v.url("url", in.URL),
+		parentID:    v.ref("parent_id", in.ParentID, false),
+		ownerID:     v.ref("owner_id", in.OwnerID, false),
+		criticality: v.oneOf("criticality", in.Criticality, Criticalities...),
+		status:      v.oneOf("status", in.Status, AccountStatuses...),
+		notes:       v.text("notes", in.Notes, false, 10000),
+	}, v
+}
+
+const accountColumns = `a.id, a.name, a.platform, a.kind, a.external_id, a.url, a.parent_id, COALESCE(p.name, ''),
+	a.owner_id, COALESCE(o.name, ''), a.criticality, a.status, a.notes, a.created_at, a.updated_at,
+	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active'),
+	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`
+
+const accountFrom = " FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id LEFT JOIN owners o ON o.id = a.owner_id"
+
+func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
+	var a Account
+	var parent, owner sql.NullInt64
+	err := row.Scan(&a.ID, &a.Name, &a.Platform, &a.Kind, &a.ExternalID, &a.URL, &parent, &a.ParentName,
+		&owner, &a.OwnerName, &a.Criticality, &a.Status, &a.Notes, &a.CreatedAt, &a.UpdatedAt, &a.ActiveRoles, &a.AdminHolders)
+	a.ParentID, a.OwnerID = nullable(parent), nullable(owner)
+	return a, err
+}
+
+// AccountByID returns one account.
+func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
+	a, err := scanAccount(s.read.QueryRowContext(ctx, "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, ErrNotFound
+	}
+	if err != nil {
+		return a, fmt.Errorf("db: account %d: %w", id, err)
+	}
+	return a, nil
+}
+
+var accountSorts = [][2]string{
+	{"name", "a.name COLLATE NOCASE"}, {"platform", "a.platform COLLATE NOCASE"}, {"kind", "a.kind COLLATE NOCASE"},
+	{"criticality", "CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"},
+	{"status", "a.status"}, {"updated", "a.updated_at"},
+}
+
+// ListAccounts returns a page of accounts matching p; ParentID > 0 lists the
+// children of one account.
+func (s *Store) ListAccounts(ctx context.Context, p ListParams) (Page[Account], error) {
+	return s.listAccounts(ctx, p, "", nil)
+}
+
+// ChildAccounts lists the accounts whose parent is id.
+func (s *Store) ChildAccounts(ctx context.Context, id int64) ([]Account, error) {
+	page, err := s.listAccounts(ctx, ListParams{PerPage: 200}, " AND a.parent_id = ?", []any{id})
+	return page.Items, err
+}
+
+// AccountsOwnedBy lists the accounts an owner is accountable for.
+func (s *Store) AccountsOwnedBy(ctx context.Context, ownerID int64) ([]Account, error) {
+	page, err := s.listAccounts(ctx, ListParams{PerPage: 200}, " AND a.owner_id = ?", []any{ownerID})
+	return page.Items, err
+}
+
+func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Account], error) {
+	where, args := " WHERE 1=1"+extra, extraArgs
+	if p.Q != "" {
+		where += ` AND (a.name LIKE ? ESCAPE '\' OR a.platform LIKE ? ESCAPE '\' OR a.kind LIKE ? ESCAPE '\' OR a.external_id LIKE ? ESCAPE '\')`
+		pat := likePattern(p.Q)
+		args = append(args, pat, pat, pat, pat)
+	}
+	if p.Status != "" {
+		where += " AND a.status = ?"
+		args = append(args, p.Status)
+	}
+	limit, offset := p.offset()
+	page := Page[Account]{Page: p.Page, PerPage: p.PerPage}
+	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts a"+where, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("db: count accounts: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT "+accountColumns+accountFrom+where+p.orderBy(accountSorts, "a.id")+
+		" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	if err != nil {
+		return page, fmt.Errorf("db: list accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return page, fmt.Errorf("db: scan account: %w", err)
+		}
+		page.Items = append(page.Items, a)
+	}
+	return page, rows.Err()
+}
+
+// AccountOptions lists accounts matching q for pickers, active ones first.
+func (s *Store) AccountOptions(ctx context.Context, q string, limit int) ([]Option, error) {
+	return s.options(ctx, `SELECT id, name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END
+		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
+		FROM accounts WHERE name LIKE ? ESCAPE '\' OR platform LIKE ? ESCAPE '\' OR external_id LIKE ? ESCAPE '\'
+		ORDER BY status <> 'active', platform COLLATE NOCASE, name COLLATE NOCASE, id LIMIT ?`,
+		likePattern(q), likePattern(q), likePattern(q), limit)
+}
+
+func (v accountValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
+	parent, err := label(ctx, tx, "accounts", v.parentID)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := label(ctx, tx, "owners", v.ownerID)
+	if err != nil {
+		return nil, err
+	}
+	return fields("name", v.name, "platform", v.platform, "kind", v.kind, "external_id", v.externalID, "url", v.url,
+		"parent", parent, "accountable_owner", owner, "criticality", v.criticality, "status", v.status, "notes", v.notes), nil
+}
+
+func checkAccount(ctx context.Context, tx *sql.Tx, id int64, in AccountInput) (accountValues, error) {
+	vals, v := in.validate()
+	if err := v.exists(ctx, tx, "parent_id", "accounts", vals.parentID); err != nil {
+		return vals, err
+	}
+	if err := v.exists(ctx, tx, "owner_id", "owners", vals.ownerID); err != nil {
+		return vals, err
+	}
+	if id != 0 && vals.parentID != 0 {
+		// Walk up from the new parent; meeting this account would make a loop.
+		var loops int
+		err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT a.parent_id FROM accounts a JOIN up ON a.id = up.id WHERE a.parent_id IS NOT NULL)
+			SELECT COUNT(*) FROM up WHERE id = ?`, vals.parentID, id).Scan(&loops)
+		if err != nil {
+			return vals, fmt.Errorf("db: check account parent: %w", err)
+		}
+		if loops > 0 {
+			v.fail("parent_id", "An account cannot sit inside itself.")
+		}
+	}
+	return vals, v.err()
+}
+
+// CreateAccount adds an account and its audit event.
+func (s *Store) CreateAccount(ctx context.Context, actor Actor, in AccountInput) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		vals, err := checkAccount(ctx, tx, 0, in)
+		if err != nil {
+			return err
+		}
+		now := formatTime(s.now())
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, platform, kind, external_id, url, parent_id, owner_id,
+			criticality, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			vals.name, vals.platform, vals.kind, vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID),
+			vals.criticality, vals.status, vals.notes, now, now)
+		if err != nil {
+			return fmt.Errorf("db: insert account: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		after, err := vals.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, actor, Event{Action: "account.created", Subject: Ref{"account", id},
+			Summary: "Created account " + vals.name, Changes: diff(nil, after), Related: ownerRef(vals.ownerID)})
+	})
+	return id, err
+}
+
+// UpdateAccount changes an account.
+func (s *Store) UpdateAccount(ctx context.Context, actor Actor, id int64, in AccountInput) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var old accountValues
+		var parent, owner sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT name, platform, kind, external_id, url, parent_id, owner_id, criticality, status, notes
+			FROM accounts WHERE id = ?`, id).Scan(&old.name, &old.platform, &old.kind, &old.externalID, &old.url, &parent, &owner,
+			&old.criticality, &old.status, &old.notes)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: read account: %w", err)
+		}
+		old.parentID, old.ownerID = nullable(parent), nullable(owner)
+		vals, err := checkAccount(ctx, tx, id, in)
+		if err != nil {
+			return err
+		}
+		before, err := old.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		after, err := vals.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		changes := diff(before, after)
+		if len(changes) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET name = ?, platform = ?, kind = ?, external_id = ?, url = ?, parent_id = ?,
+			owner_id = ?, criticality = ?, status = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.platform, vals.kind,
+			vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID), vals.criticality, vals.status, vals.notes,
+			formatTime(s.now()), id)
+		if err != nil {
+			return fmt.Errorf("db: update account: %w", err)
+		}
+		return s.appendEvent(ctx, tx, actor, Event{Action: "account.updated", Subject: Ref{"account", id},
+			Summary: "Updated account " + vals.name, Changes: changes, Related: ownerRef(old.ownerID, vals.ownerID)})
+	})
+}
+
+// ownerRef links an event to the owners it concerns.
+func ownerRef(ids ...int64) []Ref {
+	var refs []Ref
+	for _, id := range ids {
+		if id != 0 {
+			refs = append(refs, Ref{"owner", id})
+		}
+	}
+	return refs
+}
+
+// CountAccounts counts active accounts.
+func (s *Store) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts WHERE status = 'active'").Scan(&n)
+	return n, err
+}

@@ -1,0 +1,185 @@
+// Package db is Steward's SQLite store: migrations, queries, transactions and
+// the audit writer. It imports nothing else of Steward's.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"runtime"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("db: not found")
+
+// ErrConflict is returned when a change breaks a uniqueness rule, such as a
+// second owner with the same email.
+var ErrConflict = errors.New("db: conflict")
+
+// Store holds one writer connection and a pool of readers over one SQLite file.
+// SQLite allows a single writer at a time; funnelling writes through one
+// connection with BEGIN IMMEDIATE turns "database is locked" into queueing.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+	now   func() time.Time
+}
+
+// Open opens (creating if needed) and migrates the database at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	write, err := sql.Open("sqlite3", dsn(path, "immediate", false))
+	if err != nil {
+		return nil, fmt.Errorf("db: open writer: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+
+	read, err := sql.Open("sqlite3", dsn(path, "deferred", true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("db: open readers: %w", err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+
+	s := &Store{write: write, read: read, now: func() time.Time { return time.Now().UTC() }}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn sets every pragma in the connection string so that each pooled
+// connection gets them, not only the first.
+func dsn(path, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", txlock)
+	q.Set("_cache_size", "-16000")
+	if readOnly {
+		q.Set("_query_only", "true")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping reports whether the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// SetClock replaces the clock; tests use it to move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the store's current time in UTC.
+func (s *Store) Now() time.Time { return s.now() }
+
+// inTx runs fn in one write transaction, committing when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Exec runs a statement on the writer outside any record logic; tests use it
+// to change the file behind Steward's back.
+func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.write.ExecContext(ctx, query, args...)
+	return err
+}
+
+// QueryInt runs a single-value query on a reader; tests use it to assert
+// what the database holds.
+func (s *Store) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n sql.NullInt64
+	err := s.read.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n.Int64, err
+}
+
+// QueryString runs a single-value text query on a reader.
+func (s *Store) QueryString(ctx context.Context, query string, args ...any) (string, error) {
+	var v sql.NullString
+	err := s.read.QueryRowContext(ctx, query, args...).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return v.String, err
+}
+
+// SessionKey returns the key that signs cookies, creating and keeping it on
+// first use so sessions survive restarts.
+func (s *Store) SessionKey(ctx context.Context) ([]byte, error) {
+	var key string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'session_key'").Scan(&key)
+		if errors.Is(err, sql.ErrNoRows) {
+			key = randomToken(48)
+			_, err = tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('session_key', ?)", key)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("db: session key: %w", err)
+	}
+	return []byte(key), nil
+}
+
+// Backup writes a consistent copy of the database to path while the server
+// keeps running: VACUUM INTO a temporary file beside it, check it, sync it,
+// then rename, so path never holds a half-written copy.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	tmp := path + ".partial"
+	_ = os.Remove(tmp)
+	if _, err := s.read.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+		return fmt.Errorf("db: backup: %w", err)
+	}
+	check, err := sql.Open("sqlite3", "file:"+tmp+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("db: open backup: %w", err)
+	}
+	var result string
+	err = check.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&result)
+	check.Close()
+	if err != nil || result != "ok" {
+		os.Remove(tmp)
+		return fmt.Errorf("db: backup failed its integrity check: %v %s", err, result)
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return fmt.Errorf("db: sync backup: %w", err)
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("db: sync backup: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("db: place backup: %w", err)
+	}
+	return nil
+}

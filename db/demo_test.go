@@ -1,0 +1,219 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"steward/db"
+)
+
+// seeded returns a store filled with the demo company on a fixed clock.
+func seeded(t *testing.T) *db.Store {
+	t.Helper()
+	s := openStore(t)
+	s.SetClock(func() time.Time { return time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC) })
+	if err := s.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	return s
+}
+
+func TestSeedDemoFillsAnEmptyDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := seeded(t)
+	today := s.Now().Format("2006-01-02")
+
+	if n := count(t, s, "SELECT COUNT(*) FROM owners"); n < 18 || n > 25 {
+		t.Errorf("owners = %d, want about 20", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM owners WHERE manager_id IS NOT NULL"); n < 10 {
+		t.Errorf("owners with a manager = %d, want most of them", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM owners WHERE email NOT LIKE '%_@%_.example'"); n != 0 {
+		t.Errorf("%d owners have an email outside a reserved .example domain", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM owners WHERE status = 'departed' AND leaving_on <> '' AND leaving_on < ?", today); n != 1 {
+		t.Errorf("departed owners with a past leaving date = %d, want 1", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM owners WHERE status = 'offboarding' AND leaving_on > ? AND leaving_on <= date(?, '+31 days')", today, today); n != 1 {
+		t.Errorf("owners offboarding in the coming weeks = %d, want 1", n)
+	}
+
+	// The risk the home page must find: a departed person still an admin on the Business Manager.
+	q := `SELECT COUNT(*) FROM roles r JOIN owners o ON o.id = r.owner_id JOIN accounts a ON a.id = r.account_id
+		WHERE o.status = 'departed' AND r.status = 'active' AND r.admin = 1 AND a.kind = 'Business Manager'`
+	if n := count(t, s, q); n != 1 {
+		t.Errorf("active BM admin roles held by departed owners = %d, want 1", n)
+	}
+	// ...whose other access was removed, leaving the row for the history.
+	if n := count(t, s, `SELECT COUNT(*) FROM roles r JOIN owners o ON o.id = r.owner_id
+		WHERE o.status = 'departed' AND r.status = 'removed'`); n < 1 {
+		t.Error("the departed owner has no removed role")
+	}
+
+	bm := count(t, s, "SELECT id FROM accounts WHERE platform = 'Meta' AND kind = 'Business Manager'")
+	if got := str(t, s, "SELECT url FROM accounts WHERE id = ?", bm); got != "https://business.facebook.com/settings/?business_id="+
+		str(t, s, "SELECT external_id FROM accounts WHERE id = ?", bm) {
+		t.Errorf("BM url = %q, want the business settings URL with its ID", got)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE account_id = ? AND status = 'active' AND admin = 1", bm); n != 2 {
+		t.Errorf("BM admins = %d, want 2", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE parent_id = ? AND kind = 'Ad account'", bm); n < 2 || n > 3 {
+		t.Errorf("ad accounts under the BM = %d, want 2 or 3", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE parent_id = ? AND kind = 'Page'", bm); n != 2 {
+		t.Errorf("Pages under the BM = %d, want 2", n)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM accounts a WHERE kind = 'Ad account' AND
+		(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1`); n < 1 {
+		t.Error("no ad account has exactly one admin")
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM accounts a WHERE status = 'active' AND NOT EXISTS
+		(SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`); n != 1 {
+		t.Errorf("accounts with no admin-level holder = %d, want 1", n)
+	}
+	for _, platform := range []string{"GitHub", "AWS", "Google Workspace", "Stripe"} {
+		if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE platform = ? AND owner_id IS NOT NULL", platform); n != 1 {
+			t.Errorf("%s accounts with an accountable owner = %d, want 1", platform, n)
+		}
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE platform = 'AWS' AND length(external_id) = 12 AND external_id NOT GLOB '*[^0-9]*'"); n != 1 {
+		t.Error("the AWS account has no 12-digit account ID")
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE owner_id IS NULL OR url = ''"); n != 0 {
+		t.Errorf("%d accounts lack an accountable owner or a URL", n)
+	}
+	if n := count(t, s, "SELECT COUNT(DISTINCT criticality) FROM accounts"); n < 3 {
+		t.Errorf("criticalities used = %d, want a spread", n)
+	}
+
+	active := count(t, s, "SELECT COUNT(*) FROM roles WHERE status = 'active'")
+	if active < 25 || active > 40 {
+		t.Errorf("active roles = %d, want 25 to 40", active)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE review_by <> ''"); n < 5 {
+		t.Errorf("roles with a review-by date = %d, want several", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE review_by <> '' AND review_by < ?", today); n < 1 {
+		t.Error("no role is past its review date")
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE granted_on = ''"); n != 0 {
+		t.Errorf("%d roles have no grant date", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE system_user_id IS NOT NULL"); n != 0 {
+		t.Errorf("%d roles held by system users; the demo has none yet", n)
+	}
+
+	// Every record came in through the Store, so each has its creation event, signed "demo".
+	for _, kind := range []string{"owner", "account", "role"} {
+		records := count(t, s, "SELECT COUNT(*) FROM "+kind+"s")
+		created := count(t, s, "SELECT COUNT(*) FROM audit_events WHERE action = ? AND record_kind = ?", kind+".created", kind)
+		if records != created {
+			t.Errorf("%d %ss but %d %s.created events", records, kind, created, kind)
+		}
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM audit_events WHERE actor <> 'demo'"); n != 0 {
+		t.Errorf("%d events not signed by the demo actor", n)
+	}
+	res, err := s.VerifyAudit(ctx)
+	if err != nil || res.BrokenID != 0 || res.Checked != events(t, s) {
+		t.Errorf("VerifyAudit = %+v, %v; want every event checked and none broken", res, err)
+	}
+}
+
+func TestSeedDemoIsANoOpOnceOwnersExist(t *testing.T) {
+	ctx := context.Background()
+	s := seeded(t)
+	owners, roles, evs := count(t, s, "SELECT COUNT(*) FROM owners"), count(t, s, "SELECT COUNT(*) FROM roles"), events(t, s)
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatalf("second SeedDemo: %v", err)
+	}
+	if count(t, s, "SELECT COUNT(*) FROM owners") != owners || count(t, s, "SELECT COUNT(*) FROM roles") != roles || events(t, s) != evs {
+		t.Error("the second SeedDemo changed the database")
+	}
+
+	// A database in use, even with a single owner, is left alone.
+	s2 := openStore(t)
+	mustOwner(t, s2, db.OwnerInput{Name: "Real Person"})
+	if err := s2.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s2, "SELECT COUNT(*) FROM owners"); n != 1 {
+		t.Errorf("owners = %d after SeedDemo on a database in use, want 1", n)
+	}
+	if n := count(t, s2, "SELECT COUNT(*) FROM accounts"); n != 0 {
+		t.Errorf("accounts = %d after SeedDemo on a database in use, want 0", n)
+	}
+}
+
+func TestSeedDemoIsDeterministic(t *testing.T) {
+	// Same clock, same data, same events: the chains end in the same hash.
+	a, b := seeded(t), seeded(t)
+	ha := str(t, a, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
+	hb := str(t, b, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
+	if ha != hb {
+		t.Errorf("two seeds on the same clock differ: %s vs %s", ha, hb)
+	}
+}
+
+func TestListsOverDemoData(t *testing.T) {
+	ctx := context.Background()
+	s := seeded(t)
+
+	departed, err := s.ListOwners(ctx, db.ListParams{Status: db.OwnerDeparted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if departed.Total != 1 || len(departed.Items) != 1 || departed.Items[0].ActiveRoles < 1 || departed.Items[0].ManagerName == "" {
+		t.Fatalf("departed owners = %+v, want one with active roles and a manager", departed)
+	}
+	roles, err := s.ListRoles(ctx, db.ListParams{Status: "active"}, db.RoleFilter{OwnerID: departed.Items[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roles.Total != 1 || !roles.Items[0].Admin || roles.Items[0].HolderStatus != db.OwnerDeparted {
+		t.Errorf("departed owner's active roles = %+v, want one admin role", roles.Items)
+	}
+	search, err := s.ListOwners(ctx, db.ListParams{Q: "engineer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if search.Total < 4 {
+		t.Errorf("search for engineer found %d owners", search.Total)
+	}
+
+	// Paging through every sort, both ways, visits each record exactly once.
+	total := int(count(t, s, "SELECT COUNT(*) FROM accounts"))
+	for _, sort := range []string{"name", "platform", "kind", "criticality", "status", "updated", "bogus"} {
+		for _, desc := range []bool{false, true} {
+			seen := map[int64]bool{}
+			for page := 1; page <= 10; page++ {
+				p, err := s.ListAccounts(ctx, db.ListParams{Sort: sort, Desc: desc, Page: page, PerPage: 3})
+				if err != nil {
+					t.Fatalf("ListAccounts(sort %s): %v", sort, err)
+				}
+				for _, a := range p.Items {
+					if seen[a.ID] {
+						t.Fatalf("sort %s desc %v: account %d on two pages", sort, desc, a.ID)
+					}
+					seen[a.ID] = true
+				}
+				if page >= p.Pages() {
+					break
+				}
+			}
+			if len(seen) != total {
+				t.Errorf("sort %s desc %v: visited %d accounts, want %d", sort, desc, len(seen), total)
+			}
+		}
+	}
+	allRoles, err := s.ListRoles(ctx, db.ListParams{Sort: "holder", PerPage: 200}, db.RoleFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allRoles.Total != int(count(t, s, "SELECT COUNT(*) FROM roles")) || len(allRoles.Items) != allRoles.Total {
+		t.Errorf("ListRoles returned %d of %d roles", len(allRoles.Items), allRoles.Total)
+	}
+}

@@ -1,0 +1,296 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Owner statuses.
+const (
+	OwnerActive      = "active"
+	OwnerOffboarding = "offboarding"
+	OwnerDeparted    = "departed"
+)
+
+// OwnerStatuses lists the owner statuses in lifecycle order.
+var OwnerStatuses = []string{OwnerActive, OwnerOffboarding, OwnerDeparted}
+
+// Owner is a person who holds access or answers for it.
+type Owner struct {
+	ID          int64
+	Name        string
+	Email       string
+	Title       string
+	Department  string
+	ManagerID   int64
+	ManagerName string
+	Status      string
+	LeavingOn   string
+	Notes       string
+	CreatedAt   string
+	UpdatedAt   string
+	ActiveRoles int // active roles held
+}
+
+// OwnerInput is an owner's editable fields as a form or an import row gives them.
+type OwnerInput struct {
+	Name, Email, Title, Department, ManagerID, Status, LeavingOn, Notes string
+}
+
+// Input returns the owner's fields for an edit form.
+func (o Owner) Input() OwnerInput {
+	return OwnerInput{Name: o.Name, Email: o.Email, Title: o.Title, Department: o.Department,
+		ManagerID: idString(o.ManagerID), Status: o.Status, LeavingOn: o.LeavingOn, Notes: o.Notes}
+}
+
+type ownerValues struct {
+	name, email, title, department, status, leavingOn, notes string
+	managerID                                                int64
+}
+
+func (in OwnerInput) validate() (ownerValues, *validator) {
+	v := newValidator()
+	out := ownerValues{
+		name:       v.line("name", in.Name, true, 200),
+		email:      v.email("email", in.Email, false),
+		title:      v.line("title", in.Title, false, 200),
+		department: v.line("department", in.Department, false, 200),
+		managerID:  v.ref("manager_id", in.ManagerID, false),
+		leavingOn:  v.date("leaving_on", in.LeavingOn, false),
+		notes:      v.text("notes", in.Notes, false, 10000),
+	}
+	if in.Status == "" {
+		in.Status = OwnerActive
+	}
+	out.status = v.oneOf("status", in.Status, OwnerStatuses...)
+	if out.status == OwnerOffboarding && out.leavingOn == "" {
+		v.fail("leaving_on", "Give the leaving date for someone who is offboarding.")
+	}
+	return out, v
+}
+
+const ownerColumns = `o.id, o.name, o.email, o.title, o.department, o.manager_id, COALESCE(m.name, ''),
+	o.status, o.leaving_on, o.notes, o.created_at, o.updated_at,
+	(SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`
+
+func scanOwner(row interface{ Scan(...any) error }) (Owner, error) {
+	var o Owner
+	var manager sql.NullInt64
+	err := row.Scan(&o.ID, &o.Name, &o.Email, &o.Title, &o.Department, &manager, &o.ManagerName,
+		&o.Status, &o.LeavingOn, &o.Notes, &o.CreatedAt, &o.UpdatedAt, &o.ActiveRoles)
+	o.ManagerID = nullable(manager)
+	return o, err
+}
+
+// OwnerByID returns one owner.
+func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
+	o, err := scanOwner(s.read.QueryRowContext(ctx, "SELECT "+ownerColumns+
+		" FROM owners o LEFT JOIN owners m ON m.id = o.manager_id WHERE o.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("db: owner %d: %w", id, err)
+	}
+	return o, nil
+}
+
+var ownerSorts = [][2]string{
+	{"name", "o.name COLLATE NOCASE"}, {"email", "o.email COLLATE NOCASE"}, {"department", "o.department COLLATE NOCASE"},
+	{"status", "o.status"}, {"leaving_on", "o.leaving_on"}, {"updated", "o.updated_at"},
+}
+
+// ListOwners returns a page of owners matching p.
+func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], error) {
+	where, args := " WHERE 1=1", []any{}
+	if p.Q != "" {
+		where += ` AND (o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR o.title LIKE ? ESCAPE '\' OR o.department LIKE ? ESCAPE '\')`
+		pat := likePattern(p.Q)
+		args = append(args, pat, pat, pat, pat)
+	}
+	if p.Status != "" {
+		where += " AND o.status = ?"
+		args = append(args, p.Status)
+	}
+	limit, offset := p.offset()
+	page := Page[Owner]{Page: p.Page, PerPage: p.PerPage}
+	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM owners o"+where, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("db: count owners: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT "+ownerColumns+" FROM owners o LEFT JOIN owners m ON m.id = o.manager_id"+
+		where+p.orderBy(ownerSorts, "o.id")+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	if err != nil {
+		return page, fmt.Errorf("db: list owners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOwner(rows)
+		if err != nil {
+			return page, fmt.Errorf("db: scan owner: %w", err)
+		}
+		page.Items = append(page.Items, o)
+	}
+	return page, rows.Err()
+}
+
+// OwnerOptions lists owners whose name or email matches q, for pickers;
+// departed owners come last.
+func (s *Store) OwnerOptions(ctx context.Context, q string, limit int) ([]Option, error) {
+	return s.options(ctx, `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
+		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
+		FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
+		ORDER BY status = 'departed', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
+}
+
+func (s *Store) options(ctx context.Context, query string, args ...any) ([]Option, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: options: %w", err)
+	}
+	defer rows.Close()
+	var out []Option
+	for rows.Next() {
+		var o Option
+		if err := rows.Scan(&o.ID, &o.Label); err != nil {
+			return nil, fmt.Errorf("db: scan option: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (v ownerValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
+	manager, err := label(ctx, tx, "owners", v.managerID)
+	if err != nil {
+		return nil, err
+	}
+	return fields("name", v.name, "email", v.email, "title", v.title, "department", v.department,
+		"manager", manager, "status", v.status, "leaving_on", v.leavingOn, "notes", v.notes), nil
+}
+
+// checkOwner validates in and the records it points at.
+func checkOwner(ctx context.Context, tx *sql.Tx, id int64, in OwnerInput) (ownerValues, error) {
+	vals, v := in.validate()
+	if err := v.exists(ctx, tx, "manager_id", "owners", vals.managerID); err != nil {
+		return vals, err
+	}
+	if id != 0 && vals.managerID == id {
+		v.fail("manager_id", "A person cannot be their own manager.")
+	}
+	if vals.email != "" {
+		var other int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM owners WHERE email = ? COLLATE NOCASE AND id <> ?", vals.email, id).Scan(&other)
+		if err == nil {
+			v.fail("email", fmt.Sprintf("Another owner (#%d) already has this email.", other))
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return vals, err
+		}
+	}
+	return vals, v.err()
+}
+
+// CreateOwner adds an owner and its audit event.
+func (s *Store) CreateOwner(ctx context.Context, actor Actor, in OwnerInput) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = s.createOwner(ctx, tx, actor, in)
+		return err
+	})
+	return id, err
+}
+
+func (s *Store) createOwner(ctx context.Context, tx *sql.Tx, actor Actor, in OwnerInput) (int64, error) {
+	vals, err := checkOwner(ctx, tx, 0, in)
+	if err != nil {
+		return 0, err
+	}
+	now := formatTime(s.now())
+	res, err := tx.ExecContext(ctx, `INSERT INTO owners (name, email, title, department, manager_id, status, leaving_on, notes, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals.name, vals.email, vals.title, vals.department, nullID(vals.managerID),
+		vals.status, vals.leavingOn, vals.notes, now, now)
+	if isUniqueViolation(err) {
+		return 0, ValidationError{"email": "Another owner already has this email."}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("db: insert owner: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.appendEvent(ctx, tx, actor, Event{Action: "owner.created", Subject: Ref{"owner", id},
+		Summary: "Created owner " + vals.name, Changes: diff(nil, after)})
+}
+
+// UpdateOwner changes an owner. When the owner becomes departed, their linked
+// logins are disabled and signed out in the same transaction.
+func (s *Store) UpdateOwner(ctx context.Context, actor Actor, id int64, in OwnerInput) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := ownerValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		vals, err := checkOwner(ctx, tx, id, in)
+		if err != nil {
+			return err
+		}
+		before, err := old.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		after, err := vals.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		changes := diff(before, after)
+		if len(changes) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE owners SET name = ?, email = ?, title = ?, department = ?, manager_id = ?,
+			status = ?, leaving_on = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.email, vals.title,
+			vals.department, nullID(vals.managerID), vals.status, vals.leavingOn, vals.notes, formatTime(s.now()), id)
+		if isUniqueViolation(err) {
+			return ValidationError{"email": "Another owner already has this email."}
+		}
+		if err != nil {
+			return fmt.Errorf("db: update owner: %w", err)
+		}
+		if err := s.appendEvent(ctx, tx, actor, Event{Action: "owner.updated", Subject: Ref{"owner", id},
+			Summary: "Updated owner " + vals.name, Changes: changes}); err != nil {
+			return err
+		}
+		if vals.status == OwnerDeparted && old.status != OwnerDeparted {
+			return s.disableLoginsOfOwner(ctx, tx, actor, id)
+		}
+		return nil
+	})
+}
+
+func ownerValuesTx(ctx context.Context, tx *sql.Tx, id int64) (ownerValues, error) {
+	var v ownerValues
+	var manager sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT name, email, title, department, manager_id, status, leaving_on, notes
+		FROM owners WHERE id = ?`, id).Scan(&v.name, &v.email, &v.title, &v.department, &manager, &v.status, &v.leavingOn, &v.notes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	v.managerID = nullable(manager)
+	return v, err
+}
+
+// OwnerCounts is how many owners there are in each status.
+type OwnerCounts struct{ Active, Offboarding, Departed int }
+
+// CountOwners counts owners by status from the status index.
+func (s *Store) CountOwners(ctx context.Context) (OwnerCounts, error) {
+	var c OwnerCounts
+	err := s.read.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM owners WHERE status = 'active'),
+		(SELECT COUNT(*) FROM owners WHERE status = 'offboarding'),
+		(SELECT COUNT(*) FROM owners WHERE status = 'departed')`).Scan(&c.Active, &c.Offboarding, &c.Departed)
+	return c, err
+}

@@ -1,0 +1,279 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// ValidationError maps a form field's name to what is wrong with its value.
+// Nothing is written when a change returns one.
+type ValidationError map[string]string
+
+func (v ValidationError) Error() string {
+	parts := make([]string, 0, len(v))
+	for field, msg := range v {
+		parts = append(parts, field+": "+msg)
+	}
+	return "db: invalid input: " + strings.Join(parts, "; ")
+}
+
+// ListParams filters, sorts and pages a record list.
+type ListParams struct {
+	Q       string // free text
+	Status  string // one of the kind's statuses, or "" for all
+	Sort    string // a column name the kind allows
+	Desc    bool
+	Page    int // from 1
+	PerPage int
+}
+
+// offset normalises paging and returns LIMIT and OFFSET.
+func (p *ListParams) offset() (limit, offset int) {
+	if p.PerPage <= 0 || p.PerPage > 200 {
+		p.PerPage = 50
+	}
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	return p.PerPage, (p.Page - 1) * p.PerPage
+}
+
+// orderBy picks the ORDER BY clause for p.Sort from the allowed columns,
+// falling back to the first entry's column, and always ends with idCol, the
+// record's qualified ID (the list queries join tables that have an id too),
+// so pages are stable.
+func (p *ListParams) orderBy(allowed [][2]string, idCol string) string {
+	col := allowed[0][1]
+	found := false
+	for _, a := range allowed {
+		if a[0] == p.Sort {
+			col, found = a[1], true
+		}
+	}
+	if !found {
+		p.Sort = allowed[0][0]
+	}
+	dir := "ASC"
+	if p.Desc {
+		dir = "DESC"
+	}
+	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, idCol, dir)
+}
+
+// Page is one page of a list and the total that matched.
+type Page[T any] struct {
+	Items   []T
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages in the list.
+func (p Page[T]) Pages() int {
+	if p.PerPage == 0 || p.Total == 0 {
+		return 1
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
+}
+
+// Option is an ID and a label for pickers.
+type Option struct {
+	ID    int64
+	Label string
+}
+
+// validator collects field errors while normalising input.
+type validator struct{ errs ValidationError }
+
+func newValidator() *validator { return &validator{errs: ValidationError{}} }
+
+func (v *validator) fail(field, msg string) {
+	if _, exists := v.errs[field]; !exists {
+		v.errs[field] = msg
+	}
+}
+
+func (v *validator) err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return v.errs
+}
+
+// text trims s and checks its length and that it holds no control characters
+// other than newlines and tabs.
+func (v *validator) text(field, s string, required bool, maxLen int) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		v.fail(field, "Required.")
+	case !utf8.ValidString(s):
+		v.fail(field, "Contains bytes that are not UTF-8 text.")
+	case utf8.RuneCountInString(s) > maxLen:
+		v.fail(field, fmt.Sprintf("At most %d characters.", maxLen))
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }):
+		v.fail(field, "Contains control characters.")
+	}
+	return s
+}
+
+// line is text that must fit on one line.
+func (v *validator) line(field, s string, required bool, maxLen int) string {
+	s = v.text(field, s, required, maxLen)
+	if strings.ContainsAny(s, "\r\n") {
+		v.fail(field, "Must be a single line.")
+	}
+	return s
+}
+
+func (v *validator) email(field, s string, required bool) string {
+	s = v.line(field, s, required, 254)
+	if s != "" {
+		if a, err := mail.ParseAddress(s); err != nil || a.Address != s || a.Name != "" {
+			v.fail(field, "Enter an email address such as name@example.com.")
+		}
+	}
+	return s
+}
+
+func (v *validator) date(field, s string, required bool) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			v.fail(field, "Required.")
+		}
+		return ""
+	}
+	if _, err := time.Parse("2006-01-02", s); err != nil {
+		v.fail(field, "Enter a date as YYYY-MM-DD.")
+	}
+	return s
+}
+
+func (v *validator) url(field, s string) string {
+	s = v.line(field, s, false, 2000)
+	if s != "" {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.fail(field, "Enter a web address starting with https://.")
+		}
+	}
+	return s
+}
+
+func (v *validator) oneOf(field, s string, allowed ...string) string {
+	s = strings.TrimSpace(s)
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	v.fail(field, "Choose one of: "+strings.Join(allowed, ", ")+".")
+	return s
+}
+
+// ref parses an optional record ID from a form value.
+func (v *validator) ref(field, s string, required bool) int64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			v.fail(field, "Required.")
+		}
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		v.fail(field, "Choose a record from the list.")
+		return 0
+	}
+	return id
+}
+
+// flag reads a checkbox: "1", "true", "on" and "yes" are true.
+func flag(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+// exists checks, inside tx, that the referenced record is there; table is
+// one of ours, never user input.
+func (v *validator) exists(ctx context.Context, tx *sql.Tx, field, table string, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		v.fail(field, "That record does not exist.")
+		return nil
+	}
+	return err
+}
+
+// label reads a record's display name inside tx for audit changes.
+func label(ctx context.Context, tx *sql.Tx, table string, id int64) (string, error) {
+	if id == 0 {
+		return "", nil
+	}
+	var name string
+	err := tx.QueryRowContext(ctx, "SELECT name FROM "+table+" WHERE id = ?", id).Scan(&name)
+	if err != nil {
+		return "", fmt.Errorf("db: label %s %d: %w", table, id, err)
+	}
+	return fmt.Sprintf("%s (#%d)", name, id), nil
+}
+
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+func idString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// nullable turns a scanned NULL ID into 0.
+func nullable(n sql.NullInt64) int64 { return n.Int64 }
+
+// recordTables maps a record kind to its table.
+var recordTables = map[string]string{
+	"owner": "owners", "account": "accounts", "role": "roles", "system_user": "system_users",
+	"integration": "integrations", "user": "users",
+}
+
+// RecordName returns a record's display name, or ErrNotFound.
+func (s *Store) RecordName(ctx context.Context, kind string, id int64) (string, error) {
+	table, ok := recordTables[kind]
+	if !ok {
+		return "", ErrNotFound
+	}
+	col := "name"
+	switch kind {
+	case "role":
+		col = "role"
+	case "user":
+		col = "email"
+	}
+	var name string
+	err := s.read.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = ?", id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return name, err
+}

@@ -1,0 +1,329 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// RoleStatuses lists a role's statuses.
+var RoleStatuses = []string{"active", "removed"}
+
+// Role is a grant: a holder (an owner or a system user) holds a named role on an account.
+type Role struct {
+	ID             int64
+	AccountID      int64
+	AccountName    string
+	Platform       string
+	OwnerID        int64
+	SystemUserID   int64
+	HolderName     string
+	HolderStatus   string
+	Role           string
+	Admin          bool
+	GrantedOn      string
+	GrantedBy      string
+	ReviewBy       string
+	LastReviewedOn string
+	Status         string
+	Notes          string
+	CreatedAt      string
+	UpdatedAt      string
+}
+
+// HolderKind is "owner" or "system_user".
+func (r Role) HolderKind() string {
+	if r.SystemUserID != 0 {
+		return "system_user"
+	}
+	return "owner"
+}
+
+// RoleInput is a role's editable fields as a form or an import row gives them.
+type RoleInput struct {
+	AccountID, OwnerID, SystemUserID, Role, Admin, GrantedOn, GrantedBy, ReviewBy, Status, Notes string
+}
+
+// Input returns the role's fields for an edit form.
+func (r Role) Input() RoleInput {
+	admin := ""
+	if r.Admin {
+		admin = "1"
+	}
+	return RoleInput{AccountID: idString(r.AccountID), OwnerID: idString(r.OwnerID), SystemUserID: idString(r.SystemUserID),
+		Role: r.Role, Admin: admin, GrantedOn: r.GrantedOn, GrantedBy: r.GrantedBy, ReviewBy: r.ReviewBy, Status: r.Status, Notes: r.Notes}
+}
+
+type roleValues struct {
+	accountID, ownerID, systemUserID                    int64
+	role, grantedOn, grantedBy, reviewBy, status, notes string
+	admin                                               bool
+}
+
+func (in RoleInput) validate() (roleValues, *validator) {
+	v := newValidator()
+	if in.Status == "" {
+		in.Status = "active"
+	}
+	out := roleValues{
+		accountID:    v.ref("account_id", in.AccountID, true),
+		ownerID:      v.ref("owner_id", in.OwnerID, false),
+		systemUserID: v.ref("system_user_id", in.SystemUserID, false),
+		role:         v.line("role", in.Role, true, 100),
+		admin:        flag(in.Admin),
+		grantedOn:    v.date("granted_on", in.GrantedOn, false),
+		grantedBy:    v.line("granted_by", in.GrantedBy, false, 200),
+		reviewBy:     v.date("review_by", in.ReviewBy, false),
+		status:       v.oneOf("status", in.Status, RoleStatuses...),
+		notes:        v.text("notes", in.Notes, false, 10000),
+	}
+	switch {
+	case out.ownerID == 0 && out.systemUserID == 0:
+		v.fail("owner_id", "Choose who holds the role: a person or a system user.")
+	case out.ownerID != 0 && out.systemUserID != 0:
+		v.fail("owner_id", "A role has one holder: choose a person or a system user, not both.")
+	}
+	if out.grantedOn != "" && out.reviewBy != "" && out.reviewBy < out.grantedOn {
+		v.fail("review_by", "The review date cannot be before the grant date.")
+	}
+	return out, v
+}
+
+const roleColumns = `r.id, r.account_id, a.name, a.platform, r.owner_id, r.system_user_id,
+	COALESCE(o.name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
+	r.review_by, r.last_reviewed_on, r.status, r.notes, r.created_at, r.updated_at`
+
+const roleFrom = ` FROM roles r JOIN accounts a ON a.id = r.account_id
+	LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id`
+
+func scanRole(row interface{ Scan(...any) error }) (Role, error) {
+	var r Role
+	var owner, su sql.NullInt64
+	err := row.Scan(&r.ID, &r.AccountID, &r.AccountName, &r.Platform, &owner, &su, &r.HolderName, &r.HolderStatus,
+		&r.Role, &r.Admin, &r.GrantedOn, &r.GrantedBy, &r.ReviewBy, &r.LastReviewedOn, &r.Status, &r.Notes, &r.CreatedAt, &r.UpdatedAt)
+	r.OwnerID, r.SystemUserID = nullable(owner), nullable(su)
+	return r, err
+}
+
+// RoleByID returns one role.
+func (s *Store) RoleByID(ctx context.Context, id int64) (Role, error) {
+	r, err := scanRole(s.read.QueryRowContext(ctx, "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("db: role %d: %w", id, err)
+	}
+	return r, nil
+}
+
+var roleSorts = [][2]string{
+	{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
+	{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
+}
+
+// RoleFilter narrows a role list to one account, owner or system user.
+type RoleFilter struct {
+	AccountID, OwnerID, SystemUserID int64
+}
+
+// ListRoles returns a page of roles matching p and f.
+func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page[Role], error) {
+	where, args := " WHERE 1=1", []any{}
+	for _, c := range []struct {
+		col string
+		id  int64
+	}{{"r.account_id", f.AccountID}, {"r.owner_id", f.OwnerID}, {"r.system_user_id", f.SystemUserID}} {
+		if c.id != 0 {
+			where += " AND " + c.col + " = ?"
+			args = append(args, c.id)
+		}
+	}
+	if p.Q != "" {
+		where += ` AND (r.role LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\' OR o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR su.name LIKE ? ESCAPE '\')`
+		pat := likePattern(p.Q)
+		args = append(args, pat, pat, pat, pat, pat)
+	}
+	if p.Status != "" {
+		where += " AND r.status = ?"
+		args = append(args, p.Status)
+	}
+	limit, offset := p.offset()
+	page := Page[Role]{Page: p.Page, PerPage: p.PerPage}
+	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*)"+roleFrom+where, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("db: count roles: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT "+roleColumns+roleFrom+where+p.orderBy(roleSorts, "r.id")+" LIMIT ? OFFSET ?",
+		append(args, limit, offset)...)
+	if err != nil {
+		return page, fmt.Errorf("db: list roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return page, fmt.Errorf("db: scan role: %w", err)
+		}
+		page.Items = append(page.Items, r)
+	}
+	return page, rows.Err()
+}
+
+func (v roleValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
+	account, err := label(ctx, tx, "accounts", v.accountID)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := label(ctx, tx, "owners", v.ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if v.systemUserID != 0 {
+		if holder, err = label(ctx, tx, "system_users", v.systemUserID); err != nil {
+			return nil, err
+		}
+		holder = "system user " + holder
+	}
+	return fields("account", account, "holder", holder, "role", v.role, "admin", yesNo(v.admin), "granted_on", v.grantedOn,
+		"granted_by", v.grantedBy, "review_by", v.reviewBy, "status", v.status, "notes", v.notes), nil
+}
+
+// related links a role's events to its account and its holder.
+func (v roleValues) related() []Ref {
+	refs := []Ref{{"account", v.accountID}}
+	if v.ownerID != 0 {
+		refs = append(refs, Ref{"owner", v.ownerID})
+	}
+	if v.systemUserID != 0 {
+		refs = append(refs, Ref{"system_user", v.systemUserID})
+	}
+	return refs
+}
+
+func checkRole(ctx context.Context, tx *sql.Tx, id int64, in RoleInput) (roleValues, error) {
+	vals, v := in.validate()
+	for _, c := range []struct {
+		field, table string
+		id           int64
+	}{{"account_id", "accounts", vals.accountID}, {"owner_id", "owners", vals.ownerID}, {"system_user_id", "system_users", vals.systemUserID}} {
+		if err := v.exists(ctx, tx, c.field, c.table, c.id); err != nil {
+			return vals, err
+		}
+	}
+	if vals.status == "active" && len(v.errs) == 0 {
+		var other int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM roles WHERE account_id = ? AND owner_id IS ? AND system_user_id IS ?
+			AND role = ? COLLATE NOCASE AND status = 'active' AND id <> ?`,
+			vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, id).Scan(&other)
+		if err == nil {
+			v.fail("role", fmt.Sprintf("This holder already has this role on this account (role #%d).", other))
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return vals, fmt.Errorf("db: check duplicate role: %w", err)
+		}
+	}
+	return vals, v.err()
+}
+
+// CreateRole grants a role and writes its audit event, linked to the account
+// and the holder.
+func (s *Store) CreateRole(ctx context.Context, actor Actor, in RoleInput) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		vals, err := checkRole(ctx, tx, 0, in)
+		if err != nil {
+			return err
+		}
+		now := formatTime(s.now())
+		res, err := tx.ExecContext(ctx, `INSERT INTO roles (account_id, owner_id, system_user_id, role, admin, granted_on, granted_by,
+			review_by, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, vals.admin, vals.grantedOn, vals.grantedBy,
+			vals.reviewBy, vals.status, vals.notes, now, now)
+		if err != nil {
+			return fmt.Errorf("db: insert role: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		after, err := vals.auditFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, actor, Event{Action: "role.created", Subject: Ref{"role", id},
+			Summary: fmt.Sprintf("Granted role %q", vals.role), Changes: diff(nil, after), Related: vals.related()})
+	})
+	return id, err
+}
+
+func roleValuesTx(ctx context.Context, tx *sql.Tx, id int64) (roleValues, error) {
+	var v roleValues
+	var owner, su sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT account_id, owner_id, system_user_id, role, admin, granted_on, granted_by, review_by,
+		status, notes FROM roles WHERE id = ?`, id).Scan(&v.accountID, &owner, &su, &v.role, &v.admin, &v.grantedOn, &v.grantedBy,
+		&v.reviewBy, &v.status, &v.notes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	v.ownerID, v.systemUserID = nullable(owner), nullable(su)
+	return v, err
+}
+
+// UpdateRole changes a role; its account and holder may change too, and the
+// event shows on the timelines of the old and new ones.
+func (s *Store) UpdateRole(ctx context.Context, actor Actor, id int64, in RoleInput) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := roleValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		vals, err := checkRole(ctx, tx, id, in)
+		if err != nil {
+			return err
+		}
+		return s.writeRole(ctx, tx, actor, id, old, vals, "role.updated", fmt.Sprintf("Updated role %q", vals.role))
+	})
+}
+
+// RemoveRole marks a role removed; the row stays for the history.
+func (s *Store) RemoveRole(ctx context.Context, actor Actor, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := roleValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.status == "removed" {
+			return nil
+		}
+		vals := old
+		vals.status = "removed"
+		return s.writeRole(ctx, tx, actor, id, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
+	})
+}
+
+func (s *Store) writeRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals roleValues, action, summary string) error {
+	before, err := old.auditFields(ctx, tx)
+	if err != nil {
+		return err
+	}
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return err
+	}
+	changes := diff(before, after)
+	if len(changes) == 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE roles SET account_id = ?, owner_id = ?, system_user_id = ?, role = ?, admin = ?,
+		granted_on = ?, granted_by = ?, review_by = ?, status = ?, notes = ?, updated_at = ? WHERE id = ?`,
+		vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, vals.admin, vals.grantedOn, vals.grantedBy,
+		vals.reviewBy, vals.status, vals.notes, formatTime(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("db: update role: %w", err)
+	}
+	return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"role", id}, Summary: summary,
+		Changes: changes, Related: append(old.related(), vals.related()...)})
+}
+
+// CountActiveRoles counts active roles and active admin-level roles.
+func (s *Store) CountActiveRoles(ctx context.Context) (total, admin int, err error) {
+	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(admin), 0) FROM roles WHERE status = 'active'`).Scan(&total, &admin)
+	return total, admin, err
+}

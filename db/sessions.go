@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Session is a stored dashboard session and the user it belongs to, if any.
+type Session struct {
+	Data       []byte
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	User       *User // nil for an anonymous session
+}
+
+// NewSessionID returns a fresh random session ID for a cookie.
+func NewSessionID() string { return randomToken(32) }
+
+// SessionByID loads a session and its user in one query. The table keeps
+// only the ID's hash.
+func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
+	var sess Session
+	var created, seen int64
+	var userID sql.NullInt64
+	var u User
+	var email, role, ownerName sql.NullString
+	var disabled sql.NullBool
+	var owner sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT s.data, s.created_at, s.last_seen_at, s.user_id, u.email, u.role, u.disabled,
+		u.owner_id, o.name FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN owners o ON o.id = u.owner_id
+		WHERE s.id_hash = ?`, hashToken(id)).Scan(&sess.Data, &created, &seen, &userID, &email, &role, &disabled, &owner, &ownerName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sess, ErrNotFound
+	}
+	if err != nil {
+		return sess, fmt.Errorf("db: read session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeenAt = time.Unix(created, 0).UTC(), time.Unix(seen, 0).UTC()
+	if userID.Valid && email.Valid {
+		u.ID, u.Email, u.Role, u.Disabled, u.OwnerID, u.OwnerName = userID.Int64, email.String, role.String, disabled.Bool, owner.Int64, ownerName.String
+		sess.User = &u
+	}
+	return sess, nil
+}
+
+// SaveSession writes a session's data and owner, keeping its creation time.
+func (s *Store) SaveSession(ctx context.Context, id string, userID int64, data []byte) error {
+	now := s.now().Unix()
+	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, last_seen_at = excluded.last_seen_at`,
+		hashToken(id), nullID(userID), data, now, now)
+	if err != nil {
+		return fmt.Errorf("db: save session: %w", err)
+	}
+	return nil
+}
+
+// TouchSession moves a session's last-seen time to now.
+func (s *Store) TouchSession(ctx context.Context, id string) error {
+	_, err := s.write.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", s.now().Unix(), hashToken(id))
+	return err
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashToken(id))
+	return err
+}
+
+// DeleteExpiredSessions removes sessions idle since before idleCutoff or
+// created before absoluteCutoff.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, idleCutoff, absoluteCutoff time.Time) error {
+	_, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", idleCutoff.Unix(), absoluteCutoff.Unix())
+	return err
+}

@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+var accountFields = []string{"name", "platform", "kind", "external_id", "url", "parent_id", "owner_id", "criticality", "status", "notes"}
+
+func accountInput(f components.Form) db.AccountInput {
+	v := f.Value
+	return db.AccountInput{Name: v("name"), Platform: v("platform"), Kind: v("kind"), ExternalID: v("external_id"),
+		URL: v("url"), ParentID: v("parent_id"), OwnerID: v("owner_id"), Criticality: v("criticality"), Status: v("status"), Notes: v("notes")}
+}
+
+func accountForm(c echo.Context, in db.AccountInput) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "platform": in.Platform,
+		"kind": in.Kind, "external_id": in.ExternalID, "url": in.URL, "parent_id": in.ParentID, "owner_id": in.OwnerID,
+		"criticality": in.Criticality, "status": in.Status, "notes": in.Notes}}
+}
+
+// listAccounts serves the accounts list, or just its rows for active search.
+func (s *Server) listAccounts(c echo.Context) error {
+	p := listParams(c)
+	page, err := s.store.ListAccounts(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	l := pages.AccountList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	return renderList(c, pages.AccountsPage(s.page(c, "Accounts", "accounts"), l), pages.AccountsList(l))
+}
+
+// showAccount is an account's page: details, holders, child assets, timeline.
+func (s *Server) showAccount(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := s.store.AccountByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	panel, err := s.rolesPanel(c, "account", id, components.Form{Values: map[string]string{}})
+	if err != nil {
+		return err
+	}
+	children, err := s.store.ChildAccounts(ctx, id)
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, "account", id)
+	if err != nil {
+		return err
+	}
+	d := pages.AccountDetail{Account: a, Children: children, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
+	return render(c, http.StatusOK, pages.AccountPage(s.page(c, a.Name, "accounts"), d))
+}
+
+func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f components.Form) error {
+	ctx := c.Request().Context()
+	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	parents, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	title := "Add account"
+	if id != 0 {
+		title = "Edit account"
+	}
+	return render(c, status, pages.AccountFormPage(s.page(c, title, "accounts"), id, f, owners, parents))
+}
+
+// newAccount shows an empty account form.
+func (s *Server) newAccount(c echo.Context) error {
+	return s.renderAccountForm(c, http.StatusOK, 0, accountForm(c, db.AccountInput{Criticality: "medium", Status: "active",
+		ParentID: c.QueryParam("parent_id")}))
+}
+
+// createAccount saves a new account, or re-renders the form with its errors.
+func (s *Server) createAccount(c echo.Context) error {
+	f := formOf(c, accountFields...)
+	id, err := s.store.CreateAccount(c.Request().Context(), actor(c), accountInput(f))
+	if invalid(err, &f) {
+		return s.renderAccountForm(c, http.StatusUnprocessableEntity, 0, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Account added.")
+	return redirect(c, components.RecordURL("account", id))
+}
+
+// editAccount shows the account's form filled in.
+func (s *Server) editAccount(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.AccountByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderAccountForm(c, http.StatusOK, id, accountForm(c, a.Input()))
+}
+
+// updateAccount saves changes to an account.
+func (s *Server) updateAccount(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, accountFields...)
+	err = s.store.UpdateAccount(c.Request().Context(), actor(c), id, accountInput(f))
+	if invalid(err, &f) {
+		return s.renderAccountForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Account saved.")
+	return redirect(c, components.RecordURL("account", id))
+}

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+var errorPage = pages.ErrorPage
+
+// showLogin renders the sign-in form.
+func (s *Server) showLogin(c echo.Context) error {
+	if currentUser(c) != nil {
+		return redirect(c, "/")
+	}
+	f := components.Form{Values: map[string]string{}, CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.Login(s.page(c, "Sign in", ""), f, ""))
+}
+
+// signIn checks the password, throttles failures per account and address,
+// and starts a fresh session.
+func (s *Server) signIn(c echo.Context) error {
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	password := c.FormValue("password")
+	ip := c.RealIP()
+	f := components.Form{Values: map[string]string{"email": email}, CSRF: csrfToken(c)}
+	if s.throttle.blocked(email, ip) {
+		return render(c, http.StatusTooManyRequests, pages.Login(s.page(c, "Sign in", ""), f,
+			"Too many failed sign-ins. Wait 15 minutes, then try again."))
+	}
+	u, err := s.store.Authenticate(c.Request().Context(), email, password)
+	if errors.Is(err, db.ErrNotFound) {
+		s.throttle.fail(email, ip)
+		if aerr := s.store.Audit(c.Request().Context(), db.Actor{IP: ip}, db.Event{Action: "user.sign_in_failed",
+			Summary: "Failed sign-in as " + truncate(email, 254)}); aerr != nil {
+			return aerr
+		}
+		return render(c, http.StatusUnauthorized, pages.Login(s.page(c, "Sign in", ""), f,
+			"That email and password do not match an enabled login."))
+	}
+	if err != nil {
+		return err
+	}
+	s.throttle.succeed(email)
+	sess, err := s.sessions.Get(c.Request(), sessionCookie)
+	if err != nil {
+		return err
+	}
+	if sess.ID != "" { // a fresh ID on sign-in defeats session fixation
+		if err := s.store.DeleteSession(c.Request().Context(), sess.ID); err != nil {
+			return err
+		}
+	}
+	sess.ID, sess.Values = "", map[any]any{userIDKey: u.ID}
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	s.setCSRFCookie(c)
+	if err := s.store.RecordSignIn(c.Request().Context(), db.Actor{UserID: u.ID, Email: u.Email, IP: ip}); err != nil {
+		return err
+	}
+	return redirect(c, safeNext(c.FormValue("next")))
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// signOut ends the session in the database and clears the cookie.
+func (s *Server) signOut(c echo.Context) error {
+	sess, err := s.sessions.Get(c.Request(), sessionCookie)
+	if err != nil {
+		return err
+	}
+	if u := currentUser(c); u != nil {
+		if err := s.store.Audit(c.Request().Context(), actor(c), db.Event{Action: "user.signed_out",
+			Subject: db.Ref{Kind: "user", ID: u.ID}, Summary: "Signed out"}); err != nil {
+			return err
+		}
+	}
+	sess.Options.MaxAge = -1
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return redirect(c, "/login")
+}
+
+// showSetup is the one-time first-admin form from the link in the log.
+func (s *Server) showSetup(c echo.Context) error {
+	code := c.QueryParam("code")
+	if !s.store.SetupCodeValid(c.Request().Context(), code) {
+		return echo.NewHTTPError(http.StatusNotFound, "setup")
+	}
+	f := components.Form{Values: map[string]string{"code": code}, CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.Setup(s.page(c, "Set up", ""), f))
+}
+
+// createFirstAdmin uses the setup code up and creates the first admin.
+func (s *Server) createFirstAdmin(c echo.Context) error {
+	f := components.Form{Values: map[string]string{"code": c.FormValue("code"), "email": c.FormValue("email")}, CSRF: csrfToken(c)}
+	_, err := s.store.CreateFirstAdmin(c.Request().Context(), actor(c), c.FormValue("code"), c.FormValue("email"), c.FormValue("password"))
+	var verr db.ValidationError
+	if errors.As(err, &verr) {
+		f.Errors = verr
+		return render(c, http.StatusUnprocessableEntity, pages.Setup(s.page(c, "Set up", ""), f))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Admin created. Sign in with your new login.")
+	return redirect(c, "/login")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

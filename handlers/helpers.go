@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+)
+
+// pickerLimit caps how many records a select offers.
+const pickerLimit = 500
+
+// idParam parses the :id path parameter; anything but a positive integer is 404.
+func idParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// listParams reads a list's search, filter, sort and page from the query.
+func listParams(c echo.Context) db.ListParams {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	return db.ListParams{
+		Q:      strings.TrimSpace(c.QueryParam("q")),
+		Status: c.QueryParam("status"),
+		Sort:   c.QueryParam("sort"),
+		Desc:   c.QueryParam("desc") == "1",
+		Page:   page,
+	}
+}
+
+// renderList answers a list request: only the list fragment when htmx asks
+// for #list, else the full page.
+func renderList(c echo.Context, full, fragment templ.Component) error {
+	c.Response().Header().Add("Vary", "HX-Request")
+	if htmxTarget(c) == "list" {
+		return render(c, http.StatusOK, fragment)
+	}
+	return render(c, http.StatusOK, full)
+}
+
+// formOf collects the named form fields as the user sent them.
+func formOf(c echo.Context, names ...string) components.Form {
+	f := components.Form{Values: make(map[string]string, len(names)), CSRF: csrfToken(c)}
+	for _, n := range names {
+		f.Values[n] = c.FormValue(n)
+	}
+	return f
+}
+
+// invalid reports whether err is a validation failure and, if so, puts its
+// messages on the form.
+func invalid(err error, f *components.Form) bool {
+	var verr db.ValidationError
+	if errors.As(err, &verr) {
+		f.Errors = verr
+		return true
+	}
+	return false
+}
+
+// today is the current UTC date as YYYY-MM-DD.
+func today() string { return time.Now().UTC().Format("2006-01-02") }

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+var ownerFields = []string{"name", "email", "title", "department", "manager_id", "status", "leaving_on", "notes"}
+
+func ownerInput(f components.Form) db.OwnerInput {
+	v := f.Value
+	return db.OwnerInput{Name: v("name"), Email: v("email"), Title: v("title"), Department: v("department"),
+		ManagerID: v("manager_id"), Status: v("status"), LeavingOn: v("leaving_on"), Notes: v("notes")}
+}
+
+func ownerForm(c echo.Context, in db.OwnerInput) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "email": in.Email,
+		"title": in.Title, "department": in.Department, "manager_id": in.ManagerID, "status": in.Status,
+		"leaving_on": in.LeavingOn, "notes": in.Notes}}
+}
+
+// listOwners serves the owners list, or just its rows for active search.
+func (s *Server) listOwners(c echo.Context) error {
+	p := listParams(c)
+	page, err := s.store.ListOwners(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	l := pages.OwnerList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	return renderList(c, pages.OwnersPage(s.page(c, "Owners", "owners"), l), pages.OwnersList(l))
+}
+
+// showOwner is an owner's page: details, roles, accounts, logins, timeline.
+func (s *Server) showOwner(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	o, err := s.store.OwnerByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	panel, err := s.rolesPanel(c, "owner", id, components.Form{Values: map[string]string{}})
+	if err != nil {
+		return err
+	}
+	accounts, err := s.store.AccountsOwnedBy(ctx, id)
+	if err != nil {
+		return err
+	}
+	logins, err := s.store.UsersLinkedTo(ctx, id)
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, "owner", id)
+	if err != nil {
+		return err
+	}
+	d := pages.OwnerDetail{Owner: o, Accounts: accounts, Logins: logins, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
+	return render(c, http.StatusOK, pages.OwnerPage(s.page(c, o.Name, "owners"), d))
+}
+
+func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f components.Form) error {
+	managers, err := s.store.OwnerOptions(c.Request().Context(), "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	title := "Add owner"
+	if id != 0 {
+		title = "Edit owner"
+	}
+	return render(c, status, pages.OwnerFormPage(s.page(c, title, "owners"), id, f, managers))
+}
+
+// newOwner shows an empty owner form.
+func (s *Server) newOwner(c echo.Context) error {
+	return s.renderOwnerForm(c, http.StatusOK, 0, ownerForm(c, db.OwnerInput{Status: db.OwnerActive}))
+}
+
+// createOwner saves a new owner, or re-renders the form with its errors.
+func (s *Server) createOwner(c echo.Context) error {
+	f := formOf(c, ownerFields...)
+	id, err := s.store.CreateOwner(c.Request().Context(), actor(c), ownerInput(f))
+	if invalid(err, &f) {
+		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, 0, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Owner added.")
+	return redirect(c, components.RecordURL("owner", id))
+}
+
+// editOwner shows the owner's form filled in.
+func (s *Server) editOwner(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.store.OwnerByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderOwnerForm(c, http.StatusOK, id, ownerForm(c, o.Input()))
+}
+
+// updateOwner saves changes to an owner.
+func (s *Server) updateOwner(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, ownerFields...)
+	err = s.store.UpdateOwner(c.Request().Context(), actor(c), id, ownerInput(f))
+	if invalid(err, &f) {
+		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Owner saved.")
+	return redirect(c, components.RecordURL("owner", id))
+}

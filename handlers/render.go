@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"steward/views/layout"
+)
+
+// render writes a component with the given status. It renders into a buffer
+// first, so a failure can still become a clean 500 page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isHTMX reports whether htmx sent the request, and so wants a fragment.
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// htmxTarget is the ID of the element htmx will swap, if any.
+func htmxTarget(c echo.Context) string {
+	if !isHTMX(c) {
+		return ""
+	}
+	return c.Request().Header.Get("HX-Target")
+}
+
+// page builds the shell data every page needs, taking the flash messages.
+func (s *Server) page(c echo.Context, title, nav string) layout.Page {
+	p := layout.Page{Title: title, Nav: nav, User: currentUser(c), CSRF: csrfToken(c)}
+	if sess, err := s.sessions.Get(c.Request(), sessionCookie); err == nil && !sess.IsNew {
+		if flashes := sess.Flashes(); len(flashes) > 0 {
+			for _, f := range flashes {
+				if text, ok := f.(string); ok {
+					p.Flashes = append(p.Flashes, text)
+				}
+			}
+			_ = sess.Save(c.Request(), c.Response())
+		}
+	}
+	return p
+}
+
+// flash adds a message shown on the next page.
+func (s *Server) flash(c echo.Context, msg string) {
+	sess, err := s.sessions.Get(c.Request(), sessionCookie)
+	if err != nil {
+		return
+	}
+	sess.AddFlash(msg)
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		s.log.Error("save flash", "err", err)
+	}
+}
+
+// redirect answers a form post with 303 See Other.
+func redirect(c echo.Context, to string) error {
+	return c.Redirect(http.StatusSeeOther, to)
+}

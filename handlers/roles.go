@@ -1,0 +1,202 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+var roleFields = []string{"account_id", "owner_id", "system_user_id", "role", "admin", "granted_on", "granted_by", "review_by", "status", "notes"}
+
+func roleInput(f components.Form) db.RoleInput {
+	v := f.Value
+	return db.RoleInput{AccountID: v("account_id"), OwnerID: v("owner_id"), SystemUserID: v("system_user_id"), Role: v("role"),
+		Admin: v("admin"), GrantedOn: v("granted_on"), GrantedBy: v("granted_by"), ReviewBy: v("review_by"), Status: v("status"), Notes: v("notes")}
+}
+
+func roleForm(c echo.Context, in db.RoleInput) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"account_id": in.AccountID, "owner_id": in.OwnerID,
+		"system_user_id": in.SystemUserID, "role": in.Role, "admin": in.Admin, "granted_on": in.GrantedOn,
+		"granted_by": in.GrantedBy, "review_by": in.ReviewBy, "status": in.Status, "notes": in.Notes}}
+}
+
+// listRoles serves the roles list, or just its rows for active search.
+func (s *Server) listRoles(c echo.Context) error {
+	p := listParams(c)
+	page, err := s.store.ListRoles(c.Request().Context(), p, db.RoleFilter{})
+	if err != nil {
+		return err
+	}
+	l := pages.RoleList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	return renderList(c, pages.RolesPage(s.page(c, "Roles", "roles"), l), pages.RolesList(l))
+}
+
+// rolesPanel builds the roles section of an owner's or account's page.
+func (s *Server) rolesPanel(c echo.Context, context string, id int64, f components.Form) (pages.RolesPanel, error) {
+	ctx := c.Request().Context()
+	filter := db.RoleFilter{OwnerID: id}
+	if context == "account" {
+		filter = db.RoleFilter{AccountID: id}
+	}
+	roles, err := s.store.ListRoles(ctx, db.ListParams{PerPage: 200, Sort: "status"}, filter)
+	if err != nil {
+		return pages.RolesPanel{}, err
+	}
+	var options []db.Option
+	if context == "owner" {
+		options, err = s.store.AccountOptions(ctx, "", pickerLimit)
+	} else {
+		options, err = s.store.OwnerOptions(ctx, "", pickerLimit)
+	}
+	f.CSRF = csrfToken(c)
+	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
+		CanEdit: currentUser(c).CanEdit(), CSRF: f.CSRF}, err
+}
+
+// panelContext reads which page an inline role form came from, if any.
+func panelContext(c echo.Context) (string, int64) {
+	context := c.FormValue("context")
+	id, err := strconv.ParseInt(c.FormValue("context_id"), 10, 64)
+	if (context != "owner" && context != "account") || err != nil || id <= 0 {
+		return "", 0
+	}
+	return context, id
+}
+
+// answerPanel answers an inline role change made from an owner's or an
+// account's page: htmx gets the panel and the fresh timeline, a plain form
+// goes back to the page.
+func (s *Server) answerPanel(c echo.Context, status int, context string, id int64, f components.Form, flash string) error {
+	if !isHTMX(c) {
+		if status == http.StatusOK {
+			s.flash(c, flash)
+		}
+		return redirect(c, components.RecordURL(context, id))
+	}
+	panel, err := s.rolesPanel(c, context, id, f)
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, context, id)
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.RolesPanelUpdate(panel, tl))
+}
+
+// showRole is a role's page.
+func (s *Server) showRole(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.RoleByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, "role", id)
+	if err != nil {
+		return err
+	}
+	d := pages.RoleDetail{Role: r, Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.RolePage(s.page(c, r.Role+" on "+r.AccountName, "roles"), d))
+}
+
+func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f components.Form) error {
+	ctx := c.Request().Context()
+	accounts, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	title := "Grant role"
+	if id != 0 {
+		title = "Edit role"
+	}
+	return render(c, status, pages.RoleFormPage(s.page(c, title, "roles"), id, f, accounts, owners))
+}
+
+// newRole shows an empty role form, optionally with the account or holder chosen.
+func (s *Server) newRole(c echo.Context) error {
+	return s.renderRoleForm(c, http.StatusOK, 0, roleForm(c, db.RoleInput{AccountID: c.QueryParam("account_id"),
+		OwnerID: c.QueryParam("owner_id"), SystemUserID: c.QueryParam("system_user_id"), GrantedOn: today(), Status: "active"}))
+}
+
+// createRole grants a role from the role form or inline from a record page.
+func (s *Server) createRole(c echo.Context) error {
+	f := formOf(c, roleFields...)
+	context, contextID := panelContext(c)
+	if context != "" && f.Values["granted_on"] == "" {
+		f.Values["granted_on"] = today()
+	}
+	_, err := s.store.CreateRole(c.Request().Context(), actor(c), roleInput(f))
+	if invalid(err, &f) {
+		if context != "" && isHTMX(c) {
+			return s.answerPanel(c, http.StatusUnprocessableEntity, context, contextID, f, "")
+		}
+		return s.renderRoleForm(c, http.StatusUnprocessableEntity, 0, f)
+	}
+	if err != nil {
+		return err
+	}
+	if context != "" {
+		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role granted.")
+	}
+	s.flash(c, "Role granted.")
+	return redirect(c, "/roles")
+}
+
+// editRole shows the role's form filled in.
+func (s *Server) editRole(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.RoleByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderRoleForm(c, http.StatusOK, id, roleForm(c, r.Input()))
+}
+
+// updateRole saves changes to a role.
+func (s *Server) updateRole(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, roleFields...)
+	err = s.store.UpdateRole(c.Request().Context(), actor(c), id, roleInput(f))
+	if invalid(err, &f) {
+		return s.renderRoleForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Role saved.")
+	return redirect(c, components.RecordURL("role", id))
+}
+
+// removeRole marks a role removed; it stays in the history.
+func (s *Server) removeRole(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveRole(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	if context, contextID := panelContext(c); context != "" {
+		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role removed.")
+	}
+	s.flash(c, "Role removed.")
+	return redirect(c, components.RecordURL("role", id))
+}

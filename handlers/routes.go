@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"steward/db"
+	"steward/static"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = "1M"
+
+// Route is one entry of Steward's URL surface with who may use it.
+type Route struct {
+	Method  string
+	Path    string
+	Access  access
+	Handler echo.HandlerFunc
+}
+
+// AccessName says who may use a route: public, viewer, editor or admin.
+func (r Route) AccessName() string {
+	return [...]string{"public", "viewer", "editor", "admin"}[r.Access]
+}
+
+// routes is every URL Steward answers, in one table.
+func (s *Server) routes() []Route {
+	return []Route{
+		{http.MethodGet, "/healthz", public, s.healthz},
+		{http.MethodGet, "/login", public, s.showLogin},
+		{http.MethodPost, "/login", public, s.signIn},
+		{http.MethodPost, "/logout", public, s.signOut},
+		{http.MethodGet, "/setup", public, s.showSetup},
+		{http.MethodPost, "/setup", public, s.createFirstAdmin},
+
+		{http.MethodGet, "/", viewer, s.showHome},
+
+		{http.MethodGet, "/owners", viewer, s.listOwners},
+		{http.MethodGet, "/owners/new", editor, s.newOwner},
+		{http.MethodPost, "/owners", editor, s.createOwner},
+		{http.MethodGet, "/owners/:id", viewer, s.showOwner},
+		{http.MethodGet, "/owners/:id/edit", editor, s.editOwner},
+		{http.MethodPost, "/owners/:id", editor, s.updateOwner},
+		{http.MethodGet, "/owners/:id/timeline", viewer, s.timeline("owner")},
+
+		{http.MethodGet, "/accounts", viewer, s.listAccounts},
+		{http.MethodGet, "/accounts/new", editor, s.newAccount},
+		{http.MethodPost, "/accounts", editor, s.createAccount},
+		{http.MethodGet, "/accounts/:id", viewer, s.showAccount},
+		{http.MethodGet, "/accounts/:id/edit", editor, s.editAccount},
+		{http.MethodPost, "/accounts/:id", editor, s.updateAccount},
+		{http.MethodGet, "/accounts/:id/timeline", viewer, s.timeline("account")},
+
+		{http.MethodGet, "/roles", viewer, s.listRoles},
+		{http.MethodGet, "/roles/new", editor, s.newRole},
+		{http.MethodPost, "/roles", editor, s.createRole},
+		{http.MethodGet, "/roles/:id", viewer, s.showRole},
+		{http.MethodGet, "/roles/:id/edit", editor, s.editRole},
+		{http.MethodPost, "/roles/:id", editor, s.updateRole},
+		{http.MethodPost, "/roles/:id/remove", editor, s.removeRole},
+		{http.MethodGet, "/roles/:id/timeline", viewer, s.timeline("role")},
+
+		{http.MethodGet, "/admin/users", admin, s.listUsers},
+		{http.MethodPost, "/admin/users", admin, s.createUser},
+		{http.MethodPost, "/admin/users/:id/role", admin, s.changeUserRole},
+		{http.MethodPost, "/admin/users/:id/disable", admin, s.disableUser},
+		{http.MethodPost, "/admin/users/:id/enable", admin, s.enableUser},
+	}
+}
+
+// New builds the HTTP handler: middleware, every route, static files and
+// the error pages.
+func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
+	s := newServer(store, log, cfg)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	e.Use(middleware.RequestID())
+	e.Use(securityHeaders)
+	e.Use(s.requestLogger())
+	e.Use(middleware.Recover())
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	e.Use(middleware.BodyLimit(MaxBodyBytes))
+
+	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	routes := s.routes()
+	for _, r := range routes {
+		e.Add(r.Method, r.Path, r.Handler, s.csrf, s.loadUser, s.require(r.Access))
+	}
+	// Unknown paths still get the session and CSRF cookie, so the 404 page
+	// shows who is signed in.
+	echo.NotFoundHandler = func(c echo.Context) error { return echo.ErrNotFound }
+	return e, routes
+}
+
+// healthz answers ok while the database answers.
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "database")
+	}
+	return c.String(http.StatusOK, "ok")
+}

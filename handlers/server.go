@@ -1,0 +1,52 @@
+// Package handlers is Steward's HTTP layer: routes, middleware, sessions and
+// one handler file per record kind or action.
+package handlers
+
+import (
+	"log/slog"
+	"net/url"
+	"time"
+
+	"steward/db"
+)
+
+// Config is what the handlers need to know about how Steward is deployed.
+type Config struct {
+	// BaseURL is the public address; cookies are Secure when it is https.
+	BaseURL string
+	// TrustProxy makes the client address come from X-Forwarded-For set by a
+	// reverse proxy on a private or loopback address.
+	TrustProxy bool
+	// SessionKey signs session and CSRF cookies; 32 bytes or more.
+	SessionKey []byte
+}
+
+// Server holds what every handler needs.
+type Server struct {
+	store    *db.Store
+	log      *slog.Logger
+	cfg      Config
+	secure   bool
+	sessions *sessionStore
+	throttle *throttle
+}
+
+// Session lifetimes: a session ends after this long without a request, or
+// this long after sign-in, whichever comes first.
+const (
+	SessionIdle     = 12 * time.Hour
+	SessionAbsolute = 7 * 24 * time.Hour
+)
+
+func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
+	u, _ := url.Parse(cfg.BaseURL)
+	secure := u != nil && u.Scheme == "https"
+	return &Server{
+		store:    store,
+		log:      log,
+		cfg:      cfg,
+		secure:   secure,
+		sessions: newSessionStore(store, cfg.SessionKey, secure),
+		throttle: newThrottle(),
+	}
+}

@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+
+	"steward/db"
+)
+
+const sessionCookie = "steward_session"
+
+// Keys in a session's values. userKey and seenKey are filled on load and
+// never written to the database.
+const (
+	userIDKey = "user_id"
+	userKey   = "_user"
+	seenKey   = "_seen"
+)
+
+// sessionStore is a gorilla/sessions Store that keeps session data in
+// SQLite. The cookie carries only a signed random ID, so logging out,
+// disabling a user or changing their role ends the session server-side.
+type sessionStore struct {
+	store  *db.Store
+	codecs []securecookie.Codec
+	opts   sessions.Options
+}
+
+func newSessionStore(store *db.Store, key []byte, secure bool) *sessionStore {
+	return &sessionStore{
+		store:  store,
+		codecs: securecookie.CodecsFromPairs(key),
+		opts: sessions.Options{Path: "/", MaxAge: int(SessionAbsolute.Seconds()), HttpOnly: true, Secure: secure,
+			SameSite: http.SameSiteLaxMode},
+	}
+}
+
+// Get returns the request's session, cached for the rest of the request.
+func (st *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(st, name)
+}
+
+// New loads the session named by the request's cookie, or starts an empty
+// one when there is none or it has expired.
+func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	s := sessions.NewSession(st, name)
+	opts := st.opts
+	s.Options = &opts
+	s.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil {
+		return s, nil
+	}
+	var id string
+	if err := securecookie.DecodeMulti(name, c.Value, &id, st.codecs...); err != nil {
+		return s, nil // a forged or stale cookie just means no session
+	}
+	stored, err := st.store.SessionByID(r.Context(), id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	now := st.store.Now()
+	if now.Sub(stored.LastSeenAt) > SessionIdle || now.Sub(stored.CreatedAt) > SessionAbsolute {
+		_ = st.store.DeleteSession(r.Context(), id)
+		return s, nil
+	}
+	values := map[any]any{}
+	if err := gob.NewDecoder(bytes.NewReader(stored.Data)).Decode(&values); err != nil {
+		return s, nil
+	}
+	s.ID, s.IsNew, s.Values = id, false, values
+	if stored.User != nil {
+		s.Values[userKey] = stored.User
+	}
+	s.Values[seenKey] = stored.LastSeenAt
+	return s, nil
+}
+
+// Save writes the session and its cookie; a negative MaxAge deletes both.
+func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions.Session) error {
+	if s.Options.MaxAge < 0 {
+		if s.ID != "" {
+			if err := st.store.DeleteSession(r.Context(), s.ID); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(s.Name(), "", s.Options))
+		return nil
+	}
+	if s.ID == "" {
+		s.ID = db.NewSessionID()
+	}
+	persist := map[any]any{}
+	for k, v := range s.Values {
+		if k != userKey && k != seenKey {
+			persist[k] = v
+		}
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(persist); err != nil {
+		return err
+	}
+	userID, _ := s.Values[userIDKey].(int64)
+	if err := st.store.SaveSession(r.Context(), s.ID, userID, buf.Bytes()); err != nil {
+		return err
+	}
+	encoded, err := securecookie.EncodeMulti(s.Name(), s.ID, st.codecs...)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(s.Name(), encoded, s.Options))
+	return nil
+}
+
+// touch moves the session's idle clock at most once a minute, so reading
+// pages does not turn every request into a write.
+func (st *sessionStore) touch(ctx context.Context, s *sessions.Session) {
+	seen, _ := s.Values[seenKey].(time.Time)
+	if s.ID != "" && st.store.Now().Sub(seen) > time.Minute {
+		_ = st.store.TouchSession(ctx, s.ID)
+	}
+}
+
+func init() {
+	gob.Register(int64(0))
+	gob.Register([]any{})
+}

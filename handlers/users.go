@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+func (s *Server) renderUsers(c echo.Context, status int, f components.Form) error {
+	ctx := c.Request().Context()
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	a := pages.UsersAdmin{Users: users, Form: f, Owners: owners, SelfID: currentUser(c).ID}
+	return render(c, status, pages.UsersPage(s.page(c, "Users", "admin"), a))
+}
+
+// listUsers is the admin page of dashboard logins.
+func (s *Server) listUsers(c echo.Context) error {
+	return s.renderUsers(c, http.StatusOK, components.Form{Values: map[string]string{"role": db.RoleViewer}, CSRF: csrfToken(c)})
+}
+
+// createUser adds a login.
+func (s *Server) createUser(c echo.Context) error {
+	f := formOf(c, "email", "role", "owner_id")
+	_, err := s.store.CreateUser(c.Request().Context(), actor(c), db.UserInput{Email: f.Value("email"),
+		Password: c.FormValue("password"), Role: f.Value("role"), OwnerID: f.Value("owner_id")})
+	if invalid(err, &f) {
+		return s.renderUsers(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "User added.")
+	return redirect(c, "/admin/users")
+}
+
+// changeUser applies an admin's change to a login and reports the result.
+func (s *Server) changeUser(c echo.Context, change func(id int64) error, done string) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var f components.Form
+	if err := change(id); invalid(err, &f) {
+		for _, msg := range f.Errors {
+			s.flash(c, msg)
+		}
+		return redirect(c, "/admin/users")
+	} else if err != nil {
+		return err
+	}
+	s.flash(c, done)
+	return redirect(c, "/admin/users")
+}
+
+// changeUserRole sets a login's role; their sessions end.
+func (s *Server) changeUserRole(c echo.Context) error {
+	return s.changeUser(c, func(id int64) error {
+		return s.store.SetUserRole(c.Request().Context(), actor(c), id, c.FormValue("role"))
+	}, "Role changed. Their sessions have ended.")
+}
+
+// disableUser disables a login; their sessions end.
+func (s *Server) disableUser(c echo.Context) error {
+	return s.changeUser(c, func(id int64) error {
+		return s.store.SetUserDisabled(c.Request().Context(), actor(c), id, true)
+	}, "User disabled. Their sessions have ended.")
+}
+
+// enableUser enables a login again.
+func (s *Server) enableUser(c echo.Context) error {
+	return s.changeUser(c, func(id int64) error {
+		return s.store.SetUserDisabled(c.Request().Context(), actor(c), id, false)
+	}, "User enabled.")
+}

@@ -1,0 +1,44 @@
+// app.js: the few behaviours Steward adds in the browser. Loaded as a file
+// (with defer), never inline, so the Content-Security-Policy can forbid inline
+// scripts. Every page still works without it.
+(function () {
+  "use strict";
+
+  // htmx requests send the CSRF token as a header; plain form posts carry it in
+  // a hidden field instead. The token is read on each request because the page
+  // may have been swapped since load.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
+    }
+  });
+
+  // A form (or the button that submits it) with data-confirm="message" asks
+  // first. Listening in the capture phase on the document runs before htmx's
+  // own submit listener on the form, so a cancel stops htmx requests as well as
+  // plain submits.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var source = event.submitter && event.submitter.hasAttribute("data-confirm")
+        ? event.submitter
+        : event.target;
+      var message = source.getAttribute("data-confirm");
+      if (message && !window.confirm(message)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    },
+    true
+  );
+
+  // Any .js-print element prints the page. Delegated, so it also works for
+  // content htmx swaps in later.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".js-print")) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+})();
