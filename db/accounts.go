@@ -86,7 +86,7 @@ const accountColumns = `a.id, a.name, a.platform, a.kind, a.external_id, a.url, 
 
 const accountFrom = " FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id LEFT JOIN owners o ON o.id = a.owner_id"
 
-func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
+func scanAccount(row scanner) (Account, error) {
 	var a Account
 	var parent, owner sql.NullInt64
 	err := row.Scan(&a.ID, &a.Name, &a.Platform, &a.Kind, &a.ExternalID, &a.URL, &parent, &a.ParentName,
@@ -97,21 +97,14 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 
 // AccountByID returns one account.
 func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
-	a, err := scanAccount(s.read.QueryRowContext(ctx, "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, ErrNotFound
-	}
-	if err != nil {
-		return a, fmt.Errorf("db: account %d: %w", id, err)
-	}
-	return a, nil
+	return one(ctx, s.read, scanAccount, "account", "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id)
 }
 
-var accountSorts = [][2]string{
+var accountList = listQuery{what: "accounts", columns: accountColumns, from: accountFrom, idCol: "a.id", sorts: [][2]string{
 	{"name", "a.name COLLATE NOCASE"}, {"platform", "a.platform COLLATE NOCASE"}, {"kind", "a.kind COLLATE NOCASE"},
 	{"criticality", "CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"},
 	{"status", "a.status"}, {"updated", "a.updated_at"},
-}
+}}
 
 // ListAccounts returns a page of accounts matching p; ParentID > 0 lists the
 // children of one account.
@@ -142,25 +135,7 @@ func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, ex
 		where += " AND a.status = ?"
 		args = append(args, p.Status)
 	}
-	limit, offset := p.offset()
-	page := Page[Account]{Page: p.Page, PerPage: p.PerPage}
-	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts a"+where, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("db: count accounts: %w", err)
-	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+accountColumns+accountFrom+where+p.orderBy(accountSorts, "a.id")+
-		" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	if err != nil {
-		return page, fmt.Errorf("db: list accounts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return page, fmt.Errorf("db: scan account: %w", err)
-		}
-		page.Items = append(page.Items, a)
-	}
-	return page, rows.Err()
+	return page(ctx, s.read, accountList, scanAccount, p, where, args)
 }
 
 // AccountOptions lists accounts matching q for pickers, active ones first.
@@ -254,15 +229,10 @@ func (s *Store) UpdateAccount(ctx context.Context, actor Actor, id int64, in Acc
 		if err != nil {
 			return err
 		}
-		before, err := old.auditFields(ctx, tx)
+		changes, err := changesBetween(ctx, tx, old, vals)
 		if err != nil {
 			return err
 		}
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		changes := diff(before, after)
 		if len(changes) == 0 {
 			return nil
 		}

@@ -283,3 +283,21 @@ func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.TrimSpace(q)) + "%"
 }
+
+// auditFielder is a record's values, able to list themselves for the audit log.
+type auditFielder interface {
+	auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error)
+}
+
+// changesBetween lists the fields whose values differ from old to new.
+func changesBetween(ctx context.Context, tx *sql.Tx, old, new auditFielder) ([]Change, error) {
+	before, err := old.auditFields(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	after, err := new.auditFields(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return diff(before, after), nil
+}

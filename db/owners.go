@@ -75,7 +75,7 @@ const ownerColumns = `o.id, o.name, o.email, o.title, o.department, o.manager_id
 	o.status, o.leaving_on, o.notes, o.created_at, o.updated_at,
 	(SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`
 
-func scanOwner(row interface{ Scan(...any) error }) (Owner, error) {
+func scanOwner(row scanner) (Owner, error) {
 	var o Owner
 	var manager sql.NullInt64
 	err := row.Scan(&o.ID, &o.Name, &o.Email, &o.Title, &o.Department, &manager, &o.ManagerName,
@@ -84,23 +84,17 @@ func scanOwner(row interface{ Scan(...any) error }) (Owner, error) {
 	return o, err
 }
 
+const ownerFrom = " FROM owners o LEFT JOIN owners m ON m.id = o.manager_id"
+
 // OwnerByID returns one owner.
 func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
-	o, err := scanOwner(s.read.QueryRowContext(ctx, "SELECT "+ownerColumns+
-		" FROM owners o LEFT JOIN owners m ON m.id = o.manager_id WHERE o.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return o, ErrNotFound
-	}
-	if err != nil {
-		return o, fmt.Errorf("db: owner %d: %w", id, err)
-	}
-	return o, nil
+	return one(ctx, s.read, scanOwner, "owner", "SELECT "+ownerColumns+ownerFrom+" WHERE o.id = ?", id)
 }
 
-var ownerSorts = [][2]string{
+var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom, idCol: "o.id", sorts: [][2]string{
 	{"name", "o.name COLLATE NOCASE"}, {"email", "o.email COLLATE NOCASE"}, {"department", "o.department COLLATE NOCASE"},
 	{"status", "o.status"}, {"leaving_on", "o.leaving_on"}, {"updated", "o.updated_at"},
-}
+}}
 
 // ListOwners returns a page of owners matching p.
 func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], error) {
@@ -114,25 +108,7 @@ func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], erro
 		where += " AND o.status = ?"
 		args = append(args, p.Status)
 	}
-	limit, offset := p.offset()
-	page := Page[Owner]{Page: p.Page, PerPage: p.PerPage}
-	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM owners o"+where, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("db: count owners: %w", err)
-	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+ownerColumns+" FROM owners o LEFT JOIN owners m ON m.id = o.manager_id"+
-		where+p.orderBy(ownerSorts, "o.id")+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	if err != nil {
-		return page, fmt.Errorf("db: list owners: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		o, err := scanOwner(rows)
-		if err != nil {
-			return page, fmt.Errorf("db: scan owner: %w", err)
-		}
-		page.Items = append(page.Items, o)
-	}
-	return page, rows.Err()
+	return page(ctx, s.read, ownerList, scanOwner, p, where, args)
 }
 
 // OwnerOptions lists owners whose name or email matches q, for pickers;
@@ -145,20 +121,10 @@ func (s *Store) OwnerOptions(ctx context.Context, q string, limit int) ([]Option
 }
 
 func (s *Store) options(ctx context.Context, query string, args ...any) ([]Option, error) {
-	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("db: options: %w", err)
-	}
-	defer rows.Close()
-	var out []Option
-	for rows.Next() {
+	return all(ctx, s.read, func(row scanner) (Option, error) {
 		var o Option
-		if err := rows.Scan(&o.ID, &o.Label); err != nil {
-			return nil, fmt.Errorf("db: scan option: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		return o, row.Scan(&o.ID, &o.Label)
+	}, "options", query, args...)
 }
 
 func (v ownerValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
@@ -238,15 +204,10 @@ func (s *Store) UpdateOwner(ctx context.Context, actor Actor, id int64, in Owner
 		if err != nil {
 			return err
 		}
-		before, err := old.auditFields(ctx, tx)
+		changes, err := changesBetween(ctx, tx, old, vals)
 		if err != nil {
 			return err
 		}
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		changes := diff(before, after)
 		if len(changes) == 0 {
 			return nil
 		}

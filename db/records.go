@@ -277,3 +277,59 @@ func (s *Store) RecordName(ctx context.Context, kind string, id int64) (string, 
 	}
 	return name, err
 }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// one runs a single-row query and scans it; no row is ErrNotFound.
+func one[T any](ctx context.Context, q *sql.DB, scan func(scanner) (T, error), what, query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("db: %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// all runs a query and scans every row.
+func all[T any](ctx context.Context, q *sql.DB, scan func(scanner) (T, error), what, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// listQuery describes one kind's paged list: what to select, from where,
+// the sortable columns and the kind's own ID column.
+type listQuery struct {
+	what    string
+	columns string
+	from    string
+	sorts   [][2]string
+	idCol   string
+}
+
+// page counts the rows matching where and returns the page p asks for.
+func page[T any](ctx context.Context, q *sql.DB, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any) (Page[T], error) {
+	limit, offset := p.offset()
+	out := Page[T]{Page: p.Page, PerPage: p.PerPage}
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*)"+lq.from+where, args...).Scan(&out.Total); err != nil {
+		return out, fmt.Errorf("db: count %s: %w", lq.what, err)
+	}
+	items, err := all(ctx, q, scan, "list "+lq.what, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol)+
+		" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	out.Items = items
+	return out, err
+}

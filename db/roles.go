@@ -97,7 +97,7 @@ const roleColumns = `r.id, r.account_id, a.name, a.platform, r.owner_id, r.syste
 const roleFrom = ` FROM roles r JOIN accounts a ON a.id = r.account_id
 	LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id`
 
-func scanRole(row interface{ Scan(...any) error }) (Role, error) {
+func scanRole(row scanner) (Role, error) {
 	var r Role
 	var owner, su sql.NullInt64
 	err := row.Scan(&r.ID, &r.AccountID, &r.AccountName, &r.Platform, &owner, &su, &r.HolderName, &r.HolderStatus,
@@ -108,20 +108,13 @@ func scanRole(row interface{ Scan(...any) error }) (Role, error) {
 
 // RoleByID returns one role.
 func (s *Store) RoleByID(ctx context.Context, id int64) (Role, error) {
-	r, err := scanRole(s.read.QueryRowContext(ctx, "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	if err != nil {
-		return r, fmt.Errorf("db: role %d: %w", id, err)
-	}
-	return r, nil
+	return one(ctx, s.read, scanRole, "role", "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id)
 }
 
-var roleSorts = [][2]string{
+var roleList = listQuery{what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", sorts: [][2]string{
 	{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
 	{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
-}
+}}
 
 // RoleFilter narrows a role list to one account, owner or system user.
 type RoleFilter struct {
@@ -149,25 +142,7 @@ func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page
 		where += " AND r.status = ?"
 		args = append(args, p.Status)
 	}
-	limit, offset := p.offset()
-	page := Page[Role]{Page: p.Page, PerPage: p.PerPage}
-	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*)"+roleFrom+where, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("db: count roles: %w", err)
-	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+roleColumns+roleFrom+where+p.orderBy(roleSorts, "r.id")+" LIMIT ? OFFSET ?",
-		append(args, limit, offset)...)
-	if err != nil {
-		return page, fmt.Errorf("db: list roles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return page, fmt.Errorf("db: scan role: %w", err)
-		}
-		page.Items = append(page.Items, r)
-	}
-	return page, rows.Err()
+	return page(ctx, s.read, roleList, scanRole, p, where, args)
 }
 
 func (v roleValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
@@ -299,15 +274,10 @@ func (s *Store) RemoveRole(ctx context.Context, actor Actor, id int64) error {
 }
 
 func (s *Store) writeRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals roleValues, action, summary string) error {
-	before, err := old.auditFields(ctx, tx)
+	changes, err := changesBetween(ctx, tx, old, vals)
 	if err != nil {
 		return err
 	}
-	after, err := vals.auditFields(ctx, tx)
-	if err != nil {
-		return err
-	}
-	changes := diff(before, after)
 	if len(changes) == 0 {
 		return nil
 	}

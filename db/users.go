@@ -108,7 +108,7 @@ func ValidatePassword(pw string) string {
 const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.name, ''), u.created_at, u.last_login_at`
 const userFrom = ` FROM users u LEFT JOIN owners o ON o.id = u.owner_id`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row scanner) (User, error) {
 	var u User
 	var owner sql.NullInt64
 	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.Disabled, &owner, &u.OwnerName, &u.CreatedAt, &u.LastLoginAt)
@@ -125,29 +125,12 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // ListUsers lists every dashboard user.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+userColumns+userFrom+" ORDER BY u.email COLLATE NOCASE")
-	if err != nil {
-		return nil, fmt.Errorf("db: list users: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: scan user: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return all(ctx, s.read, scanUser, "users", "SELECT "+userColumns+userFrom+" ORDER BY u.email COLLATE NOCASE")
 }
 
 // UserByID returns one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, ErrNotFound
-	}
-	return u, err
+	return one(ctx, s.read, scanUser, "user", "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id)
 }
 
 // UserInput is a new login's fields.
@@ -280,7 +263,7 @@ func (s *Store) changeUser(ctx context.Context, actor Actor, id int64, field, va
 		if _, err := tx.ExecContext(ctx, query, arg, formatTime(s.now()), id); err != nil {
 			return fmt.Errorf("db: update user: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT ?", id); err != nil {
 			return fmt.Errorf("db: end sessions: %w", err)
 		}
 		return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"user", id},
@@ -378,18 +361,5 @@ func hashToken(t string) string {
 
 // UsersLinkedTo lists the logins linked to an owner.
 func (s *Store) UsersLinkedTo(ctx context.Context, ownerID int64) ([]User, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.owner_id = ? ORDER BY u.email", ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("db: users of owner: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return all(ctx, s.read, scanUser, "users of owner", "SELECT "+userColumns+userFrom+" WHERE u.owner_id = ? ORDER BY u.email", ownerID)
 }

@@ -95,9 +95,9 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	for _, r := range routes {
 		e.Add(r.Method, r.Path, r.Handler, s.csrf, s.loadUser, s.require(r.Access))
 	}
-	// Unknown paths still get the session and CSRF cookie, so the 404 page
-	// shows who is signed in.
-	echo.NotFoundHandler = func(c echo.Context) error { return echo.ErrNotFound }
+	// Unknown paths get echo's default 404, which handleError renders. Do not
+	// set echo.NotFoundHandler: it is a package global, a data race when two
+	// servers are built at once (the handler tests do).
 	return e, routes
 }
 
