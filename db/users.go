@@ -263,7 +263,7 @@ func (s *Store) changeUser(ctx context.Context, actor Actor, id int64, field, va
 		if _, err := tx.ExecContext(ctx, query, arg, formatTime(s.now()), id); err != nil {
 			return fmt.Errorf("db: update user: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "SELECT ?", id); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
 			return fmt.Errorf("db: end sessions: %w", err)
 		}
 		return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"user", id},

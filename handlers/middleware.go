@@ -92,6 +92,9 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			s.deny(c, "cross-site request refused: "+reason)
 			return echo.NewHTTPError(http.StatusForbidden, "cross-site request")
 		}
+		if err := readForm(c.Request()); err != nil {
+			return err
+		}
 		sent := c.Request().Header.Get(csrfHeader)
 		if sent == "" {
 			sent = c.FormValue(csrfField)
@@ -102,6 +105,23 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// readForm parses a state-changing request's form before anything reads a
+// field. A body sent without Content-Length passes BodyLimit's first check
+// and fails only while being read, and FormValue hides that error: the form
+// would arrive empty instead of answering 413.
+func readForm(r *http.Request) error {
+	err := r.ParseForm()
+	if err == nil {
+		if err = r.ParseMultipartForm(32 << 20); errors.Is(err, http.ErrNotMultipart) {
+			err = nil
+		}
+	}
+	if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return nil
 }
 
 // setCSRFCookie issues a fresh CSRF token; sign-in calls it too, so a token

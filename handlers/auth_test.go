@@ -1,0 +1,572 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gorilla/securecookie"
+
+	"steward/db"
+	"steward/handlers"
+)
+
+// signInMessage is the one answer for any failed sign-in.
+const signInMessage = "That email and password do not match an enabled login."
+
+func TestSignIn(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	long := strings.Repeat("Ab3$efghij", 7) // 70 characters
+	unicode := "pässwörd-日本語-🔑-Ωμέγα"
+	if utf8.RuneCountInString(long) != 70 {
+		t.Fatal("long password is not 70 characters")
+	}
+	alice := app.createUser("alice@example.com", db.RoleEditor)
+	app.createUserWith(db.UserInput{Email: "long@example.com", Password: long, Role: db.RoleViewer})
+	app.createUserWith(db.UserInput{Email: "unicode@example.com", Password: unicode, Role: db.RoleViewer})
+
+	t.Run("good password starts a session and is audited", func(t *testing.T) {
+		c := app.newClient()
+		r := c.signIn("Alice@Example.com ", testPassword)
+		if r.status != http.StatusSeeOther || r.location() != "/" {
+			t.Fatalf("status %d location %q, want 303 to /", r.status, r.location())
+		}
+		if c.cookie(sessionCookie) == "" {
+			t.Fatal("no session cookie after sign-in")
+		}
+		if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", alice); n != 1 {
+			t.Errorf("sessions for alice = %d, want 1", n)
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in' AND user_id = ? AND record_id = ?", alice, alice); n != 1 {
+			t.Errorf("user.signed_in events = %d, want 1", n)
+		}
+		if app.text("SELECT last_login_at FROM users WHERE id = ?", alice) == "" {
+			t.Error("last_login_at not set")
+		}
+		if home := c.get("/"); home.status != http.StatusOK || !strings.Contains(home.body, "alice@example.com") {
+			t.Errorf("GET / after sign-in: status %d, signed-in email shown: %v", home.status, strings.Contains(home.body, "alice@example.com"))
+		}
+	})
+
+	t.Run("long and non-ASCII passwords", func(t *testing.T) {
+		for _, tc := range []struct{ email, password string }{
+			{"long@example.com", long},
+			{"unicode@example.com", unicode},
+		} {
+			c := app.newClient()
+			if r := c.signIn(tc.email, tc.password); r.status != http.StatusSeeOther {
+				t.Errorf("%s: status %d, want 303", tc.email, r.status)
+			}
+			// A prefix of the password must not do: nothing is truncated.
+			runes := []rune(tc.password)
+			if r := c.signIn(tc.email, string(runes[:len(runes)-1])); r.status != http.StatusUnauthorized {
+				t.Errorf("%s without its last character: status %d, want 401", tc.email, r.status)
+			}
+		}
+	})
+
+	t.Run("wrong password and unknown email get the same answer", func(t *testing.T) {
+		failedBefore := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'")
+		sessionsBefore := app.count("SELECT COUNT(*) FROM sessions")
+		c := app.newClient()
+		wrong := c.signIn("alice@example.com", "not the password at all")
+		unknown := c.signIn("nobody@example.com", testPassword)
+		for name, r := range map[string]response{"wrong password": wrong, "unknown email": unknown} {
+			if r.status != http.StatusUnauthorized {
+				t.Errorf("%s: status %d, want 401", name, r.status)
+			}
+			if !strings.Contains(r.body, signInMessage) {
+				t.Errorf("%s: body lacks %q", name, signInMessage)
+			}
+			if c.cookie(sessionCookie) != "" {
+				t.Errorf("%s: a session cookie was set", name)
+			}
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != failedBefore+2 {
+			t.Errorf("user.sign_in_failed events = %d, want %d", n, failedBefore+2)
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary LIKE '%nobody@example.com%'"); n != 1 {
+			t.Errorf("failed sign-in of the unknown email audited %d times, want 1", n)
+		}
+		if n := app.count("SELECT COUNT(*) FROM sessions"); n != sessionsBefore {
+			t.Errorf("sessions = %d after failed sign-ins, want %d", n, sessionsBefore)
+		}
+	})
+}
+
+func TestSignInThrottle(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	bob := app.createUser("bob@example.com", db.RoleViewer)
+	c := app.newClient()
+	for i := 1; i <= 5; i++ {
+		if r := c.signIn("bob@example.com", "wrong password number "+id(int64(i))); r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d, want 401", i, r.status)
+		}
+	}
+	// The sixth attempt is refused even with the right password, from any client.
+	r := app.newClient().signIn("BOB@example.com", testPassword)
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("sixth attempt with the right password: status %d, want 429", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", bob); n != 0 {
+		t.Errorf("a throttled sign-in created %d sessions", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != 5 {
+		t.Errorf("user.sign_in_failed events = %d, want 5", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in'"); n != 0 {
+		t.Errorf("user.signed_in events = %d, want 0", n)
+	}
+}
+
+// sessionRow counts the session rows stored for a cookie's session ID.
+func sessionRow(t *testing.T, app *testApp, cookieValue string) int64 {
+	t.Helper()
+	var sid string
+	if err := securecookie.DecodeMulti(sessionCookie, cookieValue, &sid,
+		securecookie.CodecsFromPairs(testSessionKey)...); err != nil {
+		t.Fatalf("decode session cookie: %v", err)
+	}
+	sum := sha256.Sum256([]byte(sid))
+	return app.count("SELECT COUNT(*) FROM sessions WHERE id_hash = ?", hex.EncodeToString(sum[:]))
+}
+
+func TestSessionIDChangesOnSignIn(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	carol := app.createUser("carol@example.com", db.RoleEditor)
+
+	// An attacker plants a valid anonymous session cookie before sign-in.
+	planted := db.NewSessionID()
+	var data bytes.Buffer
+	if err := gob.NewEncoder(&data).Encode(map[any]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SaveSession(context.Background(), planted, 0, data.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	plantedCookie, err := securecookie.EncodeMulti(sessionCookie, planted,
+		securecookie.CodecsFromPairs(testSessionKey)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.newClient()
+	c.setCookie(sessionCookie, plantedCookie)
+	csrfBefore := c.csrf()
+	if r := c.signIn("carol@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in: status %d", r.status)
+	}
+	first := c.cookie(sessionCookie)
+	if first == "" || first == plantedCookie {
+		t.Fatalf("session cookie after sign-in is the planted one (or none): %q", first)
+	}
+	if sessionRow(t, app, plantedCookie) != 0 {
+		t.Error("the planted pre-login session still exists")
+	}
+	if sessionRow(t, app, first) != 1 {
+		t.Error("the new session is not stored")
+	}
+	if c.cookie(csrfCookie) == csrfBefore {
+		t.Error("the CSRF token did not change on sign-in")
+	}
+	// The planted cookie does not carry the signed-in user.
+	attacker := app.newClient()
+	attacker.setCookie(sessionCookie, plantedCookie)
+	if r := attacker.get("/"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+		t.Errorf("planted cookie after victim's sign-in: status %d location %q, want redirect to /login", r.status, r.location())
+	}
+
+	// Signing in again while signed in also gets a fresh ID and ends the old one.
+	if r := c.signIn("carol@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("second sign in: status %d", r.status)
+	}
+	second := c.cookie(sessionCookie)
+	if second == first {
+		t.Error("session cookie unchanged by a second sign-in")
+	}
+	if sessionRow(t, app, first) != 0 || sessionRow(t, app, second) != 1 {
+		t.Error("the second sign-in did not replace the first session")
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", carol); n != 1 {
+		t.Errorf("carol has %d sessions, want 1", n)
+	}
+}
+
+func TestAnonymousIsSentToSignIn(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	c := app.newClient()
+	r := c.get("/owners?q=ann&page=2")
+	want := "/login?next=" + url.QueryEscape("/owners?q=ann&page=2")
+	if r.status != http.StatusSeeOther || r.location() != want {
+		t.Fatalf("status %d location %q, want 303 to %q", r.status, r.location(), want)
+	}
+	// Every non-public route refuses an anonymous visitor.
+	ownerID := app.createOwner("Anon Check", "")
+	for _, rt := range app.routes {
+		if rt.AccessName() == "public" {
+			continue
+		}
+		p := path(rt.Path, ownerID)
+		before := app.snapshot()
+		var r response
+		if rt.Method == http.MethodGet {
+			r = c.get(p)
+			if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login?next=") {
+				t.Errorf("anonymous GET %s: status %d location %q, want 303 to /login?next=…", p, r.status, r.location())
+			}
+		} else {
+			r = c.post(p, url.Values{"name": {"Anonymous write"}, "platform": {"Meta"}, "role": {"admin"}})
+			if r.status != http.StatusUnauthorized {
+				t.Errorf("anonymous %s %s: status %d, want 401", rt.Method, p, r.status)
+			}
+		}
+		if app.snapshot() != before {
+			t.Errorf("anonymous %s %s changed the database", rt.Method, p)
+		}
+	}
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	dave := app.createUser("dave@example.com", db.RoleViewer)
+	c := app.signedIn("dave@example.com")
+	old := c.cookie(sessionCookie)
+
+	// Without the token, logout is refused and the session lives on.
+	if r := c.post("/logout", url.Values{"_csrf": {""}}); r.status != http.StatusForbidden {
+		t.Errorf("logout without CSRF token: status %d, want 403", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", dave); n != 1 {
+		t.Fatalf("sessions after refused logout = %d, want 1", n)
+	}
+
+	r := c.post("/logout", nil)
+	if r.status != http.StatusSeeOther || r.location() != "/login" {
+		t.Fatalf("logout: status %d location %q, want 303 to /login", r.status, r.location())
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", dave); n != 0 {
+		t.Errorf("sessions after logout = %d, want 0", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_out' AND user_id = ?", dave); n != 1 {
+		t.Errorf("user.signed_out events = %d, want 1", n)
+	}
+	// Replaying the old cookie no longer works.
+	replay := app.newClient()
+	replay.setCookie(sessionCookie, old)
+	if r := replay.get("/owners"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+		t.Errorf("old cookie after logout: status %d location %q, want redirect to /login", r.status, r.location())
+	}
+}
+
+func TestAdminChangesEndSessions(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("admin@example.com", db.RoleAdmin)
+	erin := app.createUser("erin@example.com", db.RoleEditor)
+	frank := app.createUser("frank@example.com", db.RoleEditor)
+	admin := app.signedIn("admin@example.com")
+	erinC := app.signedIn("erin@example.com")
+	frankC := app.signedIn("frank@example.com")
+
+	cases := []struct {
+		name   string
+		user   int64
+		client *client
+		route  string
+		form   url.Values
+		check  string // SQL that must give 1 afterwards
+	}{
+		{"disable", erin, erinC, "/admin/users/:id/disable", nil, "SELECT disabled = 1 FROM users WHERE id = ?"},
+		{"change role", frank, frankC, "/admin/users/:id/role", url.Values{"role": {db.RoleViewer}}, "SELECT role = 'viewer' FROM users WHERE id = ?"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := tc.client.get("/owners"); r.status != http.StatusOK {
+				t.Fatalf("before: GET /owners status %d", r.status)
+			}
+			r := admin.post(path(tc.route, tc.user), tc.form)
+			if r.status != http.StatusSeeOther || r.location() != "/admin/users" {
+				t.Fatalf("POST %s: status %d location %q", tc.route, r.status, r.location())
+			}
+			if app.count(tc.check, tc.user) != 1 {
+				t.Errorf("%s not applied", tc.name)
+			}
+			if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", tc.user); n != 0 {
+				t.Errorf("sessions left = %d, want 0", n)
+			}
+			if r := tc.client.get("/owners"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+				t.Errorf("next request: status %d location %q, want redirect to /login", r.status, r.location())
+			}
+		})
+	}
+
+	// A disabled login cannot sign in again; the one whose role changed
+	// comes back with the new role.
+	if r := app.newClient().signIn("erin@example.com", testPassword); r.status != http.StatusUnauthorized {
+		t.Errorf("disabled user signs in: status %d, want 401", r.status)
+	}
+	frankC = app.signedIn("frank@example.com")
+	if r := frankC.post("/owners", ownerForm("Not allowed", "", "active", "", "")); r.status != http.StatusForbidden {
+		t.Errorf("demoted user creates an owner: status %d, want 403", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM owners"); n != 0 {
+		t.Errorf("owners = %d, want 0", n)
+	}
+	// The admin's own session is untouched.
+	if r := admin.get("/admin/users"); r.status != http.StatusOK {
+		t.Errorf("admin after changes: status %d", r.status)
+	}
+}
+
+func TestDepartedOwnerLosesLogin(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("editor@example.com", db.RoleEditor)
+	gina := app.createOwner("Gina Linked", "gina@example.com")
+	login := app.createUserWith(db.UserInput{Email: "gina@example.com", Password: testPassword, Role: db.RoleEditor, OwnerID: id(gina)})
+	editor := app.signedIn("editor@example.com")
+	ginaC := app.signedIn("gina@example.com")
+
+	r := editor.post(path("/owners/:id", gina), ownerForm("Gina Linked", "gina@example.com", "offboarding", "2030-01-31", ""))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("offboarding: status %d", r.status)
+	}
+	if app.count("SELECT disabled FROM users WHERE id = ?", login) != 0 {
+		t.Fatal("offboarding alone disabled the login")
+	}
+	if r := ginaC.get("/"); r.status != http.StatusOK {
+		t.Fatalf("offboarding owner's login: status %d, want 200", r.status)
+	}
+
+	r = editor.post(path("/owners/:id", gina), ownerForm("Gina Linked", "gina@example.com", "departed", "2030-01-31", ""))
+	if r.status != http.StatusSeeOther || r.location() != path("/owners/:id", gina) {
+		t.Fatalf("departed: status %d location %q", r.status, r.location())
+	}
+	if app.text("SELECT status FROM owners WHERE id = ?", gina) != db.OwnerDeparted {
+		t.Error("owner not departed")
+	}
+	if app.count("SELECT disabled FROM users WHERE id = ?", login) != 1 {
+		t.Error("linked login not disabled")
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", login); n != 0 {
+		t.Errorf("linked login keeps %d sessions", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.disabled' AND record_id = ?", login); n != 1 {
+		t.Errorf("user.disabled events = %d, want 1", n)
+	}
+	if r := ginaC.get("/"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+		t.Errorf("departed owner's next request: status %d location %q, want redirect to /login", r.status, r.location())
+	}
+}
+
+func TestSetupLink(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	code, err := app.store.NewSetupCode(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.newClient()
+	if r := c.get("/setup?code=" + url.QueryEscape(code)); r.status != http.StatusOK || !strings.Contains(r.body, `name="code"`) {
+		t.Fatalf("GET /setup with the code: status %d", r.status)
+	}
+	if r := c.get("/setup?code=wrong"); r.status != http.StatusNotFound {
+		t.Errorf("GET /setup with a wrong code: status %d, want 404", r.status)
+	}
+	if r := c.get("/setup"); r.status != http.StatusNotFound {
+		t.Errorf("GET /setup without a code: status %d, want 404", r.status)
+	}
+	// A short password is refused and nothing is created.
+	r := c.post("/setup", url.Values{"code": {code}, "email": {"root@example.com"}, "password": {"short"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `data-testid="field-error"`) {
+		t.Errorf("short password: status %d, want 422 with a field error", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM users"); n != 0 {
+		t.Fatalf("users after a refused setup = %d", n)
+	}
+
+	r = c.post("/setup", url.Values{"code": {code}, "email": {"root@example.com"}, "password": {testPassword}})
+	if r.status != http.StatusSeeOther || r.location() != "/login" {
+		t.Fatalf("POST /setup: status %d location %q, want 303 to /login", r.status, r.location())
+	}
+	if n := app.count("SELECT COUNT(*) FROM users WHERE email = 'root@example.com' AND role = 'admin' AND disabled = 0"); n != 1 {
+		t.Fatalf("admins created = %d, want 1", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'"); n != 1 {
+		t.Errorf("user.created events = %d, want 1", n)
+	}
+	// The flash left an anonymous session; the sign-in page shows it.
+	anon := c.cookie(sessionCookie)
+	if anon == "" {
+		t.Fatal("no anonymous session after setup's flash")
+	}
+	if login := c.get("/login"); !strings.Contains(login.body, "Admin created") {
+		t.Error("setup's flash message not shown on the sign-in page")
+	}
+
+	// The code is used up.
+	if r := c.get("/setup?code=" + url.QueryEscape(code)); r.status != http.StatusNotFound {
+		t.Errorf("reused code GET: status %d, want 404", r.status)
+	}
+	r = app.newClient().post("/setup", url.Values{"code": {code}, "email": {"second@example.com"}, "password": {testPassword}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Errorf("reused code POST: status %d, want 422", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM users"); n != 1 {
+		t.Errorf("users after reusing the code = %d, want 1", n)
+	}
+
+	// Signing in replaces the anonymous pre-login session.
+	if r := c.signIn("root@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in as the new admin: status %d", r.status)
+	}
+	if now := c.cookie(sessionCookie); now == anon || sessionRow(t, app, anon) != 0 {
+		t.Error("the pre-login session survived sign-in")
+	}
+	if r := c.get("/admin/users"); r.status != http.StatusOK {
+		t.Errorf("new admin GET /admin/users: status %d", r.status)
+	}
+}
+
+func TestSignInNextAndCookies(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("kim@example.com", db.RoleViewer)
+	for _, tc := range []struct{ next, want string }{
+		{"/owners?q=ann", "/owners?q=ann"},
+		{"//evil.example/", "/"},
+		{"https://evil.example/", "/"},
+		{`/\evil.example`, "/"},
+	} {
+		c := app.newClient()
+		r := c.post("/login", url.Values{"email": {"kim@example.com"}, "password": {testPassword}, "next": {tc.next}})
+		if r.status != http.StatusSeeOther || r.location() != tc.want {
+			t.Errorf("next %q: status %d location %q, want 303 to %q", tc.next, r.status, r.location(), tc.want)
+		}
+		if tc.want != "/" {
+			continue
+		}
+		// Cookie attributes, checked once.
+		cookies := map[string]*http.Cookie{}
+		for _, line := range r.header.Values("Set-Cookie") {
+			ck, err := http.ParseSetCookie(line)
+			if err != nil {
+				t.Fatalf("Set-Cookie %q: %v", line, err)
+			}
+			cookies[ck.Name] = ck
+		}
+		for _, name := range []string{sessionCookie, csrfCookie} {
+			ck := cookies[name]
+			if ck == nil {
+				t.Fatalf("sign-in did not set %s", name)
+			}
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" {
+				t.Errorf("%s: HttpOnly %v SameSite %v Secure %v Path %q; want HttpOnly, Lax, not Secure over http, /",
+					name, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path)
+			}
+		}
+		if strings.Contains(cookies[sessionCookie].Value, "kim") {
+			t.Error("the session cookie carries user data")
+		}
+	}
+}
+
+func TestSecureCookiesAndProxyAddress(t *testing.T) {
+	t.Parallel()
+	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, BaseURL: "https://steward.example", TrustProxy: true})
+	lee := app.createUser("lee@example.com", db.RoleViewer)
+	c := app.newClient()
+	r := c.post("/login", url.Values{"email": {"lee@example.com"}, "password": {testPassword}},
+		withHeader("X-Forwarded-For", "203.0.113.7"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("sign in: status %d", r.status)
+	}
+	secure := 0
+	for _, line := range r.header.Values("Set-Cookie") {
+		if ck, err := http.ParseSetCookie(line); err == nil && (ck.Name == sessionCookie || ck.Name == csrfCookie) && ck.Secure {
+			secure++
+		}
+	}
+	if secure != 2 {
+		t.Errorf("%d of the session and CSRF cookies are Secure with an https base URL, want 2", secure)
+	}
+	if ip := app.text("SELECT ip FROM audit_events WHERE action = 'user.signed_in' AND user_id = ?", lee); ip != "203.0.113.7" {
+		t.Errorf("behind a trusted proxy the audited address is %q, want 203.0.113.7", ip)
+	}
+}
+
+func TestSignInThrottlePerAddress(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	mia := app.createUser("mia@example.com", db.RoleViewer)
+	c := app.newClient()
+	// Twenty failures on different accounts, each claiming another address:
+	// X-Forwarded-For is not trusted unless configured.
+	for i := 1; i <= 20; i++ {
+		r := c.signIn(fmt.Sprintf("guess%02d@example.com", i), testPassword)
+		if r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d, want 401", i, r.status)
+		}
+		c.hc.Transport = spoof{fmt.Sprintf("198.51.100.%d", i)}
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND ip = '127.0.0.1'"); n != 20 {
+		t.Errorf("failed sign-ins audited from the real address = %d, want 20", n)
+	}
+	if r := c.signIn("mia@example.com", testPassword); r.status != http.StatusTooManyRequests {
+		t.Errorf("right password after 20 failures from the address: status %d, want 429", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", mia); n != 0 {
+		t.Errorf("sessions = %d, want 0", n)
+	}
+}
+
+// spoof adds an X-Forwarded-For header to every request.
+type spoof struct{ addr string }
+
+func (s spoof) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", s.addr)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestSessionLifetimes(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	nina := app.createUser("nina@example.com", db.RoleViewer)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, age string
+	}{
+		{"idle for 13 hours", "UPDATE sessions SET last_seen_at = last_seen_at - 13*3600 WHERE user_id = ?"},
+		{"signed in 8 days ago, active now", "UPDATE sessions SET created_at = created_at - 8*86400 WHERE user_id = ?"},
+	} {
+		c := app.signedIn("nina@example.com")
+		if err := app.store.Exec(ctx, "UPDATE sessions SET last_seen_at = last_seen_at - 11*3600 WHERE user_id = ?", nina); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.get("/"); r.status != http.StatusOK {
+			t.Fatalf("%s: idle 11 hours: status %d, want 200", tc.name, r.status)
+		}
+		if err := app.store.Exec(ctx, tc.age, nina); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.get("/"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+			t.Errorf("%s: status %d location %q, want redirect to /login", tc.name, r.status, r.location())
+		}
+		if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", nina); n != 0 {
+			t.Errorf("%s: expired session row kept", tc.name)
+		}
+	}
+}
