@@ -90,6 +90,12 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // Now is the store's current time in UTC.
 func (s *Store) Now() time.Time { return s.now() }
 
+// today is the store's current date as YYYY-MM-DD.
+func (s *Store) today() string { return s.now().Format("2006-01-02") }
+
+// daysFromToday is the date n days from today as YYYY-MM-DD.
+func (s *Store) daysFromToday(n int) string { return s.now().AddDate(0, 0, n).Format("2006-01-02") }
+
 // inTx runs fn in one write transaction, committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)

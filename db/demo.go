@@ -29,13 +29,25 @@ type demoRole struct {
 	reviewBy, notes       string
 }
 
+type demoIntegration struct {
+	key, name, description, runsOn, owner, notes string
+}
+
+type demoSystemUser struct {
+	key, name, account, externalID string
+	admin                          bool
+	owner, integration, notes      string
+}
+
 // SeedDemo fills an empty database with a small sample company, Northwind
 // Outfitters: about twenty people, its Meta Business Manager with ad accounts
 // and Pages, a GitHub organization, an AWS account, a Google Workspace and a
-// Stripe account, and the roles people hold on them. It plants the risks the
-// home page looks for: a departed person who still holds an admin role on the
+// Stripe account, the roles people hold on them, the integrations that use
+// tokens and the Meta system users they run as. It plants the risks the home
+// page looks for: a departed person who still holds an admin role on the
 // Business Manager, a person offboarding in two weeks, accounts with a single
-// admin, one account with no admin at all, and overdue reviews.
+// admin, one account with no admin at all, overdue reviews, an admin system
+// user, and a retired integration whose system user is still active.
 //
 // It goes through the same Store methods as the dashboard, signed by
 // SystemActor("demo"), so every record has its audit events. Dates are
@@ -182,26 +194,93 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		{"stripe", "emma", "Support Specialist", false, day(-330), "Tom Becker", "", "Issues refunds."},
 		{"stripe", "noah", "Support Specialist", false, day(-90), "Tom Becker", "", "Issues refunds."},
 	}
-	var jakeRetargeting int64
-	for _, r := range roles {
+	ownerRoles, err := s.seedDemoRoles(ctx, roles, accountIDs, ownerIDs, false)
+	if err != nil {
+		return err
+	}
+
+	integrations := []demoIntegration{
+		{"capi", "Conversions API (server events)", "Sends purchases and add-to-carts from the shop's server to Meta, so ads are measured without browser cookies.",
+			"AWS Lambda, eu-west-1", "kenji", "Set up by Jake Morrison in his last quarter."},
+		{"catalog", "Shopify ↔ Meta catalog sync", "Keeps the Meta product catalog in step with the Shopify store: prices, stock and new products, every hour.",
+			"GitHub Actions (northwind-outfitters/catalog-sync)", "lucas", ""},
+		{"looker", "Looker Studio reporting", "Weekly spend and ROAS dashboards for marketing and finance, from the ad accounts' insights.",
+			"Looker Studio", "ravi", ""},
+		{"crm", "Legacy CRM sync", "Uploaded customer lists from the old CRM to Meta as custom audiences every night.",
+			"Office server crm01", "daniel", "Switched off when the shop moved to Shopify. crm01 was wiped and recycled."},
+	}
+	integrationIDs := map[string]int64{}
+	for _, in := range integrations {
+		id, err := s.CreateIntegration(ctx, demoActor, IntegrationInput{Name: in.name, Description: in.description,
+			RunsOn: in.runsOn, ResponsibleOwnerID: demoRef(ownerIDs, in.owner), Notes: in.notes})
+		if err != nil {
+			return fmt.Errorf("db: demo integration %s: %w", in.name, err)
+		}
+		integrationIDs[in.key] = id
+	}
+
+	// Meta system users live in the Business Manager; each one is meant to
+	// serve one integration.
+	systemUsers := []demoSystemUser{
+		{"capi-admin", "conversions-api-admin", "bm", "61550293847561", true, "kenji", "capi",
+			"Created by Jake Morrison while setting up the Conversions API. Admin only because a setup guide said so; a regular system user with the pixel would do."},
+		{"catalog-sync", "catalog-sync", "bm", "61550293847562", false, "lucas", "catalog", ""},
+		{"looker", "looker-reporting", "bm", "61550293847563", false, "ravi", "looker", "Read-only: Analyst on each asset it reports on."},
+		{"crm-upload", "crm-audience-upload", "bm", "61550293847564", false, "daniel", "crm",
+			"Still active: nobody removed it when the CRM sync was switched off."},
+		{"crm-export", "crm-export", "bm", "61550293847565", false, "daniel", "crm", ""},
+	}
+	systemUserIDs := map[string]int64{}
+	for _, u := range systemUsers {
 		admin := ""
-		if r.admin {
+		if u.admin {
 			admin = "1"
 		}
-		id, err := s.CreateRole(ctx, demoActor, RoleInput{AccountID: demoRef(accountIDs, r.account),
-			OwnerID: demoRef(ownerIDs, r.holder), Role: r.role, Admin: admin, GrantedOn: r.grantedOn,
-			GrantedBy: r.grantedBy, ReviewBy: r.reviewBy, Notes: r.notes})
+		id, err := s.CreateSystemUser(ctx, demoActor, SystemUserInput{Name: u.name, AccountID: demoRef(accountIDs, u.account),
+			ExternalID: u.externalID, Admin: admin, ResponsibleOwnerID: demoRef(ownerIDs, u.owner),
+			IntegrationID: demoRef(integrationIDs, u.integration), Notes: u.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo role %s on %s: %w", r.role, r.account, err)
+			return fmt.Errorf("db: demo system user %s: %w", u.name, err)
 		}
-		if r.account == "retargeting" && r.holder == "jake" {
-			jakeRetargeting = id
-		}
+		systemUserIDs[u.key] = id
+	}
+	systemUserRoles := []demoRole{
+		// Full control where Advertiser would be enough: the token reaches more than it needs.
+		{"retargeting", "capi-admin", "Admin", true, day(-180), "Jake Morrison", "", "Full control granted during setup; Advertiser would be enough."},
+		{"prospecting", "capi-admin", "Advertiser", false, day(-180), "Jake Morrison", "", ""},
+		{"prospecting", "catalog-sync", "Advertiser", false, day(-400), mateo, day(60), "Product ads read the catalog through the ad account."},
+		{"retargeting", "catalog-sync", "Advertiser", false, day(-400), mateo, day(60), ""},
+		{"prospecting", "looker", "Analyst", false, day(-300), mateo, day(65), ""},
+		{"retargeting", "looker", "Analyst", false, day(-300), mateo, day(65), ""},
+		{"brand-eu", "looker", "Analyst", false, day(-290), "Chloe Martin", day(65), ""},
+		{"page", "looker", "Analyst", false, day(-290), sofia, day(65), "Page insights for the monthly report."},
+		{"retargeting", "crm-upload", "Advertiser", false, day(-900), sofia, day(-200), "Custom audience uploads."},
+		{"prospecting", "crm-export", "Advertiser", false, day(-900), sofia, "", ""},
+	}
+	systemUserRoleIDs, err := s.seedDemoRoles(ctx, systemUserRoles, accountIDs, systemUserIDs, true)
+	if err != nil {
+		return err
+	}
+
+	if err := s.seedDemoTokens(ctx, day, ownerIDs, accountIDs, integrationIDs, systemUserIDs); err != nil {
+		return err
+	}
+
+	// The CRM sync was retired. One of its system users was cleaned up, role
+	// first; the other was forgotten and keeps its access.
+	if err := s.RetireIntegration(ctx, demoActor, integrationIDs["crm"]); err != nil {
+		return fmt.Errorf("db: demo retire integration: %w", err)
+	}
+	if err := s.RemoveRole(ctx, demoActor, systemUserRoleIDs["prospecting/crm-export"]); err != nil {
+		return fmt.Errorf("db: demo remove role: %w", err)
+	}
+	if err := s.RemoveSystemUser(ctx, demoActor, systemUserIDs["crm-export"]); err != nil {
+		return fmt.Errorf("db: demo remove system user: %w", err)
 	}
 
 	// Jake left six weeks ago. Someone removed his ad account access but
 	// forgot the Business Manager, where he is still an admin.
-	if err := s.RemoveRole(ctx, demoActor, jakeRetargeting); err != nil {
+	if err := s.RemoveRole(ctx, demoActor, ownerRoles["retargeting/jake"]); err != nil {
 		return fmt.Errorf("db: demo remove role: %w", err)
 	}
 	for _, change := range []struct {
@@ -222,6 +301,31 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// seedDemoRoles grants roles whose holders are the owners (or, with
+// systemUsers, the system users) in holderIDs, and returns each role's ID
+// keyed "account/holder".
+func (s *Store) seedDemoRoles(ctx context.Context, roles []demoRole, accountIDs, holderIDs map[string]int64, systemUsers bool) (map[string]int64, error) {
+	ids := make(map[string]int64, len(roles))
+	for _, r := range roles {
+		in := RoleInput{AccountID: demoRef(accountIDs, r.account), Role: r.role, GrantedOn: r.grantedOn,
+			GrantedBy: r.grantedBy, ReviewBy: r.reviewBy, Notes: r.notes}
+		if r.admin {
+			in.Admin = "1"
+		}
+		if systemUsers {
+			in.SystemUserID = demoRef(holderIDs, r.holder)
+		} else {
+			in.OwnerID = demoRef(holderIDs, r.holder)
+		}
+		id, err := s.CreateRole(ctx, demoActor, in)
+		if err != nil {
+			return nil, fmt.Errorf("db: demo role %s on %s for %s: %w", r.role, r.account, r.holder, err)
+		}
+		ids[r.account+"/"+r.holder] = id
+	}
+	return ids, nil
 }
 
 // demoRef turns a demo key into the form value of its record's ID; an empty

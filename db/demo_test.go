@@ -89,9 +89,9 @@ func TestSeedDemoFillsAnEmptyDatabase(t *testing.T) {
 		t.Errorf("criticalities used = %d, want a spread", n)
 	}
 
-	active := count(t, s, "SELECT COUNT(*) FROM roles WHERE status = 'active'")
+	active := count(t, s, "SELECT COUNT(*) FROM roles WHERE status = 'active' AND owner_id IS NOT NULL")
 	if active < 25 || active > 40 {
-		t.Errorf("active roles = %d, want 25 to 40", active)
+		t.Errorf("active roles held by people = %d, want 25 to 40", active)
 	}
 	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE review_by <> ''"); n < 5 {
 		t.Errorf("roles with a review-by date = %d, want several", n)
@@ -102,12 +102,53 @@ func TestSeedDemoFillsAnEmptyDatabase(t *testing.T) {
 	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE granted_on = ''"); n != 0 {
 		t.Errorf("%d roles have no grant date", n)
 	}
-	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE system_user_id IS NOT NULL"); n != 0 {
-		t.Errorf("%d roles held by system users; the demo has none yet", n)
+
+	// Meta system users in the Business Manager, each with a responsible
+	// owner and the integration it serves, holding roles on the ad accounts
+	// and Pages under it.
+	if n := count(t, s, "SELECT COUNT(*) FROM system_users WHERE account_id = ? AND status = 'active'", bm); n < 2 || n > 6 {
+		t.Errorf("active system users in the BM = %d, want a few", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM system_users WHERE status = 'active' AND admin = 1"); n != 1 {
+		t.Errorf("active admin system users = %d, want 1", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM system_users WHERE owner_id IS NULL OR integration_id IS NULL"); n != 0 {
+		t.Errorf("%d system users lack a responsible owner or an integration", n)
+	}
+	if n := count(t, s, `SELECT COUNT(DISTINCT a.kind) FROM roles r JOIN accounts a ON a.id = r.account_id
+		WHERE r.system_user_id IS NOT NULL AND r.status = 'active' AND a.parent_id = ?`, bm); n != 2 {
+		t.Errorf("kinds of BM assets system users hold roles on = %d, want ad accounts and Pages", n)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 0
+		AND EXISTS (SELECT 1 FROM roles r WHERE r.system_user_id = su.id AND r.status = 'active')`); n < 1 {
+		t.Error("no regular system user holds an active role")
+	}
+	// Integrations: the three the issue names, one of them retired yet still
+	// used by an active system user; a removed system user stays in the history.
+	for name, status := range map[string]string{"Legacy CRM sync": "retired", "Looker Studio reporting": "active", "Shopify ↔ Meta catalog sync": "active"} {
+		if got := str(t, s, "SELECT COALESCE((SELECT status FROM integrations WHERE name = ?), 'missing')", name); got != status {
+			t.Errorf("integration %q status = %q, want %q", name, got, status)
+		}
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM system_users su JOIN integrations i ON i.id = su.integration_id
+		WHERE i.status = 'retired' AND su.status = 'active'`); n != 1 {
+		t.Errorf("active system users of retired integrations = %d, want 1", n)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM integrations WHERE owner_id IS NULL"); n != 0 {
+		t.Errorf("%d integrations have no responsible owner", n)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM system_users su WHERE su.status = 'removed' AND NOT EXISTS
+		(SELECT 1 FROM roles r WHERE r.system_user_id = su.id AND r.status = 'active')`); n != 1 {
+		t.Errorf("removed system users without active roles = %d, want 1", n)
+	}
+	for _, action := range []string{"integration.retired", "system_user.removed"} {
+		if n := count(t, s, "SELECT COUNT(*) FROM audit_events WHERE action = ?", action); n != 1 {
+			t.Errorf("%s events = %d, want 1", action, n)
+		}
 	}
 
 	// Every record came in through the Store, so each has its creation event, signed "demo".
-	for _, kind := range []string{"owner", "account", "role"} {
+	for _, kind := range []string{"owner", "account", "role", "system_user", "integration"} {
 		records := count(t, s, "SELECT COUNT(*) FROM "+kind+"s")
 		created := count(t, s, "SELECT COUNT(*) FROM audit_events WHERE action = ? AND record_kind = ?", kind+".created", kind)
 		if records != created {

@@ -254,7 +254,7 @@ func nullable(n sql.NullInt64) int64 { return n.Int64 }
 // recordTables maps a record kind to its table.
 var recordTables = map[string]string{
 	"owner": "owners", "account": "accounts", "role": "roles", "system_user": "system_users",
-	"integration": "integrations", "user": "users",
+	"integration": "integrations", "user": "users", "token": "tokens",
 }
 
 // RecordName returns a record's display name, or ErrNotFound.

@@ -210,10 +210,11 @@ func (s *Store) CreateRole(ctx context.Context, actor Actor, in RoleInput) (int6
 			return err
 		}
 		now := formatTime(s.now())
+		// Recording a grant counts as its first review.
 		res, err := tx.ExecContext(ctx, `INSERT INTO roles (account_id, owner_id, system_user_id, role, admin, granted_on, granted_by,
-			review_by, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			review_by, last_reviewed_on, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, vals.admin, vals.grantedOn, vals.grantedBy,
-			vals.reviewBy, vals.status, vals.notes, now, now)
+			vals.reviewBy, s.today(), vals.status, vals.notes, now, now)
 		if err != nil {
 			return fmt.Errorf("db: insert role: %w", err)
 		}

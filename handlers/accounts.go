@@ -35,7 +35,8 @@ func (s *Server) listAccounts(c echo.Context) error {
 	return renderList(c, pages.AccountsPage(s.page(c, "Accounts", "accounts"), l), pages.AccountsList(l))
 }
 
-// showAccount is an account's page: details, holders, child assets, timeline.
+// showAccount is an account's page: details, holders, its system users,
+// child assets, timeline.
 func (s *Server) showAccount(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
@@ -54,11 +55,19 @@ func (s *Server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	systemUsers, err := s.store.SystemUsersOfAccount(ctx, id)
+	if err != nil {
+		return err
+	}
 	tl, err := s.recordTimeline(c, "account", id)
 	if err != nil {
 		return err
 	}
-	d := pages.AccountDetail{Account: a, Children: children, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
+	tokens, err := s.relatedTokens(c, "Tokens on this account", db.TokenFilter{AccountID: id}, "account_id="+components.ID(id))
+	if err != nil {
+		return err
+	}
+	d := pages.AccountDetail{Tokens: tokens, Account: a, Children: children, SystemUsers: systemUsers, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
 	return render(c, http.StatusOK, pages.AccountPage(s.page(c, a.Name, "accounts"), d))
 }
 

@@ -19,7 +19,7 @@ func (s *Server) showLogin(c echo.Context) error {
 	if currentUser(c) != nil {
 		return redirect(c, "/")
 	}
-	f := components.Form{Values: map[string]string{}, CSRF: csrfToken(c)}
+	f := components.Form{Values: map[string]string{"next": safeNext(c.QueryParam("next"))}, CSRF: csrfToken(c)}
 	return render(c, http.StatusOK, pages.Login(s.page(c, "Sign in", ""), f, ""))
 }
 
@@ -29,7 +29,7 @@ func (s *Server) signIn(c echo.Context) error {
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	password := c.FormValue("password")
 	ip := c.RealIP()
-	f := components.Form{Values: map[string]string{"email": email}, CSRF: csrfToken(c)}
+	f := components.Form{Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}, CSRF: csrfToken(c)}
 	if s.throttle.blocked(email, ip) {
 		return render(c, http.StatusTooManyRequests, pages.Login(s.page(c, "Sign in", ""), f,
 			"Too many failed sign-ins. Wait 15 minutes, then try again."))

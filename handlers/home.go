@@ -23,11 +23,15 @@ func (s *Server) showHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	findings, err := s.store.Findings(ctx)
+	if err != nil {
+		return err
+	}
 	recent, err := s.store.RecentEvents(ctx, 15)
 	if err != nil {
 		return err
 	}
-	h := pages.Home{Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
+	h := pages.Home{Findings: findings, Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
 		Empty: owners.Active+owners.Offboarding+owners.Departed == 0 && accounts == 0, CanEdit: currentUser(c).CanEdit()}
 	return render(c, http.StatusOK, pages.HomePage(s.page(c, "Overview", "home"), h))
 }

@@ -35,7 +35,8 @@ func (s *Server) listOwners(c echo.Context) error {
 	return renderList(c, pages.OwnersPage(s.page(c, "Owners", "owners"), l), pages.OwnersList(l))
 }
 
-// showOwner is an owner's page: details, roles, accounts, logins, timeline.
+// showOwner is an owner's page: details, roles, the accounts, system users and
+// integrations they answer for, logins, timeline.
 func (s *Server) showOwner(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
@@ -54,6 +55,14 @@ func (s *Server) showOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	systemUsers, err := s.store.SystemUsersOwnedBy(ctx, id)
+	if err != nil {
+		return err
+	}
+	integrations, err := s.store.IntegrationsOwnedBy(ctx, id)
+	if err != nil {
+		return err
+	}
 	logins, err := s.store.UsersLinkedTo(ctx, id)
 	if err != nil {
 		return err
@@ -62,7 +71,13 @@ func (s *Server) showOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OwnerDetail{Owner: o, Accounts: accounts, Logins: logins, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
+	tokens, err := s.relatedTokens(c, "Tokens issued to, answered for or created by them", db.TokenFilter{InvolvesOwnerID: id},
+		"responsible_owner_id="+components.ID(id))
+	if err != nil {
+		return err
+	}
+	d := pages.OwnerDetail{Tokens: tokens, Owner: o, Accounts: accounts, SystemUsers: systemUsers, Integrations: integrations, Logins: logins,
+		Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
 	return render(c, http.StatusOK, pages.OwnerPage(s.page(c, o.Name, "owners"), d))
 }
 

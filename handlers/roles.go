@@ -36,22 +36,29 @@ func (s *Server) listRoles(c echo.Context) error {
 	return renderList(c, pages.RolesPage(s.page(c, "Roles", "roles"), l), pages.RolesList(l))
 }
 
-// rolesPanel builds the roles section of an owner's or account's page.
+// rolesPanel builds the roles section of an owner's, a system user's or an
+// account's page: a holder's page lists its roles and offers accounts, an
+// account's page lists its holders and offers people.
 func (s *Server) rolesPanel(c echo.Context, context string, id int64, f components.Form) (pages.RolesPanel, error) {
 	ctx := c.Request().Context()
-	filter := db.RoleFilter{OwnerID: id}
-	if context == "account" {
+	var filter db.RoleFilter
+	switch context {
+	case "account":
 		filter = db.RoleFilter{AccountID: id}
+	case "system_user":
+		filter = db.RoleFilter{SystemUserID: id}
+	default:
+		filter = db.RoleFilter{OwnerID: id}
 	}
 	roles, err := s.store.ListRoles(ctx, db.ListParams{PerPage: 200, Sort: "status"}, filter)
 	if err != nil {
 		return pages.RolesPanel{}, err
 	}
 	var options []db.Option
-	if context == "owner" {
-		options, err = s.store.AccountOptions(ctx, "", pickerLimit)
-	} else {
+	if context == "account" {
 		options, err = s.store.OwnerOptions(ctx, "", pickerLimit)
+	} else {
+		options, err = s.store.AccountOptions(ctx, "", pickerLimit)
 	}
 	f.CSRF = csrfToken(c)
 	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
@@ -62,15 +69,15 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 func panelContext(c echo.Context) (string, int64) {
 	context := c.FormValue("context")
 	id, err := strconv.ParseInt(c.FormValue("context_id"), 10, 64)
-	if (context != "owner" && context != "account") || err != nil || id <= 0 {
+	if (context != "owner" && context != "system_user" && context != "account") || err != nil || id <= 0 {
 		return "", 0
 	}
 	return context, id
 }
 
-// answerPanel answers an inline role change made from an owner's or an
-// account's page: htmx gets the panel and the fresh timeline, a plain form
-// goes back to the page.
+// answerPanel answers an inline role change made from an owner's, a system
+// user's or an account's page: htmx gets the panel and the fresh timeline, a
+// plain form goes back to the page.
 func (s *Server) answerPanel(c echo.Context, status int, context string, id int64, f components.Form, flash string) error {
 	if !isHTMX(c) {
 		if status == http.StatusOK {

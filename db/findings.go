@@ -1,0 +1,159 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ReviewEveryDays is how often tokens and roles should be reviewed.
+const ReviewEveryDays = 90
+
+// findingSample is how many records each finding lists on the home page.
+const findingSample = 5
+
+// Finding is one answer to "what is dangerous right now?": a kind (the
+// data-finding name), how many records it holds, and the first few.
+type Finding struct {
+	Kind  string
+	Count int
+	Items []FindingItem
+}
+
+// FindingItem is one record in a finding, with a short reason.
+type FindingItem struct {
+	Kind   string // record kind: token, role, owner, account, integration, system_user
+	ID     int64
+	Name   string
+	Detail string
+}
+
+// findingQuery counts and samples one finding. Both queries take args as
+// ?1, ?2 ...; sample also takes its LIMIT where it says {limit}, and selects
+// kind, id, name and detail.
+type findingQuery struct {
+	kind   string
+	count  string
+	sample string
+	args   func(s *Store) []any
+}
+
+func noArgs(*Store) []any { return nil }
+
+// tokenBase selects active tokens.
+const tokenBase = ` FROM tokens t WHERE t.status = 'active'`
+
+var findingQueries = []findingQuery{
+	{kind: "expired-active",
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on <> '' AND t.expires_on < ?1`,
+		sample: `SELECT 'token', t.id, t.name, 'expired on ' || t.expires_on` + tokenBase + ` AND t.expires_on <> '' AND t.expires_on < ?1 ORDER BY t.expires_on LIMIT {limit}`,
+		args:   func(s *Store) []any { return []any{s.today()} }},
+	{kind: "expiring-soon",
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2`,
+		sample: `SELECT 'token', t.id, t.name, 'expires on ' || t.expires_on` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2 ORDER BY t.expires_on LIMIT {limit}`,
+		args:   func(s *Store) []any { return []any{s.today(), s.daysFromToday(ExpiringSoonDays)} }},
+	{kind: "never-expires",
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on = ''`,
+		sample: `SELECT 'token', t.id, t.name, 'issued ' || CASE WHEN t.issued_on = '' THEN 'on an unknown date' ELSE t.issued_on END` + tokenBase + ` AND t.expires_on = '' ORDER BY t.issued_on, t.id LIMIT {limit}`,
+		args:   noArgs},
+	{kind: "owner-departed",
+		count: `SELECT COUNT(*) FROM owners o JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active'
+			WHERE o.status IN ('offboarding', 'departed')`,
+		sample: `SELECT 'token', t.id, t.name, 'answered for by ' || o.name || ' (' || o.status || ')' FROM owners o
+			JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active' WHERE o.status IN ('offboarding', 'departed')
+			ORDER BY o.status DESC, o.name, t.id LIMIT {limit}`,
+		args: noArgs},
+	{kind: "no-owner",
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.responsible_owner_id IS NULL`,
+		sample: `SELECT 'token', t.id, t.name, 'nobody answers for it'` + tokenBase + ` AND t.responsible_owner_id IS NULL ORDER BY t.id LIMIT {limit}`,
+		args:   noArgs},
+	{kind: "creator-departed",
+		count: `SELECT COUNT(*) FROM owners o JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
+			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on)`,
+		sample: `SELECT 'token', t.id, t.name, 'created by ' || o.name || ', who left' || CASE WHEN o.leaving_on = '' THEN '' ELSE ' on ' || o.leaving_on END
+			|| '; ' || CASE WHEN t.last_rotated_on = '' THEN 'never rotated' ELSE 'last rotated ' || t.last_rotated_on END
+			FROM owners o JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
+			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on) ORDER BY o.name, t.id LIMIT {limit}`,
+		args: noArgs},
+	{kind: "review-overdue",
+		count: `SELECT (SELECT COUNT(*)` + tokenBase + ` AND t.last_reviewed_on < ?1)
+			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on < ?1)
+			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on >= ?1 AND r.review_by <> '' AND r.review_by < ?2)`,
+		sample: `SELECT * FROM (SELECT 'token', t.id, t.name, 'last reviewed ' || t.last_reviewed_on` + tokenBase + ` AND t.last_reviewed_on < ?1
+			UNION ALL SELECT 'role', r.id, r.role || ' on ' || a.name || ' — ' || COALESCE(o.name, su.name, ''),
+				CASE WHEN r.review_by <> '' AND r.review_by < ?2 THEN 'review was due ' || r.review_by ELSE 'last reviewed ' || r.last_reviewed_on END
+			FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
+			LEFT JOIN system_users su ON su.id = r.system_user_id
+			WHERE r.status = 'active' AND (r.last_reviewed_on < ?1 OR (r.review_by <> '' AND r.review_by < ?2))) LIMIT {limit}`,
+		args: func(s *Store) []any { return []any{s.daysFromToday(-ReviewEveryDays), s.today()} }},
+	{kind: "departed-with-access",
+		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
+			AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`,
+		sample: `SELECT 'owner', o.id, o.name, (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') || ' active role(s)'
+			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')
+			ORDER BY o.name LIMIT {limit}`,
+		args: noArgs},
+	{kind: "no-admin",
+		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`,
+		sample: `SELECT 'account', a.id, a.name, a.platform || ' ' || a.kind FROM accounts a WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
+			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
+		args: noArgs},
+	{kind: "single-admin",
+		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
+			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1`,
+		sample: `SELECT 'account', a.id, a.name, 'only admin: ' || (SELECT COALESCE(o.name, su.name, '') FROM roles r
+				LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
+				WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
+			FROM accounts a WHERE a.status = 'active'
+			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1
+			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
+		args: noArgs},
+	{kind: "retired-integration-active-token",
+		count: `SELECT COUNT(*) FROM integrations i JOIN tokens t ON t.integration_id = i.id AND t.status = 'active'
+			WHERE i.status = 'retired'`,
+		sample: `SELECT 'token', t.id, t.name, 'used by ' || i.name || ', which is retired' FROM integrations i
+			JOIN tokens t ON t.integration_id = i.id AND t.status = 'active' WHERE i.status = 'retired' ORDER BY i.name, t.id LIMIT {limit}`,
+		args: noArgs},
+	{kind: "admin-system-user",
+		count: `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 1`,
+		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.name FROM system_users su
+			JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND su.admin = 1 ORDER BY su.name LIMIT {limit}`,
+		args: noArgs},
+}
+
+// FindingKinds lists every risk finding, in the order the home page shows them.
+func FindingKinds() []string {
+	kinds := make([]string, len(findingQueries))
+	for i, q := range findingQueries {
+		kinds[i] = q.kind
+	}
+	return kinds
+}
+
+// Findings computes every risk finding: a count from indexed queries and the
+// first few records of each.
+func (s *Store) Findings(ctx context.Context) ([]Finding, error) {
+	out := make([]Finding, 0, len(findingQueries))
+	for _, q := range findingQueries {
+		args := q.args(s)
+		f := Finding{Kind: q.kind}
+		if err := s.read.QueryRowContext(ctx, q.count, args...).Scan(&f.Count); err != nil {
+			return nil, fmt.Errorf("db: count finding %s: %w", q.kind, err)
+		}
+		if f.Count > 0 {
+			sample := strings.ReplaceAll(q.sample, "{limit}", fmt.Sprintf("?%d", len(args)+1))
+			items, err := all(ctx, s.read, func(row scanner) (FindingItem, error) {
+				var it FindingItem
+				return it, row.Scan(&it.Kind, &it.ID, &it.Name, &it.Detail)
+			}, "finding "+q.kind, sample, append(args, findingSample)...)
+			if err != nil {
+				return nil, err
+			}
+			f.Items = items
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+var systemUserFields = []string{"name", "account_id", "external_id", "admin", "responsible_owner_id", "integration_id", "status", "notes"}
+
+func systemUserInput(f components.Form) db.SystemUserInput {
+	v := f.Value
+	return db.SystemUserInput{Name: v("name"), AccountID: v("account_id"), ExternalID: v("external_id"), Admin: v("admin"),
+		ResponsibleOwnerID: v("responsible_owner_id"), IntegrationID: v("integration_id"), Status: v("status"), Notes: v("notes")}
+}
+
+func systemUserForm(c echo.Context, in db.SystemUserInput) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "account_id": in.AccountID,
+		"external_id": in.ExternalID, "admin": in.Admin, "responsible_owner_id": in.ResponsibleOwnerID,
+		"integration_id": in.IntegrationID, "status": in.Status, "notes": in.Notes}}
+}
+
+// listSystemUsers serves the system users list, or just its rows for active search.
+func (s *Server) listSystemUsers(c echo.Context) error {
+	p := listParams(c)
+	page, err := s.store.ListSystemUsers(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	l := pages.SystemUserList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	return renderList(c, pages.SystemUsersPage(s.page(c, "System users", "system-users"), l), pages.SystemUsersList(l))
+}
+
+// showSystemUser is a system user's page: details, the roles it holds, timeline.
+func (s *Server) showSystemUser(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.SystemUserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	panel, err := s.rolesPanel(c, "system_user", id, components.Form{Values: map[string]string{}})
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, "system_user", id)
+	if err != nil {
+		return err
+	}
+	tokens, err := s.relatedTokens(c, "Tokens issued to this system user", db.TokenFilter{SystemUserID: id},
+		"system_user_id="+components.ID(id)+"&account_id="+components.ID(u.AccountID))
+	if err != nil {
+		return err
+	}
+	d := pages.SystemUserDetail{Tokens: tokens, SystemUser: u, Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.SystemUserPage(s.page(c, u.Name, "system-users"), d))
+}
+
+func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f components.Form) error {
+	ctx := c.Request().Context()
+	accounts, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	integrations, err := s.store.IntegrationOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	title := "Add system user"
+	if id != 0 {
+		title = "Edit system user"
+	}
+	return render(c, status, pages.SystemUserFormPage(s.page(c, title, "system-users"), id, f, accounts, owners, integrations))
+}
+
+// newSystemUser shows an empty system user form, optionally with its
+// account, responsible owner or integration chosen.
+func (s *Server) newSystemUser(c echo.Context) error {
+	return s.renderSystemUserForm(c, http.StatusOK, 0, systemUserForm(c, db.SystemUserInput{Status: db.SystemUserActive,
+		AccountID: c.QueryParam("account_id"), ResponsibleOwnerID: c.QueryParam("responsible_owner_id"),
+		IntegrationID: c.QueryParam("integration_id")}))
+}
+
+// createSystemUser saves a new system user, or re-renders the form with its errors.
+func (s *Server) createSystemUser(c echo.Context) error {
+	f := formOf(c, systemUserFields...)
+	id, err := s.store.CreateSystemUser(c.Request().Context(), actor(c), systemUserInput(f))
+	if invalid(err, &f) {
+		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, 0, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "System user added.")
+	return redirect(c, components.RecordURL("system_user", id))
+}
+
+// editSystemUser shows the system user's form filled in.
+func (s *Server) editSystemUser(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.SystemUserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderSystemUserForm(c, http.StatusOK, id, systemUserForm(c, u.Input()))
+}
+
+// updateSystemUser saves changes to a system user.
+func (s *Server) updateSystemUser(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, systemUserFields...)
+	err = s.store.UpdateSystemUser(c.Request().Context(), actor(c), id, systemUserInput(f))
+	if invalid(err, &f) {
+		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "System user saved.")
+	return redirect(c, components.RecordURL("system_user", id))
+}
+
+// removeSystemUser marks a system user removed; it stays in the history.
+func (s *Server) removeSystemUser(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveSystemUser(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "System user removed.")
+	return redirect(c, components.RecordURL("system_user", id))
+}

@@ -1,0 +1,226 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+// tokenFields are the token form's fields, except secret: the value is read
+// separately and never put back into a form.
+var tokenFields = []string{"name", "kind", "account_id", "system_user_id", "owner_id", "integration_id",
+	"responsible_owner_id", "created_by_owner_id", "scopes", "assets", "issued_on", "expires_on", "last_rotated_on",
+	"last_reviewed_on", "stored_in", "status", "notes"}
+
+func tokenInput(c echo.Context, f components.Form) db.TokenInput {
+	v := f.Value
+	return db.TokenInput{Name: v("name"), Kind: v("kind"), AccountID: v("account_id"), SystemUserID: v("system_user_id"),
+		OwnerID: v("owner_id"), IntegrationID: v("integration_id"), ResponsibleOwnerID: v("responsible_owner_id"),
+		CreatedByOwnerID: v("created_by_owner_id"), Scopes: v("scopes"), Assets: v("assets"), IssuedOn: v("issued_on"),
+		ExpiresOn: v("expires_on"), LastRotatedOn: v("last_rotated_on"), LastReviewedOn: v("last_reviewed_on"), StoredIn: v("stored_in"), Status: v("status"),
+		Notes: v("notes"), Secret: c.FormValue("secret")}
+}
+
+func tokenForm(c echo.Context, in db.TokenInput) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "kind": in.Kind,
+		"account_id": in.AccountID, "system_user_id": in.SystemUserID, "owner_id": in.OwnerID, "integration_id": in.IntegrationID,
+		"responsible_owner_id": in.ResponsibleOwnerID, "created_by_owner_id": in.CreatedByOwnerID, "scopes": in.Scopes,
+		"assets": in.Assets, "issued_on": in.IssuedOn, "expires_on": in.ExpiresOn, "last_rotated_on": in.LastRotatedOn, "last_reviewed_on": in.LastReviewedOn,
+		"stored_in": in.StoredIn, "status": in.Status, "notes": in.Notes}}
+}
+
+// tokenFilter reads the token list's extra filters from the query.
+func tokenFilter(c echo.Context) db.TokenFilter {
+	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
+	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner}
+	switch e := c.QueryParam("expiry"); e {
+	case db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired:
+		f.Expiry = e
+	}
+	return f
+}
+
+// listTokens serves the token list with its filters, or just the rows.
+func (s *Server) listTokens(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, f := listParams(c), tokenFilter(c)
+	page, err := s.store.ListTokens(ctx, p, f)
+	if err != nil {
+		return err
+	}
+	platforms, err := s.store.AccountPlatforms(ctx)
+	if err != nil {
+		return err
+	}
+	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	if err != nil {
+		return err
+	}
+	l := pages.TokenList{Page: page, Params: p, Filter: f, Platforms: platforms, Owners: owners, Today: s.store.Today(),
+		CanEdit: currentUser(c).CanEdit()}
+	return renderList(c, pages.TokensPage(s.page(c, "Tokens", "tokens"), l), pages.TokensList(l))
+}
+
+// showToken is a token's page.
+func (s *Server) showToken(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.TokenByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	tl, err := s.recordTimeline(c, "token", id)
+	if err != nil {
+		return err
+	}
+	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.TokenPage(s.page(c, t.Name, "tokens"), d))
+}
+
+func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f components.Form) error {
+	ctx := c.Request().Context()
+	var pick pages.TokenPickers
+	var err error
+	if pick.Accounts, err = s.store.AccountOptions(ctx, "", pickerLimit); err != nil {
+		return err
+	}
+	if pick.SystemUsers, err = s.store.SystemUserOptions(ctx, "", pickerLimit); err != nil {
+		return err
+	}
+	if pick.Owners, err = s.store.OwnerOptions(ctx, "", pickerLimit); err != nil {
+		return err
+	}
+	if pick.Integrations, err = s.store.IntegrationOptions(ctx, "", pickerLimit); err != nil {
+		return err
+	}
+	title := "Register token"
+	if id != 0 {
+		title = "Edit token"
+	}
+	return render(c, status, pages.TokenFormPage(s.page(c, title, "tokens"), id, f, pick))
+}
+
+// newToken shows an empty token form, optionally with related records chosen.
+func (s *Server) newToken(c echo.Context) error {
+	q := c.QueryParam
+	return s.renderTokenForm(c, http.StatusOK, 0, tokenForm(c, db.TokenInput{Kind: "system_user_token", Status: "active",
+		AccountID: q("account_id"), SystemUserID: q("system_user_id"), OwnerID: q("owner_id"), IntegrationID: q("integration_id"),
+		ResponsibleOwnerID: q("responsible_owner_id"), IssuedOn: today()}))
+}
+
+// flashDuplicates warns when the pasted value is already on other tokens.
+func (s *Server) flashDuplicates(c echo.Context, saved db.TokenSaved) {
+	for _, other := range saved.DuplicateOf {
+		s.flash(c, fmt.Sprintf("Warning: this value is already registered on token #%d. The same secret in two records usually means a copy was made; check both.", other))
+	}
+}
+
+// createToken registers a token; the pasted value becomes a fingerprint.
+func (s *Server) createToken(c echo.Context) error {
+	f := formOf(c, tokenFields...)
+	saved, err := s.store.CreateToken(c.Request().Context(), actor(c), tokenInput(c, f))
+	if invalid(err, &f) {
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, 0, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Token registered.")
+	s.flashDuplicates(c, saved)
+	return redirect(c, components.RecordURL("token", saved.ID))
+}
+
+// editToken shows the token's form filled in, without any value.
+func (s *Server) editToken(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.TokenByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderTokenForm(c, http.StatusOK, id, tokenForm(c, t.Input()))
+}
+
+// updateToken saves changes to a token.
+func (s *Server) updateToken(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, tokenFields...)
+	saved, err := s.store.UpdateToken(c.Request().Context(), actor(c), id, tokenInput(c, f))
+	if invalid(err, &f) {
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Token saved.")
+	s.flashDuplicates(c, saved)
+	return redirect(c, components.RecordURL("token", id))
+}
+
+// reviewToken records today's review of a token.
+func (s *Server) reviewToken(c echo.Context) error {
+	return s.tokenAction(c, s.store.ReviewToken, "Marked reviewed today.")
+}
+
+// revokeToken marks a token revoked.
+func (s *Server) revokeToken(c echo.Context) error {
+	return s.tokenAction(c, s.store.RevokeToken, "Token marked revoked.")
+}
+
+func (s *Server) tokenAction(c echo.Context, action func(ctx context.Context, a db.Actor, id int64) error, done string) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := action(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, done)
+	return redirect(c, components.RecordURL("token", id))
+}
+
+// showLookup is the "Whose token is this?" form.
+func (s *Server) showLookup(c echo.Context) error {
+	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), pages.LookupResult{}))
+}
+
+// lookupToken finds tokens by the fingerprint of a pasted value. The value
+// is hashed and dropped: not stored, logged or shown again.
+func (s *Server) lookupToken(c echo.Context) error {
+	secret := c.FormValue("secret")
+	r := pages.LookupResult{Today: s.store.Today()}
+	if len(secret) == 0 {
+		r.Error = "Paste the token's value."
+		return render(c, http.StatusUnprocessableEntity, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
+	}
+	tokens, err := s.store.TokensByFingerprint(c.Request().Context(), secret)
+	if err != nil {
+		return err
+	}
+	r.Searched, r.Tokens = true, tokens
+	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
+}
+
+// relatedTokens builds the tokens section of another record's page.
+func (s *Server) relatedTokens(c echo.Context, title string, f db.TokenFilter, newQuery string) (pages.TokensSection, error) {
+	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: 100, Sort: "name"}, f)
+	if err != nil {
+		return pages.TokensSection{}, err
+	}
+	return pages.TokensSection{Title: title, Tokens: page.Items, Total: page.Total, Today: s.store.Today(),
+		NewHref: "/tokens/new?" + newQuery, CanEdit: currentUser(c).CanEdit()}, nil
+}
