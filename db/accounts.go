@@ -213,39 +213,49 @@ func (s *Store) CreateAccount(ctx context.Context, actor Actor, in AccountInput)
 // UpdateAccount changes an account.
 func (s *Store) UpdateAccount(ctx context.Context, actor Actor, id int64, in AccountInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var old accountValues
-		var parent, owner sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT name, platform, kind, external_id, url, parent_id, owner_id, criticality, status, notes
-			FROM accounts WHERE id = ?`, id).Scan(&old.name, &old.platform, &old.kind, &old.externalID, &old.url, &parent, &owner,
-			&old.criticality, &old.status, &old.notes)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		old, err := accountValuesTx(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("db: read account: %w", err)
+			return err
 		}
-		old.parentID, old.ownerID = nullable(parent), nullable(owner)
 		vals, err := checkAccount(ctx, tx, id, in)
 		if err != nil {
 			return err
 		}
-		changes, err := changesBetween(ctx, tx, old, vals)
-		if err != nil {
-			return err
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET name = ?, platform = ?, kind = ?, external_id = ?, url = ?, parent_id = ?,
-			owner_id = ?, criticality = ?, status = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.platform, vals.kind,
-			vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID), vals.criticality, vals.status, vals.notes,
-			formatTime(s.now()), id)
-		if err != nil {
-			return fmt.Errorf("db: update account: %w", err)
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "account.updated", Subject: Ref{"account", id},
-			Summary: "Updated account " + vals.name, Changes: changes, Related: ownerRef(old.ownerID, vals.ownerID)})
+		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.updated", "Updated account "+vals.name)
 	})
+}
+
+func accountValuesTx(ctx context.Context, tx *sql.Tx, id int64) (accountValues, error) {
+	var v accountValues
+	var parent, owner sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT name, platform, kind, external_id, url, parent_id, owner_id, criticality, status, notes
+		FROM accounts WHERE id = ?`, id).Scan(&v.name, &v.platform, &v.kind, &v.externalID, &v.url, &parent, &owner,
+		&v.criticality, &v.status, &v.notes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("db: read account: %w", err)
+	}
+	v.parentID, v.ownerID = nullable(parent), nullable(owner)
+	return v, nil
+}
+
+// writeAccount saves vals over old and writes the event, if anything changed.
+func (s *Store) writeAccount(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals accountValues, action, summary string) error {
+	changes, err := changesBetween(ctx, tx, old, vals)
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE accounts SET name = ?, platform = ?, kind = ?, external_id = ?, url = ?, parent_id = ?,
+		owner_id = ?, criticality = ?, status = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.platform, vals.kind,
+		vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID), vals.criticality, vals.status, vals.notes,
+		formatTime(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("db: update account: %w", err)
+	}
+	return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"account", id},
+		Summary: summary, Changes: changes, Related: ownerRef(old.ownerID, vals.ownerID)})
 }
 
 // ownerRef links an event to the owners it concerns.

@@ -66,10 +66,20 @@ type AuditEvent struct {
 // genesisHash is the previous hash of the first event.
 const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// appendEvent writes ev inside tx, chained to the latest event. The writer is
+// appendEvent writes ev inside tx and brings the open checklists of the
+// records it touched up to date, so access that appears after a checklist
+// started joins it in the same transaction.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Event) error {
+	if err := s.insertEvent(ctx, tx, actor, ev); err != nil {
+		return err
+	}
+	return s.syncChecklists(ctx, tx, actor, append([]Ref{ev.Subject}, ev.Related...))
+}
+
+// insertEvent writes ev inside tx, chained to the latest event. The writer is
 // a single connection with BEGIN IMMEDIATE, so no other event can slip in
 // between reading the latest hash and inserting.
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Event) error {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Event) error {
 	prevID, prevHash := int64(0), genesisHash
 	err := tx.QueryRowContext(ctx, "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").Scan(&prevID, &prevHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

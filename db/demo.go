@@ -201,7 +201,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 
 	integrations := []demoIntegration{
 		{"capi", "Conversions API (server events)", "Sends purchases and add-to-carts from the shop's server to Meta, so ads are measured without browser cookies.",
-			"AWS Lambda, eu-west-1", "kenji", "Set up by Jake Morrison in his last quarter."},
+			"AWS Lambda, eu-west-1", "jake", "Set up by Jake Morrison in his last quarter; nobody took it over when he left."},
 		{"catalog", "Shopify ↔ Meta catalog sync", "Keeps the Meta product catalog in step with the Shopify store: prices, stock and new products, every hour.",
 			"GitHub Actions (northwind-outfitters/catalog-sync)", "lucas", ""},
 		{"looker", "Looker Studio reporting", "Weekly spend and ROAS dashboards for marketing and finance, from the ad accounts' insights.",
@@ -222,7 +222,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 	// Meta system users live in the Business Manager; each one is meant to
 	// serve one integration.
 	systemUsers := []demoSystemUser{
-		{"capi-admin", "conversions-api-admin", "bm", "61550293847561", true, "kenji", "capi",
+		{"capi-admin", "conversions-api-admin", "bm", "61550293847561", true, "jake", "capi",
 			"Created by Jake Morrison while setting up the Conversions API. Admin only because a setup guide said so; a regular system user with the pixel would do."},
 		{"catalog-sync", "catalog-sync", "bm", "61550293847562", false, "lucas", "catalog", ""},
 		{"looker", "looker-reporting", "bm", "61550293847563", false, "ravi", "looker", "Read-only: Analyst on each asset it reports on."},

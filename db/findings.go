@@ -116,6 +116,15 @@ var findingQueries = []findingQuery{
 		sample: `SELECT 'token', t.id, t.name, 'used by ' || i.name || ', which is retired' FROM integrations i
 			JOIN tokens t ON t.integration_id = i.id AND t.status = 'active' WHERE i.status = 'retired' ORDER BY i.name, t.id LIMIT {limit}`,
 		args: noArgs},
+	{kind: "offboarding-overdue",
+		count: `SELECT COUNT(*) FROM checklists c WHERE c.status = 'open' AND c.subject_kind = 'owner' AND c.due_on <> '' AND c.due_on < ?1
+			AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)`,
+		sample: `SELECT 'owner', o.id, o.name, 'was due ' || c.due_on || '; ' || (SELECT COUNT(*) FROM checklist_items i
+				WHERE i.checklist_id = c.id AND i.done = 0) || ' item(s) open'
+			FROM checklists c JOIN owners o ON o.id = c.subject_id WHERE c.status = 'open' AND c.subject_kind = 'owner'
+			AND c.due_on <> '' AND c.due_on < ?1 AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)
+			ORDER BY c.due_on LIMIT {limit}`,
+		args: func(s *Store) []any { return []any{s.today()} }},
 	{kind: "admin-system-user",
 		count: `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 1`,
 		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.name FROM system_users su

@@ -120,6 +120,12 @@ func (s *Store) OwnerOptions(ctx context.Context, q string, limit int) ([]Option
 		ORDER BY status = 'departed', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }
 
+// ActiveOwnerOptions lists the active owners, who can take over records.
+func (s *Store) ActiveOwnerOptions(ctx context.Context, limit int) ([]Option, error) {
+	return s.options(ctx, `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
+		FROM owners WHERE status = 'active' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit)
+}
+
 func (s *Store) options(ctx context.Context, query string, args ...any) ([]Option, error) {
 	return all(ctx, s.read, func(row scanner) (Option, error) {
 		var o Option
@@ -204,31 +210,34 @@ func (s *Store) UpdateOwner(ctx context.Context, actor Actor, id int64, in Owner
 		if err != nil {
 			return err
 		}
-		changes, err := changesBetween(ctx, tx, old, vals)
-		if err != nil {
-			return err
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE owners SET name = ?, email = ?, title = ?, department = ?, manager_id = ?,
-			status = ?, leaving_on = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.email, vals.title,
-			vals.department, nullID(vals.managerID), vals.status, vals.leavingOn, vals.notes, formatTime(s.now()), id)
-		if isUniqueViolation(err) {
-			return ValidationError{"email": "Another owner already has this email."}
-		}
-		if err != nil {
-			return fmt.Errorf("db: update owner: %w", err)
-		}
-		if err := s.appendEvent(ctx, tx, actor, Event{Action: "owner.updated", Subject: Ref{"owner", id},
-			Summary: "Updated owner " + vals.name, Changes: changes}); err != nil {
-			return err
-		}
-		if vals.status == OwnerDeparted && old.status != OwnerDeparted {
-			return s.disableLoginsOfOwner(ctx, tx, actor, id)
-		}
-		return nil
+		return s.writeOwner(ctx, tx, actor, id, old, vals)
 	})
+}
+
+// writeOwner saves vals over old with its event, and disables the logins of
+// someone who has just departed.
+func (s *Store) writeOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals ownerValues) error {
+	changes, err := changesBetween(ctx, tx, old, vals)
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE owners SET name = ?, email = ?, title = ?, department = ?, manager_id = ?,
+		status = ?, leaving_on = ?, notes = ?, updated_at = ? WHERE id = ?`, vals.name, vals.email, vals.title,
+		vals.department, nullID(vals.managerID), vals.status, vals.leavingOn, vals.notes, formatTime(s.now()), id)
+	if isUniqueViolation(err) {
+		return ValidationError{"email": "Another owner already has this email."}
+	}
+	if err != nil {
+		return fmt.Errorf("db: update owner: %w", err)
+	}
+	if err := s.appendEvent(ctx, tx, actor, Event{Action: "owner.updated", Subject: Ref{"owner", id},
+		Summary: "Updated owner " + vals.name, Changes: changes}); err != nil {
+		return err
+	}
+	if vals.status == OwnerDeparted && old.status != OwnerDeparted {
+		return s.disableLoginsOfOwner(ctx, tx, actor, id)
+	}
+	return nil
 }
 
 func ownerValuesTx(ctx context.Context, tx *sql.Tx, id int64) (ownerValues, error) {

@@ -254,7 +254,7 @@ func nullable(n sql.NullInt64) int64 { return n.Int64 }
 // recordTables maps a record kind to its table.
 var recordTables = map[string]string{
 	"owner": "owners", "account": "accounts", "role": "roles", "system_user": "system_users",
-	"integration": "integrations", "user": "users", "token": "tokens",
+	"integration": "integrations", "user": "users", "token": "tokens", "checklist": "checklists",
 }
 
 // RecordName returns a record's display name, or ErrNotFound.
@@ -269,6 +269,8 @@ func (s *Store) RecordName(ctx context.Context, kind string, id int64) (string, 
 		col = "role"
 	case "user":
 		col = "email"
+	case "checklist":
+		col = "'checklist #' || id"
 	}
 	var name string
 	err := s.read.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = ?", id).Scan(&name)

@@ -232,43 +232,46 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, id int64, disa
 // changeUser sets one column of a user, audits it, and ends the user's
 // sessions so the change takes effect on their next request.
 func (s *Store) changeUser(ctx context.Context, actor Actor, id int64, field, value, action string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var email, role string
-		var disabled bool
-		err := tx.QueryRowContext(ctx, "SELECT email, role, disabled FROM users WHERE id = ?", id).Scan(&email, &role, &disabled)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.changeUserTx(ctx, tx, actor, id, field, value, action) })
+}
+
+// changeUserTx is changeUser inside the caller's transaction.
+func (s *Store) changeUserTx(ctx context.Context, tx *sql.Tx, actor Actor, id int64, field, value, action string) error {
+	var email, role string
+	var disabled bool
+	err := tx.QueryRowContext(ctx, "SELECT email, role, disabled FROM users WHERE id = ?", id).Scan(&email, &role, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("db: read user: %w", err)
+	}
+	before := map[string]string{"role": role, "disabled": yesNo(disabled)}[field]
+	if before == value {
+		return nil
+	}
+	if (field == "role" && role == RoleAdmin) || (field == "disabled" && value == "yes" && role == RoleAdmin) {
+		var admins int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", id).Scan(&admins); err != nil {
+			return fmt.Errorf("db: count admins: %w", err)
 		}
-		if err != nil {
-			return fmt.Errorf("db: read user: %w", err)
+		if admins == 0 {
+			return ValidationError{field: "Steward needs at least one enabled admin."}
 		}
-		before := map[string]string{"role": role, "disabled": yesNo(disabled)}[field]
-		if before == value {
-			return nil
-		}
-		if (field == "role" && role == RoleAdmin) || (field == "disabled" && value == "yes" && role == RoleAdmin) {
-			var admins int
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", id).Scan(&admins); err != nil {
-				return fmt.Errorf("db: count admins: %w", err)
-			}
-			if admins == 0 {
-				return ValidationError{field: "Steward needs at least one enabled admin."}
-			}
-		}
-		query := "UPDATE users SET role = ?, updated_at = ? WHERE id = ?"
-		var arg any = value
-		if field == "disabled" {
-			query, arg = "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", value == "yes"
-		}
-		if _, err := tx.ExecContext(ctx, query, arg, formatTime(s.now()), id); err != nil {
-			return fmt.Errorf("db: update user: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
-			return fmt.Errorf("db: end sessions: %w", err)
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"user", id},
-			Summary: fmt.Sprintf("Changed %s of login %s", field, email), Changes: []Change{{Field: field, Before: before, After: value}}})
-	})
+	}
+	query := "UPDATE users SET role = ?, updated_at = ? WHERE id = ?"
+	var arg any = value
+	if field == "disabled" {
+		query, arg = "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", value == "yes"
+	}
+	if _, err := tx.ExecContext(ctx, query, arg, formatTime(s.now()), id); err != nil {
+		return fmt.Errorf("db: update user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+		return fmt.Errorf("db: end sessions: %w", err)
+	}
+	return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"user", id},
+		Summary: fmt.Sprintf("Changed %s of login %s", field, email), Changes: []Change{{Field: field, Before: before, After: value}}})
 }
 
 // disableLoginsOfOwner disables every enabled login linked to a departed

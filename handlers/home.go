@@ -27,11 +27,23 @@ func (s *Server) showHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	checklists, err := s.store.OpenChecklists(ctx, "", 0, 20)
+	if err != nil {
+		return err
+	}
 	recent, err := s.store.RecentEvents(ctx, 15)
 	if err != nil {
 		return err
 	}
-	h := pages.Home{Findings: findings, Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
-		Empty: owners.Active+owners.Offboarding+owners.Departed == 0 && accounts == 0, CanEdit: currentUser(c).CanEdit()}
+	// Empty shows the welcome instead of the findings; a token registered
+	// before any owner or account still raises findings, and they must show.
+	empty := owners.Active+owners.Offboarding+owners.Departed == 0 && accounts == 0
+	for _, f := range findings {
+		if f.Count > 0 {
+			empty = false
+		}
+	}
+	h := pages.Home{Checklists: checklists, Today: s.store.Today(), Findings: findings, Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
+		Empty: empty, CanEdit: currentUser(c).CanEdit()}
 	return render(c, http.StatusOK, pages.HomePage(s.page(c, "Overview", "home"), h))
 }

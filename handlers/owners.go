@@ -76,7 +76,11 @@ func (s *Server) showOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OwnerDetail{Tokens: tokens, Owner: o, Accounts: accounts, SystemUsers: systemUsers, Integrations: integrations, Logins: logins,
+	checklists, err := s.store.OpenChecklists(ctx, "owner", id, 5)
+	if err != nil {
+		return err
+	}
+	d := pages.OwnerDetail{Checklists: checklists, Today: s.store.Today(), Tokens: tokens, Owner: o, Accounts: accounts, SystemUsers: systemUsers, Integrations: integrations, Logins: logins,
 		Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
 	return render(c, http.StatusOK, pages.OwnerPage(s.page(c, o.Name, "owners"), d))
 }
@@ -140,5 +144,8 @@ func (s *Server) updateOwner(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "Owner saved.")
+	if f.Value("status") == db.OwnerOffboarding {
+		s.flash(c, "They are offboarding: start their checklist from their page to work through their access.")
+	}
 	return redirect(c, components.RecordURL("owner", id))
 }

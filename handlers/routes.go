@@ -29,6 +29,22 @@ func (r Route) AccessName() string {
 
 // routes is every URL Steward answers, in one table.
 func (s *Server) routes() []Route {
+	return append(s.recordRoutes(), s.checklistRoutes()...)
+}
+
+// checklistRoutes are every record kind's checklist page and its start.
+func (s *Server) checklistRoutes() []Route {
+	var out []Route
+	for _, kind := range []string{"owners", "accounts", "roles", "system-users", "integrations", "tokens"} {
+		out = append(out,
+			Route{http.MethodGet, "/" + kind + "/:id/checklist", viewer, s.showChecklist(kind)},
+			Route{http.MethodPost, "/" + kind + "/:id/checklist", editor, s.startChecklist(kind)})
+	}
+	return out
+}
+
+// recordRoutes are the rest of the URL surface.
+func (s *Server) recordRoutes() []Route {
 	return []Route{
 		{http.MethodGet, "/healthz", public, s.healthz},
 		{http.MethodGet, "/login", public, s.showLogin},
@@ -95,6 +111,14 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/tokens/:id/timeline", viewer, s.timeline("token")},
 
 		{http.MethodGet, "/search", viewer, s.search},
+
+		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},
+		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
+		{http.MethodGet, "/checklists/:id/timeline", viewer, s.timeline("checklist")},
+
+		{http.MethodGet, "/admin/checklists", admin, s.listStandingItems},
+		{http.MethodPost, "/admin/checklists", admin, s.addStandingItem},
+		{http.MethodPost, "/admin/checklists/:id/delete", admin, s.deleteStandingItem},
 
 		{http.MethodGet, "/admin/users", admin, s.listUsers},
 		{http.MethodPost, "/admin/users", admin, s.createUser},

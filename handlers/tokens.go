@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -203,7 +204,7 @@ func (s *Server) showLookup(c echo.Context) error {
 func (s *Server) lookupToken(c echo.Context) error {
 	secret := c.FormValue("secret")
 	r := pages.LookupResult{Today: s.store.Today()}
-	if len(secret) == 0 {
+	if strings.TrimSpace(secret) == "" {
 		r.Error = "Paste the token's value."
 		return render(c, http.StatusUnprocessableEntity, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
 	}

@@ -1,0 +1,438 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// checklistRef is a checklist's own audit record.
+func checklistRef(id int64) Ref { return Ref{"checklist", id} }
+
+const checklistColumns = `id, subject_kind, subject_id, status, due_on, started_by, started_at, completed_by, completed_at, reason`
+
+func scanChecklist(row scanner) (Checklist, error) {
+	var c Checklist
+	err := row.Scan(&c.ID, &c.SubjectKind, &c.SubjectID, &c.Status, &c.DueOn, &c.StartedBy, &c.StartedAt, &c.CompletedBy, &c.CompletedAt, &c.Reason)
+	return c, err
+}
+
+func (s *Store) checklistItems(ctx context.Context, q querier, id int64) ([]ChecklistItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, position, action, target_kind, COALESCE(target_id, 0), title, steps, url, added_later,
+		done, done_by, done_at, note FROM checklist_items WHERE checklist_id = ? ORDER BY position, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("db: checklist items: %w", err)
+	}
+	defer rows.Close()
+	var out []ChecklistItem
+	for rows.Next() {
+		var it ChecklistItem
+		if err := rows.Scan(&it.ID, &it.Position, &it.Action, &it.TargetKind, &it.TargetID, &it.Title, &it.Steps, &it.URL,
+			&it.AddedLater, &it.Done, &it.DoneBy, &it.DoneAt, &it.Note); err != nil {
+			return nil, fmt.Errorf("db: scan checklist item: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// ChecklistByID returns a saved checklist with its items.
+func (s *Store) ChecklistByID(ctx context.Context, id int64) (Checklist, error) {
+	c, err := one(ctx, s.read, scanChecklist, "checklist", "SELECT "+checklistColumns+" FROM checklists WHERE id = ?", id)
+	if err != nil {
+		return c, err
+	}
+	c.Items, err = s.checklistItems(ctx, s.read, id)
+	return c, err
+}
+
+// LatestChecklist returns the subject's open checklist, or else its most
+// recent one; ErrNotFound when it never had one.
+func (s *Store) LatestChecklist(ctx context.Context, kind string, id int64) (Checklist, error) {
+	c, err := one(ctx, s.read, scanChecklist, "checklist", "SELECT "+checklistColumns+
+		" FROM checklists WHERE subject_kind = ? AND subject_id = ? ORDER BY status = 'open' DESC, id DESC LIMIT 1", kind, id)
+	if err != nil {
+		return c, err
+	}
+	c.Items, err = s.checklistItems(ctx, s.read, c.ID)
+	return c, err
+}
+
+// StartChecklist saves the subject's checklist as planned now. A subject has
+// at most one open checklist; starting again returns the open one.
+func (s *Store) StartChecklist(ctx context.Context, actor Actor, kind string, id int64, dueOn string) (int64, error) {
+	v := newValidator()
+	dueOn = v.date("due_on", dueOn, false)
+	if err := v.err(); err != nil {
+		return 0, err
+	}
+	var cid int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM checklists WHERE subject_kind = ? AND subject_id = ? AND status = 'open'", kind, id).Scan(&cid)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("db: find open checklist: %w", err)
+		}
+		name, err := recordNameTx(ctx, tx, kind, id)
+		if err != nil {
+			return err
+		}
+		if dueOn == "" && kind == "owner" {
+			_ = tx.QueryRowContext(ctx, "SELECT leaving_on FROM owners WHERE id = ?", id).Scan(&dueOn)
+		}
+		items, err := s.plan(ctx, tx, kind, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO checklists (subject_kind, subject_id, due_on, started_by, started_at)
+			VALUES (?, ?, ?, ?, ?)`, kind, id, dueOn, actor.Email, formatTime(s.now()))
+		if err != nil {
+			return fmt.Errorf("db: start checklist: %w", err)
+		}
+		cid, _ = res.LastInsertId()
+		for _, it := range items {
+			if err := insertItem(ctx, tx, cid, it); err != nil {
+				return err
+			}
+		}
+		return s.insertEvent(ctx, tx, actor, Event{Action: "checklist.started", Subject: checklistRef(cid),
+			Summary: fmt.Sprintf("Started the checklist for %s (%d items)", name, len(items)),
+			Changes: []Change{{Field: "due_on", After: dueOn}}, Related: []Ref{{kind, id}}})
+	})
+	return cid, err
+}
+
+func insertItem(ctx context.Context, tx *sql.Tx, cid int64, it ChecklistItem) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO checklist_items (checklist_id, position, action, target_kind, target_id, title, steps, url, added_later)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, cid, it.Position, it.Action, it.TargetKind, nullID(it.TargetID), it.Title, it.Steps, it.URL, it.AddedLater)
+	if err != nil {
+		return fmt.Errorf("db: add checklist item: %w", err)
+	}
+	return nil
+}
+
+func recordNameTx(ctx context.Context, tx *sql.Tx, kind string, id int64) (string, error) {
+	table, ok := recordTables[kind]
+	if !ok {
+		return "", ErrNotFound
+	}
+	col := "name"
+	if kind == "role" {
+		col = "role"
+	}
+	var name string
+	err := tx.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = ?", id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return name, err
+}
+
+// syncChecklists adds to each open checklist of the given records the items
+// its subject now needs and did not have: access that appeared after it
+// started, flagged as such.
+func (s *Store) syncChecklists(ctx context.Context, tx *sql.Tx, actor Actor, refs []Ref) error {
+	seen := map[Ref]bool{}
+	for _, ref := range refs {
+		if ref.ID == 0 || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if _, ok := ChecklistKinds[ref.Kind]; !ok {
+			continue
+		}
+		var cid int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM checklists WHERE subject_kind = ? AND subject_id = ? AND status = 'open'", ref.Kind, ref.ID).Scan(&cid)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("db: find open checklist: %w", err)
+		}
+		existing, err := s.checklistItems(ctx, tx, cid)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		last := 0
+		for _, it := range existing {
+			have[it.key()] = true
+			last = max(last, it.Position)
+		}
+		planned, err := s.plan(ctx, tx, ref.Kind, ref.ID)
+		if err != nil {
+			return err
+		}
+		for _, it := range planned {
+			if have[it.key()] || it.Action == ActStanding || it.Action == ActManual {
+				continue
+			}
+			last++
+			it.Position, it.AddedLater = last, true
+			if err := insertItem(ctx, tx, cid, it); err != nil {
+				return err
+			}
+			if err := s.insertEvent(ctx, tx, actor, Event{Action: "checklist.item_added", Subject: checklistRef(cid),
+				Summary: "New since the checklist started: " + it.Title, Related: []Ref{ref}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// TickInput is what a person says when ticking an item.
+type TickInput struct {
+	Done     bool
+	Note     string
+	CarryOut bool   // let Steward do the item's action
+	OwnerID  string // the new responsible owner, for reassigning items
+	Revoke   bool   // for "reassign or revoke": revoke instead
+}
+
+// TickItem marks an item done or not, with a note, and carries out its
+// action when asked — all in one transaction with the audit events.
+func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in TickInput) error {
+	v := newValidator()
+	note := v.text("note", in.Note, false, 2000)
+	ownerID := v.ref("owner_id", in.OwnerID, false)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var status, kind string
+		var subjectID int64
+		err := tx.QueryRowContext(ctx, "SELECT status, subject_kind, subject_id FROM checklists WHERE id = ?", cid).Scan(&status, &kind, &subjectID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: read checklist: %w", err)
+		}
+		if status != "open" {
+			return ValidationError{"done": "This checklist is completed; start a new one to make changes."}
+		}
+		var it ChecklistItem
+		err = tx.QueryRowContext(ctx, `SELECT id, action, target_kind, COALESCE(target_id, 0), title, done, note FROM checklist_items
+			WHERE id = ? AND checklist_id = ?`, iid, cid).Scan(&it.ID, &it.Action, &it.TargetKind, &it.TargetID, &it.Title, &it.Done, &it.Note)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: read checklist item: %w", err)
+		}
+		if in.CarryOut && in.Done {
+			if err := s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke); err != nil {
+				return err
+			}
+		}
+		doneBy, doneAt := "", ""
+		if in.Done {
+			doneBy, doneAt = actor.Email, formatTime(s.now())
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE checklist_items SET done = ?, done_by = ?, done_at = ?, note = ? WHERE id = ?",
+			in.Done, doneBy, doneAt, note, iid); err != nil {
+			return fmt.Errorf("db: tick checklist item: %w", err)
+		}
+		action, summary := "checklist.item_done", "Done: "+it.Title
+		if !in.Done {
+			action, summary = "checklist.item_reopened", "Reopened: "+it.Title
+		}
+		changes := []Change{{Field: "done", Before: yesNo(it.Done), After: yesNo(in.Done)}}
+		if note != it.Note {
+			changes = append(changes, Change{Field: "note", Before: it.Note, After: note})
+		}
+		return s.insertEvent(ctx, tx, actor, Event{Action: action, Subject: checklistRef(cid), Summary: summary,
+			Changes: changes, Related: []Ref{{kind, subjectID}}})
+	})
+}
+
+// carryOut does an item's action on its target record.
+func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it ChecklistItem, ownerID int64, revoke bool) error {
+	if NeedsOwner(it.Action) && !(it.Action == ActReassignToken && revoke) {
+		if ownerID == 0 {
+			return ValidationError{"owner_id": "Choose who takes it over."}
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM owners WHERE id = ?", ownerID).Scan(&status); err != nil || status != OwnerActive {
+			return ValidationError{"owner_id": "Choose an active owner."}
+		}
+	}
+	switch it.Action {
+	case ActRemoveRole:
+		old, err := roleValuesTx(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.status = "removed"
+		return s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
+	case ActRevokeToken, ActReassignToken, ActRotateToken:
+		old, err := tokenValuesTx(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		vals := old
+		action, summary := "token.revoked", "Revoked token "+vals.name
+		switch {
+		case it.Action == ActRotateToken:
+			vals.lastRotatedOn = s.today()
+			action, summary = "token.rotated", "Recorded the rotation of token "+vals.name
+		case it.Action == ActReassignToken && !revoke:
+			vals.responsibleID = ownerID
+			action, summary = "token.reassigned", "Reassigned token "+vals.name
+		default:
+			vals.status = "revoked"
+		}
+		return s.writeToken(ctx, tx, actor, it.TargetID, old, vals, action, summary)
+	case ActReassignSystemUser, ActRemoveSystemUser:
+		old, err := systemUserValuesTx(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		vals := old
+		if it.Action == ActRemoveSystemUser {
+			vals.status = SystemUserRemoved
+			return s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.removed", "Removed system user "+vals.name)
+		}
+		vals.ownerID = ownerID
+		return s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.reassigned", "Reassigned system user "+vals.name)
+	case ActReassignIntegration:
+		old, err := integrationValuesTx(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.ownerID = ownerID
+		return s.writeIntegration(ctx, tx, actor, it.TargetID, old, vals, "integration.reassigned", "Reassigned integration "+vals.name)
+	case ActReassignAccount:
+		old, err := accountValuesTx(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.ownerID = ownerID
+		return s.writeAccount(ctx, tx, actor, it.TargetID, old, vals, "account.reassigned", "Reassigned account "+vals.name)
+	case ActDisableLogin:
+		return s.changeUserTx(ctx, tx, actor, it.TargetID, "disabled", "yes", "user.disabled")
+	}
+	return ValidationError{"carry_out": "Steward cannot do this item itself; do it, then tick it."}
+}
+
+// CompleteChecklist closes a checklist and moves its subject to departed,
+// retired, revoked or removed. Open items need a reason, which is audited.
+func (s *Store) CompleteChecklist(ctx context.Context, actor Actor, cid int64, reason string) error {
+	v := newValidator()
+	reason = v.text("reason", reason, false, 2000)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var status, kind string
+		var subjectID int64
+		err := tx.QueryRowContext(ctx, "SELECT status, subject_kind, subject_id FROM checklists WHERE id = ?", cid).Scan(&status, &kind, &subjectID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: read checklist: %w", err)
+		}
+		if status != "open" {
+			return ValidationError{"reason": "This checklist is already completed."}
+		}
+		var open int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM checklist_items WHERE checklist_id = ? AND done = 0", cid).Scan(&open); err != nil {
+			return fmt.Errorf("db: count open items: %w", err)
+		}
+		if open > 0 && reason == "" {
+			return ValidationError{"reason": fmt.Sprintf("%d item(s) are still open: say why you are completing it anyway.", open)}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE checklists SET status = 'completed', completed_by = ?, completed_at = ?, reason = ? WHERE id = ?",
+			actor.Email, formatTime(s.now()), reason, cid); err != nil {
+			return fmt.Errorf("db: complete checklist: %w", err)
+		}
+		changes := []Change{{Field: "status", Before: "open", After: "completed"}, {Field: "open_items", After: strconv.Itoa(open)}}
+		if reason != "" {
+			changes = append(changes, Change{Field: "reason", After: reason})
+		}
+		if err := s.insertEvent(ctx, tx, actor, Event{Action: "checklist.completed", Subject: checklistRef(cid),
+			Summary: "Completed the checklist", Changes: changes, Related: []Ref{{kind, subjectID}}}); err != nil {
+			return err
+		}
+		return s.retireSubject(ctx, tx, actor, kind, subjectID)
+	})
+}
+
+// retireSubject moves a checklist's subject to its final status.
+func (s *Store) retireSubject(ctx context.Context, tx *sql.Tx, actor Actor, kind string, id int64) error {
+	switch kind {
+	case "owner":
+		old, err := ownerValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.status = OwnerDeparted
+		if vals.leavingOn == "" {
+			vals.leavingOn = s.today()
+		}
+		return s.writeOwner(ctx, tx, actor, id, old, vals)
+	case "account":
+		old, err := accountValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.status = "retired"
+		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.retired", "Retired account "+vals.name)
+	case "role":
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false)
+	case "token":
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false)
+	case "system_user":
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false)
+	case "integration":
+		old, err := integrationValuesTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		vals := old
+		vals.status = IntegrationRetired
+		return s.writeIntegration(ctx, tx, actor, id, old, vals, "integration.retired", "Retired integration "+vals.name)
+	}
+	return nil
+}
+
+// OpenChecklist is an open checklist's progress, for lists.
+type OpenChecklist struct {
+	ID          int64
+	SubjectKind string
+	SubjectID   int64
+	SubjectName string
+	DueOn       string
+	Total       int
+	Done        int
+}
+
+// OpenChecklists lists open checklists with their progress, soonest due
+// first; subjectKind and subjectID narrow it when set.
+func (s *Store) OpenChecklists(ctx context.Context, subjectKind string, subjectID int64, limit int) ([]OpenChecklist, error) {
+	return all(ctx, s.read, func(row scanner) (OpenChecklist, error) {
+		var c OpenChecklist
+		return c, row.Scan(&c.ID, &c.SubjectKind, &c.SubjectID, &c.SubjectName, &c.DueOn, &c.Total, &c.Done)
+	}, "open checklists", `SELECT c.id, c.subject_kind, c.subject_id,
+		COALESCE(CASE c.subject_kind WHEN 'owner' THEN (SELECT name FROM owners WHERE id = c.subject_id)
+			WHEN 'account' THEN (SELECT name FROM accounts WHERE id = c.subject_id)
+			WHEN 'role' THEN (SELECT role FROM roles WHERE id = c.subject_id)
+			WHEN 'system_user' THEN (SELECT name FROM system_users WHERE id = c.subject_id)
+			WHEN 'integration' THEN (SELECT name FROM integrations WHERE id = c.subject_id)
+			WHEN 'token' THEN (SELECT name FROM tokens WHERE id = c.subject_id) END, ''),
+		c.due_on, (SELECT COUNT(*) FROM checklist_items i WHERE i.checklist_id = c.id),
+		(SELECT COUNT(*) FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 1)
+		FROM checklists c WHERE c.status = 'open' AND (? = '' OR (c.subject_kind = ? AND c.subject_id = ?))
+		ORDER BY c.due_on = '', c.due_on, c.id LIMIT ?`, subjectKind, subjectKind, subjectID, limit)
+}

@@ -1,0 +1,274 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+// checklistKinds maps a URL's record kind to the audit kind and the noun a
+// checklist uses for it.
+var checklistKinds = map[string][2]string{
+	"owners": {"owner", "person"}, "accounts": {"account", "account"}, "roles": {"role", "role"},
+	"system-users": {"system_user", "system user"}, "integrations": {"integration", "integration"}, "tokens": {"token", "token"},
+}
+
+// checklistSubject describes the record a checklist is about: its name and
+// the key facts printed in the header.
+func (s *Server) checklistSubject(c echo.Context, kind string, id int64) (string, [][2]string, string, error) {
+	ctx := c.Request().Context()
+	today := s.store.Today()
+	switch kind {
+	case "owner":
+		o, err := s.store.OwnerByID(ctx, id)
+		return o.Name, [][2]string{{"Email", o.Email}, {"Title", o.Title}, {"Department", o.Department}, {"Status", o.Status},
+			{"Leaving on", o.LeavingOn}, {"Manager", o.ManagerName}}, o.LeavingOn, err
+	case "account":
+		a, err := s.store.AccountByID(ctx, id)
+		return a.Name, [][2]string{{"Platform", a.Platform}, {"Kind", a.Kind}, {"External ID", a.ExternalID},
+			{"Accountable owner", a.OwnerName}, {"Criticality", a.Criticality}, {"Status", a.Status}}, "", err
+	case "role":
+		r, err := s.store.RoleByID(ctx, id)
+		return r.Role + " on " + r.AccountName, [][2]string{{"Holder", r.HolderName}, {"Account", r.AccountName},
+			{"Platform", r.Platform}, {"Admin-level", yesNo(r.Admin)}, {"Granted on", r.GrantedOn}, {"Status", r.Status}}, "", err
+	case "system_user":
+		u, err := s.store.SystemUserByID(ctx, id)
+		return u.Name, [][2]string{{"Account", u.AccountName}, {"External ID", u.ExternalID}, {"Admin", yesNo(u.Admin)},
+			{"Responsible owner", u.ResponsibleOwnerName}, {"Integration", u.IntegrationName}, {"Status", u.Status}}, "", err
+	case "integration":
+		in, err := s.store.IntegrationByID(ctx, id)
+		return in.Name, [][2]string{{"Runs on", in.RunsOn}, {"Responsible owner", in.ResponsibleOwnerName}, {"Status", in.Status}}, "", err
+	case "token":
+		t, err := s.store.TokenByID(ctx, id)
+		expires := t.ExpiresOn
+		if t.NeverExpires() {
+			expires = "never"
+		}
+		return t.Name, [][2]string{{"Kind", db.TokenKindLabel(t.Kind)}, {"Account", t.AccountName}, {"Issued to", t.HolderName()},
+			{"Used by", t.IntegrationName}, {"Responsible owner", t.ResponsibleName}, {"Expires", expires},
+			{"Stored in", t.StoredIn}, {"Status", t.EffectiveStatus(today)}}, "", err
+	}
+	return "", nil, "", echo.ErrNotFound
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// checklistView loads everything a checklist page shows.
+func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f components.Form) (pages.ChecklistView, error) {
+	k := checklistKinds[kindPath]
+	ctx := c.Request().Context()
+	name, facts, due, err := s.checklistSubject(c, k[0], id)
+	if err != nil {
+		return pages.ChecklistView{}, err
+	}
+	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k[0], SubjectID: id, SubjectName: name, SubjectNoun: k[1],
+		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c), PrintedBy: currentUser(c).Email,
+		PrintedAt: time.Now().UTC().Format("2006-01-02 15:04")}
+	if f.Values == nil {
+		f = components.Form{Values: map[string]string{"due_on": due}}
+	}
+	v.Form = f
+	saved, err := s.store.LatestChecklist(ctx, k[0], id)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		v.Planned, err = s.store.PlanChecklist(ctx, k[0], id)
+		return v, err
+	case err != nil:
+		return v, err
+	}
+	v.Checklist = &saved
+	if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
+		return v, err
+	}
+	v.Owners, err = s.store.ActiveOwnerOptions(ctx, pickerLimit)
+	return v, err
+}
+
+// showChecklist is GET /{kind}/:id/checklist: printable, built from live data.
+func (s *Server) showChecklist(kindPath string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		v, err := s.checklistView(c, kindPath, id, components.Form{})
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+	}
+}
+
+// startChecklist is POST /{kind}/:id/checklist: it saves the checklist.
+func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		k := checklistKinds[kindPath]
+		if _, _, _, err := s.checklistSubject(c, k[0], id); err != nil {
+			return err
+		}
+		f := formOf(c, "due_on")
+		_, err = s.store.StartChecklist(c.Request().Context(), actor(c), k[0], id, f.Value("due_on"))
+		if invalid(err, &f) {
+			v, verr := s.checklistView(c, kindPath, id, f)
+			if verr != nil {
+				return verr
+			}
+			return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(c, "Checklist started.")
+		return redirect(c, "/"+kindPath+"/"+components.ID(id)+"/checklist")
+	}
+}
+
+// checklistPath finds the page of a saved checklist.
+func (s *Server) checklistPath(c echo.Context, cid int64) (string, int64, error) {
+	cl, err := s.store.ChecklistByID(c.Request().Context(), cid)
+	if err != nil {
+		return "", 0, err
+	}
+	for path, k := range checklistKinds {
+		if k[0] == cl.SubjectKind {
+			return path, cl.SubjectID, nil
+		}
+	}
+	return "", 0, echo.ErrNotFound
+}
+
+func paramID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
+// note, and optionally Steward carrying out the item's action.
+func (s *Server) tickChecklistItem(c echo.Context) error {
+	cid, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	iid, err := paramID(c, "iid")
+	if err != nil {
+		return err
+	}
+	kindPath, subjectID, err := s.checklistPath(c, cid)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, "note", "owner_id")
+	err = s.store.TickItem(c.Request().Context(), actor(c), cid, iid, db.TickInput{Done: c.FormValue("done") == "1",
+		Note: f.Value("note"), CarryOut: c.FormValue("carry_out") == "1", OwnerID: f.Value("owner_id"), Revoke: c.FormValue("revoke") == "1"})
+	status := http.StatusOK
+	if invalid(err, &f) {
+		status = http.StatusUnprocessableEntity
+	} else if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		if status != http.StatusOK {
+			v, verr := s.checklistView(c, kindPath, subjectID, f)
+			if verr != nil {
+				return verr
+			}
+			return render(c, status, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		}
+		return redirect(c, "/"+kindPath+"/"+components.ID(subjectID)+"/checklist")
+	}
+	v, err := s.checklistView(c, kindPath, subjectID, f)
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.ChecklistItemsUpdate(v))
+}
+
+// completeChecklist is POST /checklists/:cid/complete.
+func (s *Server) completeChecklist(c echo.Context) error {
+	cid, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	kindPath, subjectID, err := s.checklistPath(c, cid)
+	if err != nil {
+		return err
+	}
+	f := formOf(c, "reason")
+	err = s.store.CompleteChecklist(c.Request().Context(), actor(c), cid, f.Value("reason"))
+	if invalid(err, &f) {
+		v, verr := s.checklistView(c, kindPath, subjectID, f)
+		if verr != nil {
+			return verr
+		}
+		return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Checklist completed.")
+	return redirect(c, "/"+kindPath+"/"+components.ID(subjectID)+"/checklist")
+}
+
+// standingKinds are the checklist kinds for the standing items form.
+var standingKinds = []components.Choice{{Value: "owner", Label: "Person (offboarding)"}, {Value: "integration", Label: "Integration (decommissioning)"},
+	{Value: "system_user", Label: "System user"}, {Value: "token", Label: "Token (revocation)"}, {Value: "account", Label: "Account (retirement)"},
+	{Value: "role", Label: "Role (removal)"}}
+
+func (s *Server) renderStandingItems(c echo.Context, status int, f components.Form) error {
+	items, err := s.store.ListStandingItems(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.StandingItemsPage(s.page(c, "Checklist standing items", "admin"), items, f, standingKinds))
+}
+
+// listStandingItems is the admin page of the team's own checklist items.
+func (s *Server) listStandingItems(c echo.Context) error {
+	return s.renderStandingItems(c, http.StatusOK, components.Form{Values: map[string]string{"kind": "owner"}, CSRF: csrfToken(c)})
+}
+
+// addStandingItem adds one.
+func (s *Server) addStandingItem(c echo.Context) error {
+	f := formOf(c, "kind", "text")
+	err := s.store.AddStandingItem(c.Request().Context(), actor(c), f.Value("kind"), f.Value("text"))
+	if invalid(err, &f) {
+		return s.renderStandingItems(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Standing item added to future checklists.")
+	return redirect(c, "/admin/checklists")
+}
+
+// deleteStandingItem removes one from future checklists.
+func (s *Server) deleteStandingItem(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteStandingItem(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "Standing item removed.")
+	return redirect(c, "/admin/checklists")
+}
