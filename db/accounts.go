@@ -125,7 +125,14 @@ func (s *Store) AccountsOwnedBy(ctx context.Context, ownerID int64) ([]Account, 
 }
 
 func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Account], error) {
-	where, args := " WHERE 1=1"+extra, extraArgs
+	where, args := accountWhere(p, extra, extraArgs)
+	return page(ctx, s.read, accountList, scanAccount, p, where, args)
+}
+
+// accountWhere is the list's WHERE clause for p's search and status plus extra,
+// a condition of ours (never user input) with its arguments.
+func accountWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
+	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
 	if p.Q != "" {
 		where += ` AND (a.name LIKE ? ESCAPE '\' OR a.platform LIKE ? ESCAPE '\' OR a.kind LIKE ? ESCAPE '\' OR a.external_id LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)
@@ -135,7 +142,7 @@ func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, ex
 		where += " AND a.status = ?"
 		args = append(args, p.Status)
 	}
-	return page(ctx, s.read, accountList, scanAccount, p, where, args)
+	return where, args
 }
 
 // AccountOptions lists accounts matching q for pickers, active ones first.
@@ -187,42 +194,55 @@ func checkAccount(ctx context.Context, tx *sql.Tx, id int64, in AccountInput) (a
 func (s *Store) CreateAccount(ctx context.Context, actor Actor, in AccountInput) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		vals, err := checkAccount(ctx, tx, 0, in)
-		if err != nil {
-			return err
-		}
-		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, platform, kind, external_id, url, parent_id, owner_id,
-			criticality, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			vals.name, vals.platform, vals.kind, vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID),
-			vals.criticality, vals.status, vals.notes, now, now)
-		if err != nil {
-			return fmt.Errorf("db: insert account: %w", err)
-		}
-		id, _ = res.LastInsertId()
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "account.created", Subject: Ref{"account", id},
-			Summary: "Created account " + vals.name, Changes: diff(nil, after), Related: ownerRef(vals.ownerID)})
+		var err error
+		id, err = s.createAccount(ctx, tx, actor, in)
+		return err
 	})
 	return id, err
+}
+
+// createAccount is CreateAccount inside tx.
+func (s *Store) createAccount(ctx context.Context, tx *sql.Tx, actor Actor, in AccountInput) (int64, error) {
+	vals, err := checkAccount(ctx, tx, 0, in)
+	if err != nil {
+		return 0, err
+	}
+	now := formatTime(s.now())
+	res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, platform, kind, external_id, url, parent_id, owner_id,
+		criticality, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		vals.name, vals.platform, vals.kind, vals.externalID, vals.url, nullID(vals.parentID), nullID(vals.ownerID),
+		vals.criticality, vals.status, vals.notes, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("db: insert account: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.appendEvent(ctx, tx, actor, Event{Action: "account.created", Subject: Ref{"account", id},
+		Summary: "Created account " + vals.name, Changes: diff(nil, after), Related: ownerRef(vals.ownerID)})
 }
 
 // UpdateAccount changes an account.
 func (s *Store) UpdateAccount(ctx context.Context, actor Actor, id int64, in AccountInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := accountValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkAccount(ctx, tx, id, in)
-		if err != nil {
-			return err
-		}
-		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.updated", "Updated account "+vals.name)
+		_, err := s.updateAccount(ctx, tx, actor, id, in)
+		return err
 	})
+}
+
+// updateAccount is UpdateAccount inside tx; it reports whether anything changed.
+func (s *Store) updateAccount(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in AccountInput) (bool, error) {
+	old, err := accountValuesTx(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	vals, err := checkAccount(ctx, tx, id, in)
+	if err != nil {
+		return false, err
+	}
+	return vals != old, s.writeAccount(ctx, tx, actor, id, old, vals, "account.updated", "Updated account "+vals.name)
 }
 
 func accountValuesTx(ctx context.Context, tx *sql.Tx, id int64) (accountValues, error) {

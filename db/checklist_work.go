@@ -136,6 +136,20 @@ func recordNameTx(ctx context.Context, tx *sql.Tx, kind string, id int64) (strin
 // its subject now needs and did not have: access that appeared after it
 // started, flagged as such.
 func (s *Store) syncChecklists(ctx context.Context, tx *sql.Tx, actor Actor, refs []Ref) error {
+	// What a system user gains, its account and the integration that uses
+	// it gain too: their checklists cover its roles and tokens.
+	for _, ref := range refs {
+		if ref.Kind != "system_user" || ref.ID == 0 {
+			continue
+		}
+		var accountID, integrationID int64
+		err := tx.QueryRowContext(ctx, "SELECT account_id, COALESCE(integration_id, 0) FROM system_users WHERE id = ?", ref.ID).
+			Scan(&accountID, &integrationID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("db: read system user: %w", err)
+		}
+		refs = append(refs, Ref{"account", accountID}, Ref{"integration", integrationID})
+	}
 	seen := map[Ref]bool{}
 	for _, ref := range refs {
 		if ref.ID == 0 || seen[ref] {

@@ -137,9 +137,11 @@ const (
 	planRolesWhere = `SELECT r.id, r.role, a.name, a.platform, a.kind, a.url, COALESCE(o.name, su.name, '')
 		FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
 		LEFT JOIN system_users su ON su.id = r.system_user_id WHERE r.status = 'active' AND `
+	// A token issued to a system user reaches the system user's account
+	// when it names none of its own.
 	planTokensWhere = `SELECT t.id, t.name, COALESCE(a.name, ''), COALESCE(a.platform, ''), COALESCE(a.kind, ''), COALESCE(a.url, ''),
-		COALESCE(su.name, '') FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id
-		LEFT JOIN system_users su ON su.id = t.system_user_id WHERE t.status = 'active' AND `
+		COALESCE(su.name, '') FROM tokens t LEFT JOIN system_users su ON su.id = t.system_user_id
+		LEFT JOIN accounts a ON a.id = COALESCE(t.account_id, su.account_id) WHERE t.status = 'active' AND `
 	planSystemUsersWhere = `SELECT su.id, su.name, a.name, a.platform, a.kind, a.url, '' FROM system_users su
 		JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND `
 )
@@ -210,7 +212,8 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 	case "account":
 		err = errors.Join(
 			addRoles("r.account_id = ?", id),
-			addTokens(ActRevokeToken, "t.account_id = ?", id, func(r planRow) string { return "Revoke " + r.name + ", which reaches it" }),
+			addTokens(ActRevokeToken, "(t.account_id = ?1 OR (t.account_id IS NULL AND t.system_user_id IN (SELECT id FROM system_users WHERE account_id = ?1)))",
+				id, func(r planRow) string { return "Revoke " + r.name + ", which reaches it" }),
 		)
 	case "token":
 		err = s.planToken(ctx, q, &items, id)
@@ -285,8 +288,9 @@ func (s *Store) planToken(ctx context.Context, q querier, items *[]ChecklistItem
 	var name, storedIn, platform, url, systemUser, integration string
 	var integrationID int64
 	err := q.QueryRowContext(ctx, `SELECT t.name, t.stored_in, COALESCE(a.platform, ''), COALESCE(a.url, ''), COALESCE(su.name, ''),
-		COALESCE(i.name, ''), COALESCE(t.integration_id, 0) FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id
-		LEFT JOIN system_users su ON su.id = t.system_user_id LEFT JOIN integrations i ON i.id = t.integration_id WHERE t.id = ?`, id).
+		COALESCE(i.name, ''), COALESCE(t.integration_id, 0) FROM tokens t LEFT JOIN system_users su ON su.id = t.system_user_id
+		LEFT JOIN accounts a ON a.id = COALESCE(t.account_id, su.account_id) LEFT JOIN integrations i ON i.id = t.integration_id
+		WHERE t.id = ?`, id).
 		Scan(&name, &storedIn, &platform, &url, &systemUser, &integration, &integrationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound

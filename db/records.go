@@ -296,7 +296,7 @@ func one[T any](ctx context.Context, q *sql.DB, scan func(scanner) (T, error), w
 }
 
 // all runs a query and scans every row.
-func all[T any](ctx context.Context, q *sql.DB, scan func(scanner) (T, error), what, query string, args ...any) ([]T, error) {
+func all[T any](ctx context.Context, q querier, scan func(scanner) (T, error), what, query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: %s: %w", what, err)

@@ -123,6 +123,12 @@ type RoleFilter struct {
 
 // ListRoles returns a page of roles matching p and f.
 func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page[Role], error) {
+	where, args := roleWhere(p, f)
+	return page(ctx, s.read, roleList, scanRole, p, where, args)
+}
+
+// roleWhere is the role list's WHERE clause for p's search and status and f.
+func roleWhere(p ListParams, f RoleFilter) (string, []any) {
 	where, args := " WHERE 1=1", []any{}
 	for _, c := range []struct {
 		col string
@@ -142,7 +148,7 @@ func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page
 		where += " AND r.status = ?"
 		args = append(args, p.Status)
 	}
-	return page(ctx, s.read, roleList, scanRole, p, where, args)
+	return where, args
 }
 
 func (v roleValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, error) {
@@ -205,28 +211,35 @@ func checkRole(ctx context.Context, tx *sql.Tx, id int64, in RoleInput) (roleVal
 func (s *Store) CreateRole(ctx context.Context, actor Actor, in RoleInput) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		vals, err := checkRole(ctx, tx, 0, in)
-		if err != nil {
-			return err
-		}
-		now := formatTime(s.now())
-		// Recording a grant counts as its first review.
-		res, err := tx.ExecContext(ctx, `INSERT INTO roles (account_id, owner_id, system_user_id, role, admin, granted_on, granted_by,
-			review_by, last_reviewed_on, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, vals.admin, vals.grantedOn, vals.grantedBy,
-			vals.reviewBy, s.today(), vals.status, vals.notes, now, now)
-		if err != nil {
-			return fmt.Errorf("db: insert role: %w", err)
-		}
-		id, _ = res.LastInsertId()
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "role.created", Subject: Ref{"role", id},
-			Summary: fmt.Sprintf("Granted role %q", vals.role), Changes: diff(nil, after), Related: vals.related()})
+		var err error
+		id, err = s.createRole(ctx, tx, actor, in)
+		return err
 	})
 	return id, err
+}
+
+// createRole is CreateRole inside tx.
+func (s *Store) createRole(ctx context.Context, tx *sql.Tx, actor Actor, in RoleInput) (int64, error) {
+	vals, err := checkRole(ctx, tx, 0, in)
+	if err != nil {
+		return 0, err
+	}
+	now := formatTime(s.now())
+	// Recording a grant counts as its first review.
+	res, err := tx.ExecContext(ctx, `INSERT INTO roles (account_id, owner_id, system_user_id, role, admin, granted_on, granted_by,
+		review_by, last_reviewed_on, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		vals.accountID, nullID(vals.ownerID), nullID(vals.systemUserID), vals.role, vals.admin, vals.grantedOn, vals.grantedBy,
+		vals.reviewBy, s.today(), vals.status, vals.notes, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("db: insert role: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.appendEvent(ctx, tx, actor, Event{Action: "role.created", Subject: Ref{"role", id},
+		Summary: fmt.Sprintf("Granted role %q", vals.role), Changes: diff(nil, after), Related: vals.related()})
 }
 
 func roleValuesTx(ctx context.Context, tx *sql.Tx, id int64) (roleValues, error) {
@@ -246,16 +259,22 @@ func roleValuesTx(ctx context.Context, tx *sql.Tx, id int64) (roleValues, error)
 // event shows on the timelines of the old and new ones.
 func (s *Store) UpdateRole(ctx context.Context, actor Actor, id int64, in RoleInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := roleValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkRole(ctx, tx, id, in)
-		if err != nil {
-			return err
-		}
-		return s.writeRole(ctx, tx, actor, id, old, vals, "role.updated", fmt.Sprintf("Updated role %q", vals.role))
+		_, err := s.updateRole(ctx, tx, actor, id, in)
+		return err
 	})
+}
+
+// updateRole is UpdateRole inside tx; it reports whether anything changed.
+func (s *Store) updateRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in RoleInput) (bool, error) {
+	old, err := roleValuesTx(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	vals, err := checkRole(ctx, tx, id, in)
+	if err != nil {
+		return false, err
+	}
+	return vals != old, s.writeRole(ctx, tx, actor, id, old, vals, "role.updated", fmt.Sprintf("Updated role %q", vals.role))
 }
 
 // RemoveRole marks a role removed; the row stays for the history.

@@ -37,7 +37,22 @@ var searchQueries = []struct {
 	{"integration", ` FROM integrations WHERE name LIKE ?1 ESCAPE '\' OR description LIKE ?1 ESCAPE '\' OR runs_on LIKE ?1 ESCAPE '\'`,
 		`SELECT id, name, status || CASE WHEN runs_on <> '' THEN ' · ' || runs_on ELSE '' END`},
 	{"token", ` FROM tokens WHERE name LIKE ?1 ESCAPE '\' OR scopes LIKE ?1 ESCAPE '\' OR stored_in LIKE ?1 ESCAPE '\' OR assets LIKE ?1 ESCAPE '\'`,
-		`SELECT id, name, kind || ' · ' || status || CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END`},
+		// The token's kind as people call it, and its effective status: a
+		// token past its date shows as expired here as everywhere (?3 is today).
+		`SELECT id, name, ` + tokenKindLabelSQL() + ` || ' · ' ||
+			CASE WHEN status = 'active' AND expires_on <> '' AND expires_on < ?3 THEN 'expired' ELSE status END
+			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END`},
+}
+
+// tokenKindLabelSQL is TokenKindLabel as an SQL expression over kind.
+func tokenKindLabelSQL() string {
+	var b strings.Builder
+	b.WriteString("CASE kind")
+	for _, k := range TokenKinds {
+		b.WriteString(" WHEN '" + k + "' THEN '" + TokenKindLabel(k) + "'")
+	}
+	b.WriteString(" ELSE 'Other' END")
+	return b.String()
 }
 
 // Search finds records of every kind matching q, up to perKind of each.
@@ -57,10 +72,14 @@ func (s *Store) Search(ctx context.Context, q string, perKind int) ([]SearchGrou
 			continue
 		}
 		kind := sq.kind
+		args := []any{pat, perKind}
+		if kind == "token" {
+			args = append(args, s.today())
+		}
 		hits, err := all(ctx, s.read, func(row scanner) (SearchHit, error) {
 			h := SearchHit{Kind: kind}
 			return h, row.Scan(&h.ID, &h.Name, &h.Detail)
-		}, "search "+sq.kind, sq.sample+sq.where+" ORDER BY 2 COLLATE NOCASE LIMIT ?2", pat, perKind)
+		}, "search "+sq.kind, sq.sample+sq.where+" ORDER BY 2 COLLATE NOCASE LIMIT ?2", args...)
 		if err != nil {
 			return nil, err
 		}

@@ -134,7 +134,14 @@ func (s *Store) relatedSystemUsers(ctx context.Context, extra string, id int64) 
 }
 
 func (s *Store) listSystemUsers(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[SystemUser], error) {
-	where, args := " WHERE 1=1"+extra, extraArgs
+	where, args := systemUserWhere(p, extra, extraArgs)
+	return page(ctx, s.read, systemUserList, scanSystemUser, p, where, args)
+}
+
+// systemUserWhere is the list's WHERE clause for p's search and status plus extra,
+// a condition of ours (never user input) with its arguments.
+func systemUserWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
+	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
 	if p.Q != "" {
 		where += ` AND (su.name LIKE ? ESCAPE '\' OR su.external_id LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\' OR i.name LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)
@@ -144,7 +151,7 @@ func (s *Store) listSystemUsers(ctx context.Context, p ListParams, extra string,
 		where += " AND su.status = ?"
 		args = append(args, p.Status)
 	}
-	return page(ctx, s.read, systemUserList, scanSystemUser, p, where, args)
+	return where, args
 }
 
 // SystemUserOptions lists system users matching q for pickers, active ones
@@ -217,43 +224,57 @@ func checkSystemUser(ctx context.Context, tx *sql.Tx, id int64, in SystemUserInp
 func (s *Store) CreateSystemUser(ctx context.Context, actor Actor, in SystemUserInput) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		vals, err := checkSystemUser(ctx, tx, 0, in)
-		if err != nil {
-			return err
-		}
-		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `INSERT INTO system_users (name, account_id, external_id, admin, owner_id, integration_id,
-			status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			vals.name, vals.accountID, vals.externalID, vals.admin, nullID(vals.ownerID), nullID(vals.integrationID),
-			vals.status, vals.notes, now, now)
-		if err != nil {
-			return fmt.Errorf("db: insert system user: %w", err)
-		}
-		id, _ = res.LastInsertId()
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "system_user.created", Subject: Ref{"system_user", id},
-			Summary: "Created system user " + vals.name, Changes: diff(nil, after), Related: vals.related()})
+		var err error
+		id, err = s.createSystemUser(ctx, tx, actor, in)
+		return err
 	})
 	return id, err
+}
+
+// createSystemUser is CreateSystemUser inside tx.
+func (s *Store) createSystemUser(ctx context.Context, tx *sql.Tx, actor Actor, in SystemUserInput) (int64, error) {
+	vals, err := checkSystemUser(ctx, tx, 0, in)
+	if err != nil {
+		return 0, err
+	}
+	now := formatTime(s.now())
+	res, err := tx.ExecContext(ctx, `INSERT INTO system_users (name, account_id, external_id, admin, owner_id, integration_id,
+		status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		vals.name, vals.accountID, vals.externalID, vals.admin, nullID(vals.ownerID), nullID(vals.integrationID),
+		vals.status, vals.notes, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("db: insert system user: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.appendEvent(ctx, tx, actor, Event{Action: "system_user.created", Subject: Ref{"system_user", id},
+		Summary: "Created system user " + vals.name, Changes: diff(nil, after), Related: vals.related()})
 }
 
 // UpdateSystemUser changes a system user; the event shows on the timelines
 // of its old and new account, responsible owner and integration.
 func (s *Store) UpdateSystemUser(ctx context.Context, actor Actor, id int64, in SystemUserInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := systemUserValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkSystemUser(ctx, tx, id, in)
-		if err != nil {
-			return err
-		}
-		return s.writeSystemUser(ctx, tx, actor, id, old, vals, "system_user.updated", "Updated system user "+vals.name)
+		_, err := s.updateSystemUser(ctx, tx, actor, id, in)
+		return err
 	})
+}
+
+// updateSystemUser is UpdateSystemUser inside tx; it reports whether
+// anything changed.
+func (s *Store) updateSystemUser(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in SystemUserInput) (bool, error) {
+	old, err := systemUserValuesTx(ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	vals, err := checkSystemUser(ctx, tx, id, in)
+	if err != nil {
+		return false, err
+	}
+	return vals != old, s.writeSystemUser(ctx, tx, actor, id, old, vals, "system_user.updated", "Updated system user "+vals.name)
 }
 
 // RemoveSystemUser marks a system user removed; the row stays for the

@@ -253,36 +253,44 @@ type TokenSaved struct {
 func (s *Store) CreateToken(ctx context.Context, actor Actor, in TokenInput) (TokenSaved, error) {
 	var saved TokenSaved
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		vals, err := checkToken(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		if vals.lastReviewedOn == "" {
-			vals.lastReviewedOn = s.today() // registering a token counts as its first review
-		}
-		now := formatTime(s.now())
-		res, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, kind, account_id, system_user_id, owner_id, integration_id,
-			responsible_owner_id, created_by_owner_id, scopes, assets, issued_on, expires_on, last_rotated_on, last_reviewed_on,
-			stored_in, fingerprint, last_four, status, notes, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			vals.name, vals.kind, nullID(vals.accountID), nullID(vals.systemUserID), nullID(vals.ownerID), nullID(vals.integrationID),
-			nullID(vals.responsibleID), nullID(vals.createdByID), vals.scopes, vals.assets, vals.issuedOn, vals.expiresOn,
-			vals.lastRotatedOn, vals.lastReviewedOn, vals.storedIn, vals.fingerprint, vals.lastFour, vals.status, vals.notes, now, now)
-		if err != nil {
-			return fmt.Errorf("db: insert token: %w", err)
-		}
-		saved.ID, _ = res.LastInsertId()
-		if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, saved.ID); err != nil {
-			return err
-		}
-		after, err := vals.auditFields(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "token.created", Subject: Ref{"token", saved.ID},
-			Summary: "Registered token " + vals.name, Changes: diff(nil, after), Related: vals.related()})
+		var err error
+		saved, err = s.createToken(ctx, tx, actor, in)
+		return err
 	})
 	return saved, err
+}
+
+// createToken is CreateToken inside tx.
+func (s *Store) createToken(ctx context.Context, tx *sql.Tx, actor Actor, in TokenInput) (TokenSaved, error) {
+	var saved TokenSaved
+	vals, err := checkToken(ctx, tx, in)
+	if err != nil {
+		return saved, err
+	}
+	if vals.lastReviewedOn == "" {
+		vals.lastReviewedOn = s.today() // registering a token counts as its first review
+	}
+	now := formatTime(s.now())
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, kind, account_id, system_user_id, owner_id, integration_id,
+		responsible_owner_id, created_by_owner_id, scopes, assets, issued_on, expires_on, last_rotated_on, last_reviewed_on,
+		stored_in, fingerprint, last_four, status, notes, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		vals.name, vals.kind, nullID(vals.accountID), nullID(vals.systemUserID), nullID(vals.ownerID), nullID(vals.integrationID),
+		nullID(vals.responsibleID), nullID(vals.createdByID), vals.scopes, vals.assets, vals.issuedOn, vals.expiresOn,
+		vals.lastRotatedOn, vals.lastReviewedOn, vals.storedIn, vals.fingerprint, vals.lastFour, vals.status, vals.notes, now, now)
+	if err != nil {
+		return saved, fmt.Errorf("db: insert token: %w", err)
+	}
+	saved.ID, _ = res.LastInsertId()
+	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, saved.ID); err != nil {
+		return saved, err
+	}
+	after, err := vals.auditFields(ctx, tx)
+	if err != nil {
+		return saved, err
+	}
+	return saved, s.appendEvent(ctx, tx, actor, Event{Action: "token.created", Subject: Ref{"token", saved.ID},
+		Summary: "Registered token " + vals.name, Changes: diff(nil, after), Related: vals.related()})
 }
 
 // sameFingerprint lists the other tokens registered with this fingerprint.
@@ -330,29 +338,37 @@ func tokenValuesTx(ctx context.Context, tx *sql.Tx, id int64) (tokenValues, erro
 func (s *Store) UpdateToken(ctx context.Context, actor Actor, id int64, in TokenInput) (TokenSaved, error) {
 	saved := TokenSaved{ID: id}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := tokenValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals, err := checkToken(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		if vals.lastReviewedOn == "" {
-			vals.lastReviewedOn = old.lastReviewedOn
-		}
-		switch {
-		case vals.fingerprint == "":
-			vals.fingerprint, vals.lastFour = old.fingerprint, old.lastFour
-		case vals.fingerprint != old.fingerprint && old.fingerprint != "" && vals.lastRotatedOn == old.lastRotatedOn:
-			vals.lastRotatedOn = s.today()
-		}
-		if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, id); err != nil {
-			return err
-		}
-		return s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name)
+		var err error
+		saved, _, err = s.updateToken(ctx, tx, actor, id, in)
+		return err
 	})
 	return saved, err
+}
+
+// updateToken is UpdateToken inside tx; it reports whether anything changed.
+func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, in TokenInput) (TokenSaved, bool, error) {
+	saved := TokenSaved{ID: id}
+	old, err := tokenValuesTx(ctx, tx, id)
+	if err != nil {
+		return saved, false, err
+	}
+	vals, err := checkToken(ctx, tx, in)
+	if err != nil {
+		return saved, false, err
+	}
+	if vals.lastReviewedOn == "" {
+		vals.lastReviewedOn = old.lastReviewedOn
+	}
+	switch {
+	case vals.fingerprint == "":
+		vals.fingerprint, vals.lastFour = old.fingerprint, old.lastFour
+	case vals.fingerprint != old.fingerprint && old.fingerprint != "" && vals.lastRotatedOn == old.lastRotatedOn:
+		vals.lastRotatedOn = s.today()
+	}
+	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, id); err != nil {
+		return saved, false, err
+	}
+	return saved, vals != old, s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name)
 }
 
 func (s *Store) writeToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals tokenValues, action, summary string) error {
@@ -467,6 +483,12 @@ type TokenFilter struct {
 // ListTokens returns a page of tokens. The status filter uses the effective
 // status: "expired" includes active tokens past their date.
 func (s *Store) ListTokens(ctx context.Context, p ListParams, f TokenFilter) (Page[Token], error) {
+	where, args := s.tokenWhere(p, f)
+	return page(ctx, s.read, tokenList, scanToken, p, where, args)
+}
+
+// tokenWhere is the token list's WHERE clause for p's search and status and f.
+func (s *Store) tokenWhere(p ListParams, f TokenFilter) (string, []any) {
 	where, args := " WHERE 1=1", []any{}
 	for _, c := range []struct {
 		col string
@@ -513,7 +535,7 @@ func (s *Store) ListTokens(ctx context.Context, p ListParams, f TokenFilter) (Pa
 		pat := likePattern(p.Q)
 		args = append(args, pat, pat, pat, pat, pat, pat, pat)
 	}
-	return page(ctx, s.read, tokenList, scanToken, p, where, args)
+	return where, args
 }
 
 // Today is the store's current date, for showing effective statuses.

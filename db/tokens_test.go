@@ -151,7 +151,7 @@ func TestTokenFingerprint(t *testing.T) {
 
 	// Editing without a value keeps the fingerprint and the rotation date.
 	setDay(s, 5)
-	editToken(t, s, long, func(in *db.TokenInput) { in.Notes = "checked" })
+	saveTokenWith(t, s, long, func(in *db.TokenInput) { in.Notes = "checked" })
 	tok, err := s.TokenByID(ctx, long)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestTokenFingerprint(t *testing.T) {
 
 	// A new value replaces the fingerprint and records today's rotation.
 	const rotated = "EAAGnewvaluefortherotation9876ABCD"
-	editToken(t, s, long, func(in *db.TokenInput) { in.Secret = rotated })
+	saveTokenWith(t, s, long, func(in *db.TokenInput) { in.Secret = rotated })
 	if tok, err = s.TokenByID(ctx, long); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestTokenFingerprint(t *testing.T) {
 			tok.Fingerprint, tok.LastFour, tok.LastRotatedOn, day(5))
 	}
 	// A rotation date given with the new value wins.
-	editToken(t, s, long, func(in *db.TokenInput) { in.Secret, in.LastRotatedOn = "EAAGyetanothervalue0000000000000", day(4) })
+	saveTokenWith(t, s, long, func(in *db.TokenInput) { in.Secret, in.LastRotatedOn = "EAAGyetanothervalue0000000000000", day(4) })
 	if got := str(t, s, "SELECT last_rotated_on FROM tokens WHERE id = ?", long); got != day(4) {
 		t.Errorf("rotation date given with the value: stored %q, want %s", got, day(4))
 	}
@@ -219,12 +219,12 @@ func TestTokenDuplicateValue(t *testing.T) {
 	}
 	// An edit that pastes a third token's value onto it warns too.
 	third := mkToken(t, s, safeToken("Third", o))
-	saved := editToken(t, s, third, func(in *db.TokenInput) { in.Secret = value })
+	saved := saveTokenWith(t, s, third, func(in *db.TokenInput) { in.Secret = value })
 	if !slices.Equal(saved.DuplicateOf, []int64{first.ID, second.ID}) {
 		t.Errorf("update DuplicateOf = %v, want [%d %d]", saved.DuplicateOf, first.ID, second.ID)
 	}
 	// An edit that keeps the value still names the others.
-	saved = editToken(t, s, first.ID, func(in *db.TokenInput) { in.Notes = "same" })
+	saved = saveTokenWith(t, s, first.ID, func(in *db.TokenInput) { in.Notes = "same" })
 	if !slices.Equal(saved.DuplicateOf, []int64{second.ID, third}) {
 		t.Errorf("update without a value DuplicateOf = %v, want [%d %d]", saved.DuplicateOf, second.ID, third)
 	}
@@ -277,7 +277,7 @@ func TestListTokensFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	markedExpired := mk("marked expired", day(100), "", o)
-	editToken(t, s, markedExpired, func(in *db.TokenInput) { in.Status = "expired" })
+	saveTokenWith(t, s, markedExpired, func(in *db.TokenInput) { in.Status = "expired" })
 
 	all := []int64{never, soon, later, past, revokedPast, markedExpired}
 	for _, tc := range []struct {
@@ -393,7 +393,7 @@ func TestTokenSecretNeverStored(t *testing.T) {
 	in := safeToken("CAPI", o)
 	in.Secret = first
 	tok := mkToken(t, s, in)
-	editToken(t, s, tok, func(in *db.TokenInput) { in.Secret = second })
+	saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.Secret = second })
 	if _, err := s.TokensByFingerprint(ctx, first); err != nil {
 		t.Fatal(err)
 	}

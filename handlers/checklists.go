@@ -228,6 +228,36 @@ func (s *Server) completeChecklist(c echo.Context) error {
 	return redirect(c, "/"+kindPath+"/"+components.ID(subjectID)+"/checklist")
 }
 
+// checklistTimeline is GET /checklists/:id/timeline: the checklist's own
+// history as a page, or (htmx) the next events for "load more". Both lead
+// back to the checklist page, which is the checklist's only page.
+func (s *Server) checklistTimeline(c echo.Context) error {
+	cid, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	kindPath, subjectID, err := s.checklistPath(c, cid)
+	if err != nil {
+		return err
+	}
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	page, err := s.store.Timeline(c.Request().Context(), db.Ref{Kind: "checklist", ID: cid}, before, timelineSize)
+	if err != nil {
+		return err
+	}
+	more := "/checklists/" + components.ID(cid) + "/timeline"
+	c.Response().Header().Add("Vary", "HX-Request")
+	if isHTMX(c) {
+		return render(c, http.StatusOK, components.TimelineEvents(page, more))
+	}
+	name, _, _, err := s.checklistSubject(c, checklistKinds[kindPath][0], subjectID)
+	if err != nil {
+		return err
+	}
+	back := "/" + kindPath + "/" + components.ID(subjectID) + "/checklist"
+	return render(c, http.StatusOK, pages.ChecklistTimelinePage(s.page(c, "Timeline of the checklist for "+name, kindPath), name, back, more, page))
+}
+
 // standingKinds are the checklist kinds for the standing items form.
 var standingKinds = []components.Choice{{Value: "owner", Label: "Person (offboarding)"}, {Value: "integration", Label: "Integration (decommissioning)"},
 	{Value: "system_user", Label: "System user"}, {Value: "token", Label: "Token (revocation)"}, {Value: "account", Label: "Account (retirement)"},

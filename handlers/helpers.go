@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,13 +40,31 @@ func listParams(c echo.Context) db.ListParams {
 }
 
 // renderList answers a list request: only the list fragment when htmx asks
-// for #list, else the full page.
+// for #list, else the full page. The fragment carries the toolbar's export
+// links out of band, so they export what the list now shows.
 func renderList(c echo.Context, full, fragment templ.Component) error {
 	c.Response().Header().Add("Vary", "HX-Request")
 	if htmxTarget(c) == "list" {
-		return render(c, http.StatusOK, fragment)
+		return render(c, http.StatusOK, templ.Join(fragment, components.ListExport(c.Request().URL.Path, listQuery(c), true)))
 	}
 	return render(c, http.StatusOK, full)
+}
+
+// listQuery is the request's query without the page and empty values: the
+// list's filters and sort.
+func listQuery(c echo.Context) string {
+	q := url.Values{}
+	for k, vs := range c.QueryParams() {
+		if k == "page" {
+			continue
+		}
+		for _, v := range vs {
+			if v != "" {
+				q.Add(k, v)
+			}
+		}
+	}
+	return q.Encode()
 }
 
 // formOf collects the named form fields as the user sent them.

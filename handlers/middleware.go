@@ -63,6 +63,22 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 	})
 }
 
+// bodyLimit refuses request bodies over MaxBodyBytes with 413, except an
+// import's file upload, which may be up to MaxImportBody.
+func bodyLimit() echo.MiddlewareFunc {
+	small := middleware.BodyLimit(MaxBodyBytes)
+	large := middleware.BodyLimit(MaxImportBody)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		smallNext, largeNext := small(next), large(next)
+		return func(c echo.Context) error {
+			if isImportUpload(c.Request()) {
+				return largeNext(c)
+			}
+			return smallNext(c)
+		}
+	}
+}
+
 const (
 	csrfCookie  = "steward_csrf"
 	csrfKey     = "csrf"
@@ -272,6 +288,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"path", c.Request().URL.Path, "err", err)
 	}
 	text, ok := errorPages[code]
+	if code == http.StatusRequestEntityTooLarge && isImportUpload(c.Request()) {
+		text = [2]string{"That file is too large", "An import file can be at most 20 MB. Split the spreadsheet into smaller files and import them one after another."}
+	}
 	if !ok {
 		text = [2]string{"Something went wrong", "Steward could not finish this request. It has been logged; try again, and tell your admin if it keeps happening."}
 		if code < 500 {

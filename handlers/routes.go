@@ -29,7 +29,9 @@ func (r Route) AccessName() string {
 
 // routes is every URL Steward answers, in one table.
 func (s *Server) routes() []Route {
-	return append(s.recordRoutes(), s.checklistRoutes()...)
+	routes := append(s.recordRoutes(), s.checklistRoutes()...)
+	routes = append(routes, s.exportRoutes()...)
+	return append(routes, s.importRoutes()...)
 }
 
 // checklistRoutes are every record kind's checklist page and its start.
@@ -111,10 +113,11 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodGet, "/tokens/:id/timeline", viewer, s.timeline("token")},
 
 		{http.MethodGet, "/search", viewer, s.search},
+		{http.MethodGet, "/audit", viewer, s.showAudit},
 
 		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},
 		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
-		{http.MethodGet, "/checklists/:id/timeline", viewer, s.timeline("checklist")},
+		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
 		{http.MethodGet, "/admin/checklists", admin, s.listStandingItems},
 		{http.MethodPost, "/admin/checklists", admin, s.addStandingItem},
@@ -144,7 +147,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
-	e.Use(middleware.BodyLimit(MaxBodyBytes))
+	e.Use(bodyLimit())
 
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	routes := s.routes()

@@ -29,6 +29,7 @@ type Server struct {
 	secure   bool
 	sessions *sessionStore
 	throttle *throttle
+	imports  *importStash // uploaded files between their preview and their apply
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -48,5 +49,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		secure:   secure,
 		sessions: newSessionStore(store, cfg.SessionKey, secure),
 		throttle: newThrottle(),
+		imports:  newImportStash(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -36,8 +37,8 @@ func (a *testApp) tokensSnapshot() string {
 		fingerprint, last_four, status, notes, updated_at)) FROM tokens`)
 }
 
-// createToken registers a token straight through the store.
-func (a *testApp) createToken(in db.TokenInput) int64 {
+// storeToken registers a token straight through the store.
+func (a *testApp) storeToken(in db.TokenInput) int64 {
 	a.t.Helper()
 	saved, err := a.store.CreateToken(context.Background(), db.SystemActor("test"), in)
 	if err != nil {
@@ -233,10 +234,10 @@ func TestTokenListFilters(t *testing.T) {
 	c := app.signedIn("viewer@example.com")
 	ada := app.createOwner("Ada Lovelace", "ada@example.com")
 	day := func(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format("2006-01-02") }
-	never := app.createToken(db.TokenInput{Name: "Forever token", Kind: "api_key", ResponsibleOwnerID: id(ada)})
-	soon := app.createToken(db.TokenInput{Name: "Soon token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(5)})
-	later := app.createToken(db.TokenInput{Name: "Later token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(300)})
-	past := app.createToken(db.TokenInput{Name: "Past token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(-2)})
+	never := app.storeToken(db.TokenInput{Name: "Forever token", Kind: "api_key", ResponsibleOwnerID: id(ada)})
+	soon := app.storeToken(db.TokenInput{Name: "Soon token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(5)})
+	later := app.storeToken(db.TokenInput{Name: "Later token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(300)})
+	past := app.storeToken(db.TokenInput{Name: "Past token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(-2)})
 
 	for _, tc := range []struct {
 		query string
@@ -269,6 +270,18 @@ func TestTokenListFilters(t *testing.T) {
 		t.Error("the never filter lists a token with an expiry date")
 	}
 
+	// Sorting keeps the filters.
+	sortLinks := regexp.MustCompile(`href="(/tokens\?[^"]*sort=[^"]*)"`).FindAllStringSubmatch(c.get("/tokens?expiry=never&responsible_owner_id="+id(ada)).body, -1)
+	if len(sortLinks) == 0 {
+		t.Error("the token list has no sort links")
+	}
+	for _, m := range sortLinks {
+		if u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&")); err != nil || u.Query().Get("expiry") != "never" ||
+			u.Query().Get("responsible_owner_id") != id(ada) {
+			t.Errorf("sort link %s drops the filters", m[1])
+		}
+	}
+
 	frag := c.get("/tokens?expiry=never", asHTMX("list"))
 	if frag.status != http.StatusOK || strings.Contains(frag.body, "<html") || !strings.HasPrefix(strings.TrimSpace(frag.body), `<div id="list"`) ||
 		!slices.Equal(tokenRows(frag.body), []string{id(never)}) {
@@ -287,7 +300,7 @@ func TestTokenReviewRevokeAndAccess(t *testing.T) {
 	editor := app.signedIn("editor@example.com")
 	viewer := app.signedIn("viewer@example.com")
 	ada := app.createOwner("Ada Lovelace", "ada@example.com")
-	tok := app.createToken(db.TokenInput{Name: "Old token", Kind: "api_key", ResponsibleOwnerID: id(ada), LastReviewedOn: "2024-01-02"})
+	tok := app.storeToken(db.TokenInput{Name: "Old token", Kind: "api_key", ResponsibleOwnerID: id(ada), LastReviewedOn: "2024-01-02"})
 
 	// A viewer may look, not change.
 	before := app.tokensSnapshot()
@@ -361,7 +374,7 @@ func TestTokenLookup(t *testing.T) {
 	c := app.signedIn("viewer@example.com")
 	ada := app.createOwner("Ada Lovelace", "ada@example.com")
 	secret := randomSecret("EAAG")
-	tok := app.createToken(db.TokenInput{Name: "Leaked CAPI token", Kind: "system_user_token", ResponsibleOwnerID: id(ada), Secret: secret})
+	tok := app.storeToken(db.TokenInput{Name: "Leaked CAPI token", Kind: "system_user_token", ResponsibleOwnerID: id(ada), Secret: secret})
 
 	if r := c.get("/tokens/lookup"); r.status != http.StatusOK || !strings.Contains(r.body, `name="secret"`) ||
 		len(tagsWith(r.body, "lookup-result")) != 0 {
@@ -415,23 +428,23 @@ func TestHomeFindings(t *testing.T) {
 	if _, err := app.store.CreateRole(ctx, sys, db.RoleInput{AccountID: id(bm), OwnerID: id(ada), Role: "Admin", Admin: "1"}); err != nil {
 		t.Fatal(err)
 	}
-	app.createAccount("Empty org", "GitHub")                                                                     // no-admin
-	app.createRole(bm, leaver, "Advertiser")                                                                     // departed-with-access, once Lee leaves
-	never := app.createToken(db.TokenInput{Name: "Forever token", Kind: "api_key", ResponsibleOwnerID: id(ada)}) // never-expires
-	app.createToken(db.TokenInput{Name: "Orphan token", Kind: "api_key", ExpiresOn: "2999-01-01"})               // no-owner
-	leaverTok := app.createToken(db.TokenInput{Name: "Lee's token", Kind: "api_key", ResponsibleOwnerID: id(leaver),
+	app.createAccount("Empty org", "GitHub")                                                                    // no-admin
+	app.createRole(bm, leaver, "Advertiser")                                                                    // departed-with-access, once Lee leaves
+	never := app.storeToken(db.TokenInput{Name: "Forever token", Kind: "api_key", ResponsibleOwnerID: id(ada)}) // never-expires
+	app.storeToken(db.TokenInput{Name: "Orphan token", Kind: "api_key", ExpiresOn: "2999-01-01"})               // no-owner
+	leaverTok := app.storeToken(db.TokenInput{Name: "Lee's token", Kind: "api_key", ResponsibleOwnerID: id(leaver),
 		CreatedByOwnerID: id(leaver), ExpiresOn: "2999-01-01"}) // owner-departed, creator-departed
-	app.createToken(db.TokenInput{Name: "Soon token", Kind: "api_key", ResponsibleOwnerID: id(ada),
+	app.storeToken(db.TokenInput{Name: "Soon token", Kind: "api_key", ResponsibleOwnerID: id(ada),
 		ExpiresOn: time.Now().UTC().AddDate(0, 0, 3).Format("2006-01-02")}) // expiring-soon
-	app.createToken(db.TokenInput{Name: "Stale token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2999-01-01",
+	app.storeToken(db.TokenInput{Name: "Stale token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2999-01-01",
 		LastReviewedOn: "2020-01-01"}) // review-overdue
-	app.createToken(db.TokenInput{Name: "Past token", Kind: "api_key", ResponsibleOwnerID: id(ada), IssuedOn: "2020-01-01",
+	app.storeToken(db.TokenInput{Name: "Past token", Kind: "api_key", ResponsibleOwnerID: id(ada), IssuedOn: "2020-01-01",
 		ExpiresOn: "2020-06-01"}) // expired-active
 	crm, err := app.store.CreateIntegration(ctx, sys, db.IntegrationInput{Name: "Old CRM", ResponsibleOwnerID: id(ada)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.createToken(db.TokenInput{Name: "CRM token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2999-01-01",
+	app.storeToken(db.TokenInput{Name: "CRM token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2999-01-01",
 		IntegrationID: id(crm)}) // retired-integration-active-token
 	if err := app.store.RetireIntegration(ctx, sys, crm); err != nil {
 		t.Fatal(err)
@@ -502,7 +515,7 @@ func TestHomeFindings(t *testing.T) {
 	if r := ec.get("/"); !strings.Contains(r.body, "Welcome to Steward") {
 		t.Error("an empty database does not show the welcome")
 	}
-	empty.createToken(db.TokenInput{Name: "First token", Kind: "api_key"})
+	empty.storeToken(db.TokenInput{Name: "First token", Kind: "api_key"})
 	shown := map[string]string{}
 	for _, attrs := range tagsWith(ec.get("/").body, "finding") {
 		shown[attrs["data-finding"]] = attrs["data-count"]
@@ -527,8 +540,10 @@ func TestSearchEverything(t *testing.T) {
 	if _, err := app.store.CreateIntegration(ctx, sys, db.IntegrationInput{Name: "Northwind CRM sync"}); err != nil {
 		t.Fatal(err)
 	}
-	app.createToken(db.TokenInput{Name: "Northwind token", Kind: "api_key", Scopes: "ads_read", StoredIn: "Vault zebra"})
+	app.storeToken(db.TokenInput{Name: "Northwind token", Kind: "api_key", Scopes: "ads_read", StoredIn: "Vault zebra"})
 	app.createOwner("Unrelated Person", "someone@example.com")
+
+	app.storeToken(db.TokenInput{Name: "Lapsed zebra token", Kind: "api_key", ExpiresOn: "2020-01-01"})
 
 	kinds := func(body string) []string {
 		var out []string
@@ -546,6 +561,10 @@ func TestSearchEverything(t *testing.T) {
 	}
 	if strings.Contains(r.body, "Unrelated Person") {
 		t.Error("search lists an owner that does not match")
+	}
+	// A token past its date shows as expired in search too, with its kind's label.
+	if r := c.get("/search?q=lapsed"); !regexp.MustCompile(`Lapsed zebra token</a>\s*<span[^>]*>API key · expired`).MatchString(r.body) {
+		t.Errorf("search shows a past-date token as not expired: %s", regexp.MustCompile(`(?s)Lapsed zebra token.{0,120}`).FindString(r.body))
 	}
 	// Tokens are found by scope and by where they are stored.
 	for _, q := range []string{"ads_read", "zebra"} {

@@ -34,15 +34,15 @@ func TestE2ETokens(t *testing.T) {
 		{"create the owner, account and system user", func(t *testing.T) {
 			st.ownerPath = b.createOwner(t, "Rita Responsible", "rita@example.com")
 			st.accountID = b.tokensCreateRecord(t, "/accounts/new", accountPath, map[string]string{"#name": "Northwind BM", "#platform": "Meta"}, nil)
-			st.systemUserID = b.tokensCreateRecord(t, "/system-users/new", systemUserPath,
+			st.systemUserID = b.tokensCreateRecord(t, "/system-users/new", e2eSystemUserPath,
 				map[string]string{"#name": "conversions-api"}, map[string]string{"#account_id": st.accountID})
 		}},
 		{"register a never-expiring token with its value", func(t *testing.T) {
-			st.tokenPath, st.tokenID = b.registerToken(t, secret, st.systemUserID, strings.TrimPrefix(st.ownerPath, "/owners/"))
+			st.tokenPath, st.tokenID = b.tokensRegister(t, secret, st.systemUserID, strings.TrimPrefix(st.ownerPath, "/owners/"))
 		}},
 		{"home lists it under never-expires", func(t *testing.T) {
-			b.expectFinding(t, "never-expires", st.tokenPath, true)
-			b.expectFinding(t, "owner-departed", st.tokenPath, false)
+			b.tokensExpectFinding(t, "never-expires", st.tokenPath, true)
+			b.tokensExpectFinding(t, "owner-departed", st.tokenPath, false)
 		}},
 		{"the owner departs", func(t *testing.T) {
 			b.open(t, st.ownerPath+"/edit")
@@ -53,10 +53,10 @@ func TestE2ETokens(t *testing.T) {
 			}
 		}},
 		{"home lists it under owner-departed", func(t *testing.T) {
-			b.expectFinding(t, "owner-departed", st.tokenPath, true)
-			b.expectFinding(t, "never-expires", st.tokenPath, true)
+			b.tokensExpectFinding(t, "owner-departed", st.tokenPath, true)
+			b.tokensExpectFinding(t, "never-expires", st.tokenPath, true)
 		}},
-		{"whose token is this finds it", func(t *testing.T) { b.lookupToken(t, secret, st.tokenID) }},
+		{"whose token is this finds it", func(t *testing.T) { b.tokensLookup(t, secret, st.tokenID) }},
 	}
 	for i, s := range steps {
 		if !t.Run(s.name, s.fn) {
@@ -76,8 +76,8 @@ func TestE2ETokens(t *testing.T) {
 }
 
 var (
-	systemUserPath = regexp.MustCompile(`^/system-users/([0-9]+)$`)
-	tokenPath      = regexp.MustCompile(`^/tokens/([0-9]+)$`)
+	e2eSystemUserPath = regexp.MustCompile(`^/system-users/([0-9]+)$`)
+	e2eTokenPath      = regexp.MustCompile(`^/tokens/([0-9]+)$`)
 )
 
 // tokensCreateRecord fills a form (text fields typed, selects set), submits
@@ -101,9 +101,9 @@ func (b *browser) tokensCreateRecord(t *testing.T, formPath string, landing *reg
 	return m[1]
 }
 
-// registerToken fills /tokens/new as a user would and returns the token's
+// tokensRegister fills /tokens/new as a user would and returns the token's
 // page path and ID.
-func (b *browser) registerToken(t *testing.T, secret, systemUserID, ownerID string) (string, string) {
+func (b *browser) tokensRegister(t *testing.T, secret, systemUserID, ownerID string) (string, string) {
 	t.Helper()
 	b.open(t, "/tokens/new")
 	if v := get(t, b, "read the expiry field", chromedp.Value(chromedp.CSS("#expires_on"))); v != "" {
@@ -121,7 +121,7 @@ func (b *browser) registerToken(t *testing.T, secret, systemUserID, ownerID stri
 		chromedp.SendKeys(chromedp.CSS("#secret"), secret))
 	resp := b.load(t, "submit the token form", chromedp.Click(chromedp.CSS(submit)))
 	path := b.path(t)
-	m := tokenPath.FindStringSubmatch(path)
+	m := e2eTokenPath.FindStringSubmatch(path)
 	if resp.Status != http.StatusOK || m == nil {
 		t.Fatalf("after registering the token: status %d on %s, want 200 on /tokens/{id}", resp.Status, path)
 	}
@@ -145,8 +145,8 @@ func (b *browser) registerToken(t *testing.T, secret, systemUserID, ownerID stri
 	return path, m[1]
 }
 
-// expectFinding checks whether the home page lists the token under a finding.
-func (b *browser) expectFinding(t *testing.T, finding, tokenPath string, listed bool) {
+// tokensExpectFinding checks whether the home page lists the token under a finding.
+func (b *browser) tokensExpectFinding(t *testing.T, finding, tokenPath string, listed bool) {
 	t.Helper()
 	b.open(t, "/")
 	sel := fmt.Sprintf(`[data-testid=finding][data-finding=%q] a[href=%q]`, finding, tokenPath)
@@ -159,7 +159,7 @@ func (b *browser) expectFinding(t *testing.T, finding, tokenPath string, listed 
 	}
 }
 
-func (b *browser) lookupToken(t *testing.T, secret, tokenID string) {
+func (b *browser) tokensLookup(t *testing.T, secret, tokenID string) {
 	t.Helper()
 	b.open(t, "/tokens/lookup")
 	b.do(t, "paste the value", chromedp.SendKeys(chromedp.CSS("#secret"), secret))

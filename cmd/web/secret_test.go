@@ -23,21 +23,21 @@ import (
 	"time"
 )
 
-// httpSession is a cookie-keeping client of a running Steward that does not
+// secretClient is a cookie-keeping client of a running Steward that does not
 // follow redirects.
-type httpSession struct {
+type secretClient struct {
 	t    *testing.T
 	base string
 	hc   *http.Client
 }
 
-func newHTTPSession(t *testing.T, base string) *httpSession {
+func newSecretClient(t *testing.T, base string) *secretClient {
 	jar, _ := cookiejar.New(nil)
-	return &httpSession{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+	return &secretClient{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (h *httpSession) do(req *http.Request) (int, string, string) {
+func (h *secretClient) do(req *http.Request) (int, string, string) {
 	h.t.Helper()
 	resp, err := h.hc.Do(req)
 	if err != nil {
@@ -51,7 +51,7 @@ func (h *httpSession) do(req *http.Request) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("Location"), string(body)
 }
 
-func (h *httpSession) get(path string) (int, string) {
+func (h *secretClient) get(path string) (int, string) {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, h.base+path, nil)
 	status, _, body := h.do(req)
@@ -59,7 +59,7 @@ func (h *httpSession) get(path string) (int, string) {
 }
 
 // post sends a form with the CSRF token from the cookie jar.
-func (h *httpSession) post(path string, form url.Values) (int, string, string) {
+func (h *secretClient) post(path string, form url.Values) (int, string, string) {
 	h.t.Helper()
 	u, _ := url.Parse(h.base)
 	for _, c := range h.hc.Jar.Cookies(u) {
@@ -72,9 +72,9 @@ func (h *httpSession) post(path string, form url.Values) (int, string, string) {
 	return h.do(req)
 }
 
-// encodings are the forms a secret's bytes could take if some layer encoded
+// secretEncodings are the forms a secret's bytes could take if some layer encoded
 // them on the way to a file.
-func encodings(secret string) map[string][]byte {
+func secretEncodings(secret string) map[string][]byte {
 	return map[string][]byte{
 		"raw":       []byte(secret),
 		"hex":       []byte(hex.EncodeToString([]byte(secret))),
@@ -85,11 +85,11 @@ func encodings(secret string) map[string][]byte {
 	}
 }
 
-// noSecrets fails if any secret, in any encoding, is in data.
-func noSecrets(t *testing.T, where string, data []byte, secrets map[string]string) {
+// expectNoSecrets fails if any secret, in any encoding, is in data.
+func expectNoSecrets(t *testing.T, where string, data []byte, secrets map[string]string) {
 	t.Helper()
 	for name, secret := range secrets {
-		for enc, b := range encodings(secret) {
+		for enc, b := range secretEncodings(secret) {
 			if bytes.Contains(data, b) {
 				t.Errorf("%s contains the %s secret (%s)", where, name, enc)
 			}
@@ -97,8 +97,8 @@ func noSecrets(t *testing.T, where string, data []byte, secrets map[string]strin
 	}
 }
 
-// dbFiles reads the database and its WAL and shared-memory files, whichever exist.
-func dbFiles(t *testing.T, dbPath string) map[string][]byte {
+// sqliteFiles reads the database and its WAL and shared-memory files, whichever exist.
+func sqliteFiles(t *testing.T, dbPath string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + "-journal"} {
@@ -148,7 +148,7 @@ func TestSecretNeverReachesDiskOrLog(t *testing.T) {
 		}
 	})
 	base := "http://" + addr
-	h := newHTTPSession(t, base)
+	h := newSecretClient(t, base)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
@@ -235,25 +235,25 @@ func TestSecretNeverReachesDiskOrLog(t *testing.T) {
 	}
 
 	for i, body := range pages {
-		noSecrets(t, "response "+string(rune('A'+i)), []byte(body), secrets)
+		expectNoSecrets(t, "response "+string(rune('A'+i)), []byte(body), secrets)
 	}
 
 	// While the server runs, the WAL holds the recent writes.
-	files := dbFiles(t, dbPath)
+	files := sqliteFiles(t, dbPath)
 	if _, ok := files["steward.db-wal"]; !ok {
 		t.Error("no WAL file while the server runs; the test would not see what it holds")
 	}
 	for name, b := range files {
-		noSecrets(t, name+" (server running)", b, secrets)
+		expectNoSecrets(t, name+" (server running)", b, secrets)
 	}
 
 	stop()
-	for name, b := range dbFiles(t, dbPath) {
-		noSecrets(t, name+" (server stopped)", b, secrets)
+	for name, b := range sqliteFiles(t, dbPath) {
+		expectNoSecrets(t, name+" (server stopped)", b, secrets)
 	}
 	log := logs.String()
 	if !strings.Contains(log, "/tokens/lookup") {
 		t.Error("the log has no request lines; the test would not see what it holds")
 	}
-	noSecrets(t, "the server log", []byte(log), secrets)
+	expectNoSecrets(t, "the server log", []byte(log), secrets)
 }

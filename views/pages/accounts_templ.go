@@ -55,7 +55,7 @@ func AccountsPage(p layout.Page, l AccountList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.ListToolbar("/accounts", l.Params, db.AccountStatuses, "/accounts/new", "Add account", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/accounts", l.Params, components.ListQuery(l.Params), db.AccountStatuses, "/accounts/new", "Add account", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

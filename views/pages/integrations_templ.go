@@ -55,7 +55,7 @@ func IntegrationsPage(p layout.Page, l IntegrationList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.ListToolbar("/integrations", l.Params, db.IntegrationStatuses, "/integrations/new", "Add integration", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/integrations", l.Params, components.ListQuery(l.Params), db.IntegrationStatuses, "/integrations/new", "Add integration", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

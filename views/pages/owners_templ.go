@@ -55,7 +55,7 @@ func OwnersPage(p layout.Page, l OwnerList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.ListToolbar("/owners", l.Params, db.OwnerStatuses, "/owners/new", "Add owner", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/owners", l.Params, components.ListQuery(l.Params), db.OwnerStatuses, "/owners/new", "Add owner", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -55,7 +55,7 @@ func RolesPage(p layout.Page, l RoleList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.ListToolbar("/roles", l.Params, db.RoleStatuses, "/roles/new", "Grant role", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/roles", l.Params, components.ListQuery(l.Params), db.RoleStatuses, "/roles/new", "Grant role", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

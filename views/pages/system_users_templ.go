@@ -55,7 +55,7 @@ func SystemUsersPage(p layout.Page, l SystemUserList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.ListToolbar("/system-users", l.Params, db.SystemUserStatuses, "/system-users/new", "Add system user", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/system-users", l.Params, components.ListQuery(l.Params), db.SystemUserStatuses, "/system-users/new", "Add system user", l.CanEdit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

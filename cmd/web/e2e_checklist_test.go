@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// TestE2EChecklistPDF walks issue 4's "done means" in Chromium over the demo
+// company: open the departed Jake Morrison's checklist, start it, tick an
+// item with htmx (no reload), then print the page to PDF on A4 and US Letter
+// and read the PDF's text back with pdftotext.
+func TestE2EChecklistPDF(t *testing.T) {
+	chromium := findChromium(t)
+	pdftotext := findPoppler(t, "pdftotext")
+	pdfinfo := findPoppler(t, "pdfinfo")
+	srv := startStewardWith(t, "-demo")
+	b := startBrowser(t, chromium, srv)
+
+	var st struct {
+		checklistPath string
+		titles        []string
+	}
+	steps := []struct {
+		name string
+		fn   func(t *testing.T)
+	}{
+		{"sign in", func(t *testing.T) { b.signIn(t) }},
+		{"find Jake Morrison", func(t *testing.T) {
+			st.checklistPath = b.findOwner(t, "Jake Morrison") + "/checklist"
+		}},
+		{"start his checklist", func(t *testing.T) { b.startChecklist(t, st.checklistPath) }},
+		{"tick an item without a reload", func(t *testing.T) { b.tickRoleItem(t) }},
+		{"read the item titles", func(t *testing.T) {
+			st.titles = get(t, b, "read the item titles", chromedp.Evaluate[[]string](
+				`[...document.querySelectorAll('[data-testid=checklist-item] [data-testid=checklist-item-title]')].map(e => e.textContent.trim())`))
+			if n := b.count(t, `[data-testid=checklist-item]`); len(st.titles) != n || n < 3 {
+				t.Fatalf("%d titles for %d items; Jake's checklist should name his role, token and integration", len(st.titles), n)
+			}
+		}},
+		{"print to PDF on A4", func(t *testing.T) {
+			b.checkPDF(t, pdftotext, pdfinfo, "a4", 8.27, 11.69, st.titles)
+		}},
+		{"print to PDF on US Letter", func(t *testing.T) {
+			b.checkPDF(t, pdftotext, pdfinfo, "letter", 8.5, 11, st.titles)
+		}},
+	}
+	for i, s := range steps {
+		if !t.Run(s.name, s.fn) {
+			b.screenshot(t, "checklist-failed-"+strings.ReplaceAll(s.name, " ", "-")+".png")
+			if i < len(steps)-1 {
+				t.Errorf("stopping: the steps after %q build on it", s.name)
+			}
+			break
+		}
+	}
+	t.Run("no CSP violations in the console", b.checkConsole)
+}
+
+// findPoppler returns a poppler-utils tool, or skips (fails with
+// STEWARD_E2E=1) when it is not installed.
+func findPoppler(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	msg := name + " not found; install poppler-utils (apt-get install poppler-utils) to check the printed checklist"
+	if os.Getenv("STEWARD_E2E") == "1" {
+		t.Fatal("STEWARD_E2E=1 but " + msg)
+	}
+	t.Skip(msg + "; set STEWARD_E2E=1 to make this a failure")
+	return ""
+}
+
+// startStewardWith is startSteward with extra command-line flags.
+func startStewardWith(t *testing.T, flags ...string) *steward {
+	t.Helper()
+	addr := freeAddr(t)
+	env := map[string]string{"STEWARD_ADMIN_EMAIL": adminEmail, "STEWARD_ADMIN_PASSWORD": adminPassword}
+	args := append([]string{"steward", "-addr", addr, "-db", filepath.Join(t.TempDir(), "steward.db")}, flags...)
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), logs, logs)
+	}()
+	s := &steward{base: "http://" + addr, log: logs}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server stopped with an error: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("server did not stop within 15s of its context ending")
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		select {
+		case err := <-done:
+			t.Fatalf("server exited before it was ready: %v\n%s", err, logs.String())
+		default:
+		}
+		resp, err := client.Get(s.base + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok" {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server at %s not healthy after 20s (last error %v)\n%s", s.base, err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// findOwner searches the owners list and returns the owner's page path.
+func (b *browser) findOwner(t *testing.T, name string) string {
+	t.Helper()
+	b.open(t, "/owners?q="+strings.ReplaceAll(name, " ", "+"))
+	href := get(t, b, "read the owner's link", chromedp.Evaluate[string](fmt.Sprintf(
+		`(a => a ? a.getAttribute("href") : "")([...document.querySelectorAll("[data-testid=owner-row] a")].find(a => a.textContent.trim() === %q))`, name)))
+	if !ownerPath.MatchString(href) {
+		t.Fatalf("owners list for %q links to %q", name, href)
+	}
+	return href
+}
+
+var checklistPage = regexp.MustCompile(`^/owners/[0-9]+/checklist$`)
+
+func (b *browser) startChecklist(t *testing.T, path string) {
+	t.Helper()
+	b.open(t, path)
+	if h1 := get(t, b, "read the heading", chromedp.Text(chromedp.CSS("main h1"))); h1 != "Jake Morrison" {
+		t.Fatalf("checklist heading %q", h1)
+	}
+	planned := b.count(t, `[data-testid=checklist-item]`)
+	if planned == 0 {
+		t.Fatal("the departed admin's checklist is empty")
+	}
+	if n := b.count(t, `[data-testid=checklist-item] form`); n != 0 {
+		t.Fatalf("a checklist not yet started offers %d tick forms", n)
+	}
+	resp := b.load(t, "click Start checklist", chromedp.Click(chromedp.Search(`//button[normalize-space()="Start checklist"]`)))
+	if resp.Status != http.StatusOK || !checklistPage.MatchString(b.path(t)) || b.path(t) != path {
+		t.Fatalf("after starting: status %d on %s", resp.Status, b.path(t))
+	}
+	if n := b.count(t, `[data-testid=checklist-item]`); n != planned {
+		t.Errorf("started checklist has %d items, the plan had %d", n, planned)
+	}
+	if n := b.count(t, `[data-testid=checklist-item] form`); n != planned {
+		t.Errorf("%d tick forms for %d items", n, planned)
+	}
+	if n := b.count(t, `#timeline [data-testid=timeline-event][data-action="checklist.started"]`); n != 1 {
+		t.Errorf("timeline has %d checklist.started events", n)
+	}
+}
+
+// tickRoleItem ticks the first "remove role" item, letting Steward mark the
+// role removed, and checks it happened in place.
+func (b *browser) tickRoleItem(t *testing.T) {
+	t.Helper()
+	const item = `[data-testid=checklist-item][data-action=remove_role][data-done=no]`
+	iid := get(t, b, "find a role item", chromedp.Evaluate[string](`(e => e ? e.dataset.itemId : "")(document.querySelector('`+item+`'))`))
+	if iid == "" {
+		t.Fatal("Jake's checklist has no open remove-role item: the demo says he is still an admin of the Business Manager")
+	}
+	sel := fmt.Sprintf(`[data-testid=checklist-item][data-item-id="%s"]`, iid)
+	if !get(t, b, "read the carry-out box", chromedp.Evaluate[bool](`document.querySelector('`+sel+` input[name=carry_out]').checked`)) {
+		t.Fatal("the carry-out box is not ticked by default")
+	}
+	roleHref := get(t, b, "read the role link", chromedp.Evaluate[string](`document.querySelector('`+sel+` a[data-testid=checklist-item-title]').getAttribute("href")`))
+	path := b.path(t)
+	b.markPage(t)
+	b.do(t, "type a note", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "Removed in Business Settings"))
+	b.do(t, "click Mark done", chromedp.Click(chromedp.CSS(sel+` button[type=submit]`)))
+	b.waitFor(t, "wait for the item to show done", `(e => e !== null && e.dataset.done === "yes")(document.querySelector('`+sel+`'))`)
+	b.waitFor(t, "wait for item_done on the timeline",
+		`document.querySelectorAll('#timeline [data-testid=timeline-event][data-action="checklist.item_done"]').length === 1`)
+	b.expectSamePage(t)
+	if got := b.path(t); got != path {
+		t.Fatalf("ticking moved the page to %s", got)
+	}
+	text := get(t, b, "read the item", chromedp.Text(chromedp.CSS(sel)))
+	for _, want := range []string{"Done by " + adminEmail, "Note: Removed in Business Settings", "✓"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("done item %q lacks %q", text, want)
+		}
+	}
+	if n := b.count(t, `#checklist`); n != 1 {
+		t.Errorf("%d #checklist elements after the swap", n)
+	}
+	if n := b.count(t, `#timeline`); n != 1 {
+		t.Errorf("%d #timeline elements after the swap", n)
+	}
+	// The role is removed, and its page says so.
+	b.open(t, roleHref)
+	main := get(t, b, "read the role page", chromedp.Text(chromedp.CSS("main")))
+	if !strings.Contains(main, "removed") {
+		t.Errorf("role page %s does not show it removed", roleHref)
+	}
+	if n := b.count(t, `#timeline [data-testid=timeline-event][data-action="role.removed"]`); n != 1 {
+		t.Errorf("role timeline has %d role.removed events", n)
+	}
+	b.open(t, path)
+}
+
+// checkPDF prints the checklist page to a PDF of the given paper size and
+// checks its text: everything a signed paper copy needs, nothing of the
+// screen's navigation or buttons.
+func (b *browser) checkPDF(t *testing.T, pdftotext, pdfinfo, name string, width, height float64, titles []string) {
+	t.Helper()
+	no := false
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: width, PaperHeight: height,
+		DisplayHeaderFooter: &no, PreferCSSPageSize: &no})
+	if err != nil {
+		t.Fatalf("print to PDF: %v", err)
+	}
+	if len(res.Data) < 1000 || !strings.HasPrefix(string(res.Data), "%PDF-") {
+		t.Fatalf("PrintToPDF returned %d bytes, not a PDF", len(res.Data))
+	}
+	file := filepath.Join(t.TempDir(), "checklist-"+name+".pdf")
+	if err := os.WriteFile(file, res.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("STEWARD_SCREENSHOT_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), res.Data, 0o644); err == nil {
+			t.Logf("PDF: %s", filepath.Join(dir, filepath.Base(file)))
+		}
+	}
+
+	out, err := exec.Command(pdftotext, "-layout", file, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := string(out)
+	// Line breaks and the layout's padding do not matter to a reader.
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, want := range append([]string{"Jake Morrison", "Checklist", "Done by", "Checked by", "Date", "Sign-off",
+		"Generated ", "by " + adminEmail, "Page 1 of"}, titles...) {
+		if !strings.Contains(flat, strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("%s PDF lacks %q", name, want)
+		}
+	}
+	if !regexp.MustCompile(`Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC by ` + regexp.QuoteMeta(adminEmail)).MatchString(flat) {
+		t.Errorf("%s PDF has no “Generated <date> UTC by %s” line", name, adminEmail)
+	}
+	for _, unwanted := range []string{"Sign out", "Owners Accounts", "Mark done", "Start checklist", "Print or save as PDF",
+		"Complete checklist", "Back to the record", "Search…", "Load more"} {
+		if strings.Contains(flat, unwanted) {
+			t.Errorf("%s PDF contains %q, which belongs on screen only", name, unwanted)
+		}
+	}
+	if strings.Contains(text, "Owners  Accounts") {
+		t.Errorf("%s PDF contains the navigation", name)
+	}
+
+	info, err := exec.Command(pdfinfo, file).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindStringSubmatch(string(info))
+	if m == nil {
+		t.Fatalf("pdfinfo gave no page count:\n%s", info)
+	}
+	pages, _ := strconv.Atoi(m[1])
+	if pages < 1 {
+		t.Errorf("%s PDF has %d pages", name, pages)
+	}
+	if !strings.Contains(flat, fmt.Sprintf("Page %d of %d", pages, pages)) {
+		t.Errorf("%s PDF's last page is not numbered “Page %d of %d”", name, pages, pages)
+	}
+	size := regexp.MustCompile(`(?m)^Page size:\s+([\d.]+) x ([\d.]+) pts`).FindStringSubmatch(string(info))
+	if size == nil {
+		t.Fatalf("pdfinfo gave no page size:\n%s", info)
+	}
+	w, _ := strconv.ParseFloat(size[1], 64)
+	h, _ := strconv.ParseFloat(size[2], 64)
+	if abs(w-width*72) > 2 || abs(h-height*72) > 2 {
+		t.Errorf("%s PDF pages are %.0fx%.0f pt, want %.0fx%.0f", name, w, h, width*72, height*72)
+	}
+	t.Logf("%s PDF: %d page(s), %d bytes", name, pages, len(res.Data))
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}

@@ -1,0 +1,80 @@
+package db_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"steward/db"
+)
+
+func TestVerifyAndRecordAudit(t *testing.T) {
+	ctx := context.Background()
+	s := auditFixture(t)
+	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+
+	if _, found, err := s.LastAuditVerification(ctx); err != nil || found {
+		t.Fatalf("a fresh database reports a verification (found %v, err %v)", found, err)
+	}
+	v, err := s.VerifyAndRecordAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Intact() || v.Checked != 5 || v.HeadID != 5 || len(v.HeadHash) != 64 || !v.At.Equal(now) {
+		t.Fatalf("VerifyAndRecordAudit = %+v, want intact, 5 checked, head 5 at %s", v, now)
+	}
+	got, found, err := s.LastAuditVerification(ctx)
+	if err != nil || !found || got != v {
+		t.Fatalf("LastAuditVerification = %+v, %v, %v; want what was recorded, %+v", got, found, err, v)
+	}
+	raw := str(t, s, "SELECT value FROM settings WHERE key = 'audit_verified'")
+	for _, key := range []string{`"at":"2026-11-25T09:30:00Z"`, `"checked":5`, `"broken_id":0`, `"problem":""`} {
+		if !strings.Contains(raw, key) {
+			t.Errorf("settings audit_verified = %s, lacks %s", raw, key)
+		}
+	}
+
+	// New events since the last check are fine: the old head is still there.
+	mustOwner(t, s, db.OwnerInput{Name: "Hedy"})
+	if v, err := s.VerifyAndRecordAudit(ctx); err != nil || !v.Intact() || v.HeadID != 6 {
+		t.Fatalf("after one more event: %+v, %v; want intact with head 6", v, err)
+	}
+}
+
+// TestVerifyAndRecordAuditCatchesRebuiltChain: someone with the file deletes
+// the whole log and writes a new, self-consistent one. The chain links up,
+// but the head the last check saw is gone.
+func TestVerifyAndRecordAuditCatchesRebuiltChain(t *testing.T) {
+	ctx := context.Background()
+	s := auditFixture(t)
+	if v, err := s.VerifyAndRecordAudit(ctx); err != nil || !v.Intact() {
+		t.Fatalf("first check: %+v, %v", v, err)
+	}
+	for _, q := range []string{"DROP TRIGGER audit_events_no_delete", "DROP TRIGGER audit_links_no_delete",
+		"DELETE FROM audit_links", "DELETE FROM audit_events"} {
+		if err := s.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for range 6 { // a longer, innocent-looking history
+		if err := s.Audit(ctx, db.SystemActor("forger"), db.Event{Action: "user.signed_in", Summary: "Signed in"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err := s.VerifyAudit(ctx); err != nil || res.BrokenID != 0 {
+		t.Fatalf("the rebuilt chain should link up on its own: %+v, %v", res, err)
+	}
+	v, err := s.VerifyAndRecordAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Intact() || v.BrokenID != 5 || !strings.Contains(v.Problem, "rewritten") {
+		t.Fatalf("VerifyAndRecordAudit = %+v, want broken at the old head, 5, as rewritten", v)
+	}
+	// The failed check keeps the old head, so checking again still fails.
+	if v, err := s.VerifyAndRecordAudit(ctx); err != nil || v.BrokenID != 5 {
+		t.Fatalf("second check: %+v, %v; want still broken at 5", v, err)
+	}
+}

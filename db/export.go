@@ -1,0 +1,116 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Snapshot reads the database as it stood at one moment: every list read
+// through it comes from the same read transaction, so an export of several
+// lists agrees with itself even while others keep writing.
+type Snapshot struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// ReadSnapshot runs fn with a Snapshot of the database. The snapshot ends
+// when fn returns; fn must not keep it.
+func (s *Store) ReadSnapshot(ctx context.Context, fn func(Snapshot) error) error {
+	tx, err := s.read.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin snapshot: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
+	return fn(Snapshot{s: s, tx: tx})
+}
+
+// each runs lq's list query for every row matching where, in p's order
+// (paging ignored), and calls fn with each row as it is read: one query, one
+// row in memory at a time, however long the list.
+func each[T any](ctx context.Context, q querier, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any, fn func(T) error) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol), args...)
+	if err != nil {
+		return fmt.Errorf("db: export %s: %w", lq.what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return fmt.Errorf("db: scan %s: %w", lq.what, err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: export %s: %w", lq.what, err)
+	}
+	return nil
+}
+
+// EachOwner calls fn for every owner matching p's search and status, in p's
+// sort order, streaming rather than paging.
+func (r Snapshot) EachOwner(ctx context.Context, p ListParams, fn func(Owner) error) error {
+	where, args := ownerWhere(p)
+	return each(ctx, r.tx, ownerList, scanOwner, p, where, args, fn)
+}
+
+// EachAccount calls fn for every account matching p, in p's sort order.
+func (r Snapshot) EachAccount(ctx context.Context, p ListParams, fn func(Account) error) error {
+	where, args := accountWhere(p, "", nil)
+	return each(ctx, r.tx, accountList, scanAccount, p, where, args, fn)
+}
+
+// EachRole calls fn for every role matching p and f, in p's sort order.
+func (r Snapshot) EachRole(ctx context.Context, p ListParams, f RoleFilter, fn func(Role) error) error {
+	where, args := roleWhere(p, f)
+	return each(ctx, r.tx, roleList, scanRole, p, where, args, fn)
+}
+
+// EachSystemUser calls fn for every system user matching p, in p's sort order.
+func (r Snapshot) EachSystemUser(ctx context.Context, p ListParams, fn func(SystemUser) error) error {
+	where, args := systemUserWhere(p, "", nil)
+	return each(ctx, r.tx, systemUserList, scanSystemUser, p, where, args, fn)
+}
+
+// EachIntegration calls fn for every integration matching p, in p's sort order.
+func (r Snapshot) EachIntegration(ctx context.Context, p ListParams, fn func(Integration) error) error {
+	where, args := integrationWhere(p, "", nil)
+	return each(ctx, r.tx, integrationList, scanIntegration, p, where, args, fn)
+}
+
+// EachToken calls fn for every token matching p and f, in p's sort order.
+// Like ListTokens, the status filter uses the effective status.
+func (r Snapshot) EachToken(ctx context.Context, p ListParams, f TokenFilter, fn func(Token) error) error {
+	where, args := r.s.tokenWhere(p, f)
+	return each(ctx, r.tx, tokenList, scanToken, p, where, args, fn)
+}
+
+// Users lists every dashboard login (never a password hash).
+func (r Snapshot) Users(ctx context.Context) ([]User, error) {
+	return all(ctx, r.tx, scanUser, "users", "SELECT "+userColumns+userFrom+" ORDER BY u.id")
+}
+
+// StandingItems lists every kind's standing checklist items.
+func (r Snapshot) StandingItems(ctx context.Context) ([]StandingItem, error) {
+	return all(ctx, r.tx, func(row scanner) (StandingItem, error) {
+		var it StandingItem
+		return it, row.Scan(&it.ID, &it.Kind, &it.Text)
+	}, "standing items", "SELECT id, kind, text FROM standing_items ORDER BY kind, position, id")
+}
+
+// ExportOnlyColumns are, per record kind (as in ImportKinds), the read-only
+// columns a list's export has after the fields a form or an import sets:
+// values Steward computes (a token's fingerprint and last four characters),
+// labels and counts that help a reader of the file. An import of an exported
+// file should skip them.
+var ExportOnlyColumns = map[string][]string{
+	"owner":       {"manager_name", "active_roles", "created_at", "updated_at"},
+	"account":     {"parent_name", "owner_name", "active_roles", "admin_holders", "created_at", "updated_at"},
+	"role":        {"last_reviewed_on", "account_name", "platform", "holder_name", "created_at", "updated_at"},
+	"system_user": {"account_name", "platform", "responsible_owner_name", "integration_name", "active_roles", "created_at", "updated_at"},
+	"integration": {"responsible_owner_name", "active_system_users", "created_at", "updated_at"},
+	"token": {"fingerprint", "last_four", "account_name", "platform", "system_user_name", "owner_name", "integration_name",
+		"responsible_owner_name", "created_by_name", "effective_status", "created_at", "updated_at"},
+}

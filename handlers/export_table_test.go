@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+
+	"steward/db"
+)
+
+func TestCSVCellNeutralisesFormulas(t *testing.T) {
+	for in, want := range map[any]string{
+		"=1+2":              "'=1+2",
+		"+44 20 7946 0958":  "'+44 20 7946 0958",
+		"-2":                "'-2",
+		"@SUM(A1)":          "'@SUM(A1)",
+		"\tx":               "'\tx",
+		"\rx":               "'\rx",
+		"a=b":               "a=b",
+		" =1":               " =1",
+		"":                  "",
+		"Zoë":               "Zoë",
+		int64(-5):           "-5", // numbers are ours, not text a user typed
+		42:                  "42",
+		true:                "1",
+		false:               "0",
+		nil:                 "",
+		"2026-11-25":        "2026-11-25",
+		"'already quoted":   "'already quoted",
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%#v) = %q, want %q", in, got, want)
+		}
+	}
+	if got := csvCell([]db.Change{{Field: "name", Before: "", After: "=x"}}); got != `[{"field":"name","before":"","after":"=x"}]` {
+		t.Errorf("changes cell = %q", got)
+	}
+}
+
+func TestCSVTableFraming(t *testing.T) {
+	var b strings.Builder
+	tb := newCSVTable(&b)
+	if err := tb.header([]string{"id", "name"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range [][]any{{int64(1), `Smith, "Jr."`}, {int64(2), "two\nlines"}, {int64(3), "=1"}} {
+		if err := tb.row(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tb.end(); err != nil {
+		t.Fatal(err)
+	}
+	want := "\uFEFFid,name\r\n1,\"Smith, \"\"Jr.\"\"\"\r\n2,\"two\r\nlines\"\r\n3,'=1\r\n"
+	if b.String() != want {
+		t.Errorf("CSV = %q, want %q", b.String(), want)
+	}
+}
+
+func TestJSONTableFraming(t *testing.T) {
+	var b strings.Builder
+	bw := bufio.NewWriter(&b)
+	tb := jsonFile{newJSONTable(bw)}
+	if err := tb.header([]string{"id", "name", "manager_id"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.row([]any{int64(1), "=1 <b>", nil}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.end(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[\n{\"id\":1,\"name\":\"=1 \\u003cb\\u003e\",\"manager_id\":null}\n]\n"; b.String() != want {
+		t.Errorf("JSON = %q, want %q", b.String(), want)
+	}
+}

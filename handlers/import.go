@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/pages"
+)
+
+// MaxImportBody is the request body limit of an import upload: the file
+// (db.MaxImportBytes) plus room for the rest of the multipart form.
+const MaxImportBody = "21M"
+
+// importRoutes are the CSV import URLs of every record list.
+func (s *Server) importRoutes() []Route {
+	var out []Route
+	for _, kind := range slices.Sorted(maps.Keys(checklistKinds)) {
+		base := "/" + kind + "/import"
+		out = append(out,
+			Route{http.MethodGet, base, editor, s.showImport(kind)},
+			Route{http.MethodGet, base + "/template.csv", editor, s.importTemplate(kind)},
+			Route{http.MethodPost, base, editor, s.previewImport(kind)},
+			Route{http.MethodPost, base + "/apply", editor, s.applyImport(kind)})
+	}
+	return out
+}
+
+// isImportUpload reports whether r uploads a file to an import, which may
+// be larger than any other request.
+func isImportUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	kind, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/import")
+	_, known := checklistKinds[kind]
+	return ok && known
+}
+
+// importSpec is the import of the list at the URL kind, such as "owners".
+func importSpec(kind string) db.ImportSpec {
+	spec, _ := db.ImportSpecFor(checklistKinds[kind][0])
+	return spec
+}
+
+// renderImportForm shows the import page, with msg beside the file input.
+func (s *Server) renderImportForm(c echo.Context, kind string, status int, msg string) error {
+	spec := importSpec(kind)
+	f := pages.ImportForm{Path: "/" + kind, Spec: spec, Message: msg, CSRF: csrfToken(c)}
+	return render(c, status, pages.ImportPage(s.page(c, "Import "+spec.Plural, kind), f))
+}
+
+// showImport explains a kind's columns and offers the template and the upload.
+func (s *Server) showImport(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return s.renderImportForm(c, kind, http.StatusOK, "")
+	}
+}
+
+// importTemplate downloads a CSV file holding just the kind's header row.
+func (s *Server) importTemplate(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		_ = w.Write(importSpec(kind).Header())
+		w.Flush()
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="steward-%s-template.csv"`, kind))
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	}
+}
+
+// previewImport reads the uploaded file and shows what importing it would
+// do, writing nothing; a file without problems is kept for the confirm form.
+func (s *Server) previewImport(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, "Choose a CSV file to upload.")
+		}
+		if fh.Size > db.MaxImportBytes {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return fmt.Errorf("open upload: %w", err)
+		}
+		data, err := io.ReadAll(io.LimitReader(file, db.MaxImportBytes+1))
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("read upload: %w", err)
+		}
+		if len(data) > db.MaxImportBytes {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		parsed, err := db.ParseImport(checklistKinds[kind][0], bytes.NewReader(data))
+		var ierr *db.ImportError
+		if errors.As(err, &ierr) {
+			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, ierr.Message)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := s.store.PreviewImport(c.Request().Context(), actor(c), parsed)
+		if err != nil {
+			return err
+		}
+		v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: uploadName(fh.Filename), Result: res, CSRF: csrfToken(c)}
+		status := http.StatusUnprocessableEntity
+		if len(res.Problems) == 0 {
+			status = http.StatusOK
+			v.Token, v.Sum = s.imports.put(stashedImport{kind: kind, fileName: v.FileName, data: data, userID: currentUser(c).ID})
+		}
+		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+	}
+}
+
+// applyImport imports the previewed file: it is read and checked again, and
+// every row is written in one transaction, or none is.
+func (s *Server) applyImport(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		st, ok := s.imports.take(c.FormValue("import"), c.FormValue("sha256"), kind, currentUser(c).ID)
+		if !ok {
+			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity,
+				"That preview has expired or was already imported. Upload the file again to see a fresh preview.")
+		}
+		parsed, err := db.ParseImport(checklistKinds[kind][0], bytes.NewReader(st.data))
+		if err != nil {
+			return err // it parsed for the preview; the same bytes cannot fail now
+		}
+		res, err := s.store.ApplyImport(c.Request().Context(), actor(c), parsed, st.fileName)
+		if errors.Is(err, db.ErrImportRefused) {
+			v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: st.fileName, Result: res, CSRF: csrfToken(c),
+				Message: "Nothing was imported: the records changed since the preview, and some rows now have problems."}
+			return render(c, http.StatusUnprocessableEntity, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(c, fmt.Sprintf("Imported %s: %d %s created, %d updated, %d unchanged.", st.fileName, res.Created,
+			importSpec(kind).Plural, res.Updated, res.Unchanged))
+		return redirect(c, "/"+kind)
+	}
+}
+
+// uploadName is the uploaded file's name, fit for a page and the audit log.
+func uploadName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[:120])
+	}
+	if name == "" || name == "." || name == "/" {
+		return "upload.csv"
+	}
+	return name
+}
+
+// Limits of the import stash: how long a preview can be confirmed, and how
+// many files and bytes it holds before it forgets the oldest.
+const (
+	importStashTTL   = time.Hour
+	importStashFiles = 16
+	importStashBytes = 128 << 20
+)
+
+// stashedImport is an uploaded file between its preview and its apply.
+type stashedImport struct {
+	kind, fileName string
+	data           []byte
+	sum            string // hex SHA-256 of data
+	userID         int64
+	at             time.Time
+}
+
+// importStash keeps previewed files in memory, each named by a random
+// token, so the confirm form need not send the file again. A restart
+// forgets them: the user uploads again.
+type importStash struct {
+	mu      sync.Mutex
+	entries map[string]stashedImport
+}
+
+func newImportStash() *importStash { return &importStash{entries: map[string]stashedImport{}} }
+
+// put keeps e, replacing the user's earlier file for the same list, and
+// returns its token and checksum.
+func (st *importStash) put(e stashedImport) (token, sum string) {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	digest := sha256.Sum256(e.data)
+	e.sum, e.at = hex.EncodeToString(digest[:]), time.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for t, old := range st.entries {
+		if time.Since(old.at) > importStashTTL || (old.userID == e.userID && old.kind == e.kind) {
+			delete(st.entries, t)
+		}
+	}
+	total := len(e.data)
+	for _, old := range st.entries {
+		total += len(old.data)
+	}
+	for len(st.entries) > 0 && (len(st.entries) >= importStashFiles || total > importStashBytes) {
+		oldest := ""
+		for t, old := range st.entries {
+			if oldest == "" || old.at.Before(st.entries[oldest].at) {
+				oldest = t
+			}
+		}
+		total -= len(st.entries[oldest].data)
+		delete(st.entries, oldest)
+	}
+	st.entries[token] = e
+	return token, e.sum
+}
+
+// take removes and returns the file token names, if it is the user's, for
+// this list, unexpired and still matches sum.
+func (st *importStash) take(token, sum, kind string, userID int64) (stashedImport, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.entries[token]
+	if !ok || e.userID != userID || e.kind != kind || subtle.ConstantTimeCompare([]byte(e.sum), []byte(sum)) != 1 {
+		return stashedImport{}, false
+	}
+	delete(st.entries, token)
+	if time.Since(e.at) > importStashTTL {
+		return stashedImport{}, false
+	}
+	return e, true
+}
