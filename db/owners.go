@@ -187,6 +187,7 @@ func (s *Store) createOwner(ctx context.Context, tx *sql.Tx, actor Actor, in Own
 	if err != nil {
 		return 0, err
 	}
+	vals = s.withLeavingDate(vals)
 	now := formatTime(s.now())
 	res, err := tx.ExecContext(ctx, `INSERT INTO owners (name, email, title, department, manager_id, status, leaving_on, notes, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals.name, vals.email, vals.title, vals.department, nullID(vals.managerID),
@@ -231,6 +232,7 @@ func (s *Store) updateOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int
 // writeOwner saves vals over old with its event, and disables the logins of
 // someone who has just departed.
 func (s *Store) writeOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals ownerValues) error {
+	vals = s.withLeavingDate(vals)
 	changes, err := changesBetween(ctx, tx, old, vals)
 	if err != nil || len(changes) == 0 {
 		return err
@@ -277,4 +279,13 @@ func (s *Store) CountOwners(ctx context.Context) (OwnerCounts, error) {
 		(SELECT COUNT(*) FROM owners WHERE status = 'offboarding'),
 		(SELECT COUNT(*) FROM owners WHERE status = 'departed')`).Scan(&c.Active, &c.Offboarding, &c.Departed)
 	return c, err
+}
+
+// withLeavingDate dates a departure given without a leaving date today, so
+// "not rotated since they left" has a date to compare with.
+func (s *Store) withLeavingDate(v ownerValues) ownerValues {
+	if v.status == OwnerDeparted && v.leavingOn == "" {
+		v.leavingOn = s.today()
+	}
+	return v
 }

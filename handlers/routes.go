@@ -80,6 +80,7 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodGet, "/roles/:id/edit", editor, s.editRole},
 		{http.MethodPost, "/roles/:id", editor, s.updateRole},
 		{http.MethodPost, "/roles/:id/remove", editor, s.removeRole},
+		{http.MethodPost, "/roles/:id/review", editor, s.reviewRole},
 		{http.MethodGet, "/roles/:id/timeline", viewer, s.timeline("role")},
 
 		{http.MethodGet, "/system-users", viewer, s.listSystemUsers},
