@@ -5,10 +5,10 @@
 
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: help run build test generate css js lint
+.PHONY: help run build test test-faults fuzz fuzz-long generate css js lint
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## Run the web server (go run ./cmd/web)
 	go run ./cmd/web
@@ -18,6 +18,26 @@ build: ## Build the ./steward binary
 
 test: ## Run all tests with the race detector (STEWARD_E2E=1 adds browser tests)
 	go test -race -count=1 ./...
+
+# CI runs the fault tests trimmed (3 kill rounds, 5 s of load); this is the
+# full version. It needs root (or CAP_SYS_ADMIN) to mount the tmpfs it fills.
+test-faults: ## Full fault tests: 20 SIGKILL rounds, a full disk, 32 writers for 30 s
+	STEWARD_FAULTS_FULL=1 go test -count=1 -timeout 20m -run '^TestFaults$$' -v ./cmd/web
+
+# The fuzz targets: package and name. `go test -fuzz` takes one target per
+# run. Each starts from its seeds and committed corpus (testdata/fuzz/<name>);
+# an input that fails is written there, to commit with its fix.
+FUZZ_TARGETS := ./db:FuzzParseImport ./handlers:FuzzRecordForm ./handlers:FuzzFormBody
+FUZZTIME ?= 10s
+
+fuzz: ## Run each fuzz target for FUZZTIME (default 10s; CI runs 5s each)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "==> $${t#*:} for $(FUZZTIME)"; \
+		go test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
+	done
+
+fuzz-long: ## Run each fuzz target for 2 minutes
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2m
 
 generate: ## Regenerate *_templ.go from views/**/*.templ
 	go tool templ generate

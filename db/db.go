@@ -69,6 +69,7 @@ func dsn(path, txlock string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", txlock)
 	q.Set("_cache_size", "-16000")
+	q.Set("_stmt_cache_size", "128")
 	if readOnly {
 		q.Set("_query_only", "true")
 	}

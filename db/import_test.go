@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"steward/db"
 )
@@ -219,8 +220,16 @@ func TestImportOwnersWithLaterManagersAndDepartures(t *testing.T) {
 	}
 }
 
-// FuzzParseImport feeds ParseImport arbitrary bytes: it must never panic,
-// and every row it returns must only hold the header's known columns.
+// FuzzParseImport feeds ParseImport arbitrary bytes as a file of any kind.
+// It must never panic; a file it refuses must be refused with a message for
+// the user (an *ImportError), never an internal error, unless the kind is
+// not one Steward imports; and a file it accepts must only hold the header's
+// known columns, with trimmed UTF-8 cells, rows numbered from 2 upwards in
+// file order, and a total that adds up. The committed corpus in
+// testdata/fuzz/FuzzParseImport covers byte order marks, CRLF and lone CR
+// line ends, quoted newlines and quotes, ragged rows, blank rows, invalid
+// UTF-8, NUL bytes, unnamed and duplicate columns, the secret column and an
+// export's own columns; `make fuzz` explores from there.
 func FuzzParseImport(f *testing.F) {
 	f.Add("owner", []byte("name,email\nAnn,ann@example.com\n"))
 	f.Add("token", []byte("\xef\xbb\xbfname,kind,notes\r\n\"a\r\nb\",api_key,\"\"\"x\"\"\"\r\n"))
@@ -228,19 +237,42 @@ func FuzzParseImport(f *testing.F) {
 	f.Add("role", []byte("account_id\n\"open"))
 	f.Fuzz(func(t *testing.T, kind string, data []byte) {
 		file, err := db.ParseImport(kind, bytes.NewReader(data))
+		spec, known := db.ImportSpecFor(kind)
 		if err != nil {
+			var ie *db.ImportError
+			if known && !errors.As(err, &ie) {
+				t.Fatalf("refused with an internal error: %v", err)
+			}
+			if ie != nil && (ie.Message == "" || strings.Contains(ie.Message, "db:")) {
+				t.Fatalf("refused without a message for the user: %q", ie.Message)
+			}
 			return
 		}
-		spec, _ := db.ImportSpecFor(kind)
-		for _, r := range file.Rows {
-			for col := range r.Cells {
-				if col != "id" && !slices.Contains(spec.Header(), col) {
-					t.Fatalf("row %d has unknown column %q", r.Number, col)
-				}
-			}
+		if !known {
+			t.Fatalf("kind %q is not imported, yet the file parsed", kind)
 		}
 		if file.Total != len(file.Rows)+len(file.Problems) || file.Total == 0 || file.Total > db.MaxImportRows {
 			t.Fatalf("Total %d, rows %d, problems %d", file.Total, len(file.Rows), len(file.Problems))
+		}
+		last := 1 // the header
+		for _, r := range file.Rows {
+			if r.Number <= last {
+				t.Fatalf("row %d follows row %d", r.Number, last)
+			}
+			last = r.Number
+			for col, v := range r.Cells {
+				if col != "id" && !slices.Contains(spec.Header(), col) {
+					t.Fatalf("row %d has unknown column %q", r.Number, col)
+				}
+				if !utf8.ValidString(v) || v != strings.TrimSpace(v) {
+					t.Fatalf("row %d column %s: cell %q is not trimmed UTF-8", r.Number, col, v)
+				}
+			}
+		}
+		for _, p := range file.Problems {
+			if p.Row < 2 || p.Message == "" {
+				t.Fatalf("problem %+v: no row or no message", p)
+			}
 		}
 	})
 }

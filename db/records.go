@@ -121,10 +121,18 @@ func (v *validator) text(field, s string, required bool, maxLen int) string {
 		v.fail(field, "Contains bytes that are not UTF-8 text.")
 	case utf8.RuneCountInString(s) > maxLen:
 		v.fail(field, fmt.Sprintf("At most %d characters.", maxLen))
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }):
+	case strings.ContainsFunc(s, isControl):
 		v.fail(field, "Contains control characters.")
 	}
 	return s
+}
+
+// isControl reports whether r is a control character other than a newline
+// or tab: C0 (escape, NUL, backspace…), DEL and C1 (such as U+009B, a
+// terminal's control sequence introducer, and U+0085, a line break some
+// programs honour).
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r >= 0x7f && r <= 0x9f
 }
 
 // line is text that must fit on one line.
@@ -239,6 +247,14 @@ func label(ctx context.Context, tx *sql.Tx, table string, id int64) (string, err
 func isUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+// DiskFull reports whether err is SQLite finding no room left to write: the
+// disk (or the file system holding the database) is full. Nothing of the
+// failed transaction was written, and writes work again once there is space.
+func DiskFull(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrFull
 }
 
 func idString(id int64) string {

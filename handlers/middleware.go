@@ -267,6 +267,8 @@ var errorPages = map[int][2]string{
 	http.StatusRequestEntityTooLarge: {"That was too large", "The request was over 1 MiB. Shorten what you entered and try again."},
 	http.StatusTooManyRequests:       {"Too many attempts", "Wait a few minutes, then try again."},
 	http.StatusServiceUnavailable:    {"Steward is busy", "The database is not answering. Try again in a moment."},
+	http.StatusInsufficientStorage: {"The disk is full", "Steward could not save this change because the disk that holds its database is full. " +
+		"Nothing of this change was saved, and everything saved before is safe. Free some space on the server (or ask your admin to), then try again."},
 }
 
 // handleError is the one place errors become pages. Unexpected errors are
@@ -282,6 +284,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		code = he.Code
 	case errors.Is(err, db.ErrNotFound):
 		code = http.StatusNotFound
+	case db.DiskFull(err):
+		// 507 Insufficient Storage: the change was refused whole, and the
+		// same request works once an admin frees space, without a restart.
+		code = http.StatusInsufficientStorage
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "id", c.Response().Header().Get(echo.HeaderXRequestID),

@@ -133,83 +133,133 @@ func withToken(v url.Values, token string) url.Values {
 	return v
 }
 
-// TestAccessByRole walks the whole route table: viewers are refused every
-// editor and admin route, editors every admin route, and nothing is written.
+// TestAccessByRole walks the whole route table with a real record behind
+// every ID, as an anonymous visitor, a viewer, an editor and an admin:
+// anonymous visitors are sent to sign in (GET) or refused with 401, viewers
+// are refused every editor and admin route, editors every admin route, each
+// refusal is audited and writes nothing; and every route a role may use lets
+// it through.
 func TestAccessByRole(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
-	app.createUser("admin@example.com", db.RoleAdmin)
-	editorID := app.createUser("editor@example.com", db.RoleEditor)
-	app.createUser("viewer@example.com", db.RoleViewer)
-	owner := app.createOwner("Olga Owner", "olga@example.com")
-	account := app.createAccount("Acme Business Manager", "Meta")
-	role := app.createRole(account, owner, "Admin")
-	ids := map[string]int64{"/owners/": owner, "/accounts/": account, "/roles/": role, "/admin/users/": editorID}
-	// fill puts a real record's ID in the route; known says whether there
-	// was one. Access is checked before any handler runs, so a refusal is
-	// checked on every route, even one of a kind this test creates no record of.
-	fill := func(route string) (p string, known bool) {
-		for prefix, id := range ids {
-			if strings.HasPrefix(route, prefix) {
-				return path(route, id), true
-			}
+	w := newRouteWorld(t)
+	app := w.app
+	anon := app.newClient()
+	anon.csrf()
+	level := map[string]int{"anonymous": 0, "public": 0, "viewer": 1, "editor": 2, "admin": 3}
+	clientOf := func(who string) *client {
+		if who == "anonymous" {
+			return anon
 		}
-		return path(route, 1), !strings.Contains(route, ":")
+		return w.clients[who]
 	}
-	// A form that would change something on any route that let it through.
-	attack := url.Values{"name": {"Injected"}, "email": {"injected@example.com"}, "platform": {"Meta"},
-		"account_id": {id(account)}, "owner_id": {id(owner)}, "role": {"admin"}, "status": {"active"},
-		"password": {testPassword}, "context": {"owner"}, "context_id": {id(owner)}}
+	send := func(c *client, method, p string, form url.Values) response {
+		if method == http.MethodGet {
+			return c.get(p)
+		}
+		return c.post(p, form)
+	}
 
-	clients := map[string]*client{
-		"viewer": app.signedIn("viewer@example.com"),
-		"editor": app.signedIn("editor@example.com"),
-		"admin":  app.signedIn("admin@example.com"),
-	}
-	level := map[string]int{"public": 0, "viewer": 1, "editor": 2, "admin": 3}
+	// Refusals: nothing is written; a signed-in user's refusal is audited.
 	checked := 0
-	for _, who := range []string{"viewer", "editor"} {
-		c := clients[who]
+	for _, who := range []string{"anonymous", "viewer", "editor"} {
+		c := clientOf(who)
 		for _, rt := range app.routes {
-			if rt.AccessName() == "public" || level[rt.AccessName()] <= level[who] {
+			if level[rt.AccessName()] <= level[who] {
 				continue
 			}
-			p, _ := fill(rt.Path)
-			before := app.snapshot()
-			var r response
-			if rt.Method == http.MethodGet {
-				r = c.get(p)
-			} else {
-				r = c.post(p, attack)
+			p := w.fill(t, rt.Path)
+			before := app.wholeSnapshot()
+			denied := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
+			r := send(c, rt.Method, p, w.attackForm(rt.Path))
+			switch {
+			case who == "anonymous" && rt.Method == http.MethodGet:
+				if want := "/login?next=" + url.QueryEscape(p); r.status != http.StatusSeeOther || r.location() != want {
+					t.Errorf("anonymous GET %s: status %d location %q, want 303 to %s", p, r.status, r.location(), want)
+				}
+			case who == "anonymous":
+				if r.status != http.StatusUnauthorized {
+					t.Errorf("anonymous %s %s: status %d, want 401", rt.Method, p, r.status)
+				}
+			default:
+				if r.status != http.StatusForbidden {
+					t.Errorf("%s %s %s: status %d, want 403", who, rt.Method, p, r.status)
+				}
+				if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != denied+1 ||
+					!strings.Contains(app.lastDenial(), "role "+who+" may not") {
+					t.Errorf("%s %s %s: refusal not audited (%d new events, newest %q)", who, rt.Method, p, n-denied, app.lastDenial())
+				}
 			}
-			if r.status != http.StatusForbidden {
-				t.Errorf("%s %s %s: status %d, want 403", who, rt.Method, p, r.status)
-			}
-			if app.snapshot() != before {
+			if app.wholeSnapshot() != before {
 				t.Errorf("%s %s %s changed the database", who, rt.Method, p)
 			}
 			checked++
 		}
 	}
-	if checked < 20 {
+	if checked < 150 {
 		t.Fatalf("only %d refusals checked: the route table is not being walked", checked)
 	}
-	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != int64(checked) {
-		t.Errorf("request.denied events = %d, want %d", n, checked)
+	// An htmx request of an anonymous visitor is told where to sign in.
+	if r := anon.get("/owners", asHTMX("list")); r.status != http.StatusUnauthorized || r.header.Get("HX-Redirect") != "/login" {
+		t.Errorf("anonymous htmx GET /owners: status %d HX-Redirect %q, want 401 and /login", r.status, r.header.Get("HX-Redirect"))
 	}
 
-	// Every GET a role may use answers 200 for it.
-	for who, c := range clients {
+	// Every GET a role may use answers it; signed-in users get every page.
+	for _, who := range []string{"anonymous", "viewer", "editor", "admin"} {
 		for _, rt := range app.routes {
-			if rt.Method != http.MethodGet || rt.AccessName() == "public" || level[rt.AccessName()] > level[who] {
+			if rt.Method != http.MethodGet || level[rt.AccessName()] > level[who] {
 				continue
 			}
-			p, known := fill(rt.Path)
-			if !known {
-				continue // no record of this kind here; its own tests cover it
-			}
-			if r := c.get(p); r.status != http.StatusOK {
+			p := w.fill(t, rt.Path)
+			r := clientOf(who).get(p)
+			switch {
+			case rt.Path == "/setup":
+				if r.status != http.StatusNotFound { // no setup code: users exist
+					t.Errorf("%s GET %s: status %d, want 404", who, p, r.status)
+				}
+			case rt.Path == "/login" && who != "anonymous":
+				if r.status != http.StatusOK && r.status != http.StatusSeeOther {
+					t.Errorf("%s GET %s: status %d", who, p, r.status)
+				}
+			case r.status != http.StatusOK:
 				t.Errorf("%s GET %s: status %d, want 200", who, p, r.status)
+			}
+		}
+	}
+
+	// Every other route a role may use lets it through: whatever the handler
+	// then says of the form, it is not a refusal, not an error, and not
+	// audited as denied. Signing out comes last.
+	for _, who := range []string{"anonymous", "viewer", "editor", "admin"} {
+		c := clientOf(who)
+		var logout []string
+		for _, rt := range app.routes {
+			if rt.Method == http.MethodGet || level[rt.AccessName()] > level[who] {
+				continue
+			}
+			p := w.fill(t, rt.Path)
+			if p == "/logout" {
+				logout = append(logout, p)
+				continue
+			}
+			form := w.attackForm(rt.Path)
+			if p == "/login" {
+				if who == "anonymous" {
+					continue // signing in is TestSignIn's
+				}
+				form.Set("email", w.emails[who])
+			}
+			denied := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
+			r := c.post(p, form)
+			if r.status == http.StatusUnauthorized || r.status == http.StatusForbidden || r.status >= 500 {
+				t.Errorf("%s %s %s: status %d, want it let through", who, rt.Method, p, r.status)
+			}
+			if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != denied {
+				t.Errorf("%s %s %s: audited as denied: %q", who, rt.Method, p, app.lastDenial())
+			}
+		}
+		for _, p := range logout {
+			if r := c.post(p, nil); r.status != http.StatusSeeOther {
+				t.Errorf("%s POST %s: status %d, want 303", who, p, r.status)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -111,26 +110,16 @@ func startStewardWith(t *testing.T, flags ...string) *steward {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	client := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(20 * time.Second); ; {
+	waitHealthy(t, s.base, 20*time.Second, func() (bool, error) {
 		select {
 		case err := <-done:
-			t.Fatalf("server exited before it was ready: %v\n%s", err, logs.String())
+			done <- err // for the cleanup, which waits for it
+			return true, err
 		default:
+			return false, nil
 		}
-		resp, err := client.Get(s.base + "/healthz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok" {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server at %s not healthy after 20s (last error %v)\n%s", s.base, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	}, logs.String)
+	return s
 }
 
 // findOwner searches the owners list and returns the owner's page path.

@@ -107,55 +107,31 @@ type steward struct {
 // and a first admin, and stops it when the test ends.
 func startSteward(t *testing.T) *steward {
 	t.Helper()
-	addr := freeAddr(t)
-	env := map[string]string{
-		"STEWARD_ADMIN_EMAIL":    adminEmail,
-		"STEWARD_ADMIN_PASSWORD": adminPassword,
-	}
-	getenv := func(key string) string { return env[key] }
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"steward", "-addr", addr, "-db", filepath.Join(t.TempDir(), "steward.db")},
-			getenv, strings.NewReader(""), logs, logs)
-	}()
-	s := &steward{base: "http://" + addr, log: logs}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server stopped with an error: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("server did not stop within 15s of its context ending")
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
+	return startStewardWith(t)
+}
 
-	deadline := time.Now().Add(15 * time.Second)
+// waitHealthy polls base's /healthz until it answers ok, failing the test
+// when exited reports that the server stopped, or after within. logs is the
+// server's log so far, shown with a failure.
+func waitHealthy(t *testing.T, base string, within time.Duration, exited func() (bool, error), logs func() string) {
+	t.Helper()
 	client := &http.Client{Timeout: time.Second}
-	for {
-		select {
-		case err := <-done:
-			t.Fatalf("server exited before it was ready: %v\n%s", err, logs.String())
-		default:
+	for deadline := time.Now().Add(within); ; {
+		if gone, err := exited(); gone {
+			t.Fatalf("server exited before it was ready: %v\n%s", err, logs())
 		}
-		resp, err := client.Get(s.base + "/healthz")
+		resp, err := client.Get(base + "/healthz")
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok" {
-				return s
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("server at %s not healthy after 15s (last error %v)\n%s", s.base, err, logs.String())
+			t.Fatalf("server at %s not healthy after %s (last error %v)\n%s", base, within, err, logs())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -207,6 +183,12 @@ type browser struct {
 // the server stops and the profile is deleted) when the test ends.
 func startBrowser(t *testing.T, chromium string, srv *steward) *browser {
 	t.Helper()
+	return startBrowserFor(t, chromium, srv, browserBudget)
+}
+
+// startBrowserFor is startBrowser for a session that may take up to budget.
+func startBrowserFor(t *testing.T, chromium string, srv *steward, budget time.Duration) *browser {
+	t.Helper()
 	profile := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -221,8 +203,8 @@ func startBrowser(t *testing.T, chromium string, srv *steward) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 	)
-	budget, cancelBudget := context.WithTimeout(context.Background(), browserBudget)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)
+	budgetCtx, cancelBudget := context.WithTimeout(context.Background(), budget)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(budgetCtx, opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	var wg sync.WaitGroup
 	t.Cleanup(func() {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,6 +43,8 @@ Usage:
   steward audit verify                 check the whole audit hash chain (the admin page shows the result)
   steward backup FILE                  write a consistent copy of the database to FILE
   steward seed                         fill the database with the demo company
+  steward seed -owners N -tokens N -events N [-seed S]
+                                       fill an empty database with a large generated inventory (benchmarks)
 
 Flags (each falls back to an environment variable):
   -addr ADDR       STEWARD_ADDR       address to listen on (default 127.0.0.1:8080)
@@ -155,6 +158,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go expireSessions(ctx, store, log)
+	if addr := getenv("STEWARD_PPROF_ADDR"); addr != "" {
+		if err := servePprof(ctx, addr, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	log.Info("steward listening", "addr", ln.Addr().String(), "url", public, "db", *dbPath)
 	fmt.Fprintf(stdout, "Steward is running at %s\n", public)
 
@@ -169,6 +178,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// servePprof serves Go's profiler on its own loopback listener, for
+// benchmarks (make bench -pprof). It is off unless STEWARD_PPROF_ADDR is
+// set, and refuses any address but loopback: profiles reveal memory.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("STEWARD_PPROF_ADDR %q: only a loopback address such as 127.0.0.1:6060 is allowed", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s for pprof: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	log.Warn("profiler listening; do not leave this on", "addr", ln.Addr().String())
+	return nil
 }
 
 // firstAdmin makes sure someone can sign in: from the environment, or with
@@ -300,6 +337,10 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("seed", stderr)
 	dbPath := dbFlag(fs, getenv)
+	owners := fs.Int("owners", 0, "with any size flag: fill an empty database with this many owners (default tokens/10)")
+	tokens := fs.Int("tokens", 0, "tokens in the large dataset (default owners*10)")
+	events := fs.Int("events", 0, "audit events in the large dataset (default tokens*10)")
+	seed := fs.Int64("seed", 1, "random seed of the large dataset; the same seed gives the same data on the same day")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -308,9 +349,30 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer store.Close()
-	if err := store.SeedDemo(ctx); err != nil {
+	if *owners == 0 && *tokens == 0 && *events == 0 {
+		if err := store.SeedDemo(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded %s with the demo company\n", *dbPath)
+		return nil
+	}
+	size := db.SeedSize{Owners: *owners, Tokens: *tokens, Events: *events, Seed: *seed}
+	if size.Owners == 0 {
+		size.Owners = max(20, size.Tokens/10)
+	}
+	if size.Tokens == 0 {
+		size.Tokens = size.Owners * 10
+	}
+	if size.Events == 0 {
+		size.Events = size.Tokens * 10
+	}
+	start := time.Now()
+	st, err := store.SeedScale(ctx, size)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %s with the demo company\n", *dbPath)
+	fmt.Fprintf(stdout, "seeded %s in %s: %d owners, %d accounts, %d integrations, %d system users, %d roles, %d tokens, %d audit events (%d links)\n",
+		*dbPath, time.Since(start).Round(time.Millisecond), st.Owners, st.Accounts, st.Integrations, st.SystemUsers, st.Roles,
+		st.Tokens, st.Events, st.Links)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -70,6 +71,31 @@ func (h *secretClient) post(path string, form url.Values) (int, string, string) 
 	req, _ := http.NewRequest(http.MethodPost, h.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return h.do(req)
+}
+
+// upload posts content as an import form's file, with the CSRF token.
+func (h *secretClient) upload(path, fileName string, content []byte) (int, string) {
+	h.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	u, _ := url.Parse(h.base)
+	for _, c := range h.hc.Jar.Cookies(u) {
+		if c.Name == "steward_csrf" {
+			_ = w.WriteField("_csrf", c.Value)
+		}
+	}
+	fw, err := w.CreateFormFile("file", fileName)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, _ = fw.Write(content)
+	if err := w.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.base+path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	status, _, text := h.do(req)
+	return status, text
 }
 
 // secretEncodings are the forms a secret's bytes could take if some layer encoded
@@ -178,7 +204,7 @@ func TestSecretNeverReachesDiskOrLog(t *testing.T) {
 	}
 
 	secrets := map[string]string{}
-	for _, name := range []string{"registered", "rotated", "invalid form", "looked up unknown"} {
+	for _, name := range []string{"registered", "rotated", "invalid form", "looked up unknown", "imported"} {
 		secrets[name] = "EAAG" + hex.EncodeToString([]byte(rand.Text() + rand.Text())[:32])
 	}
 	var pages []string // every body the server sent after a secret was pasted
@@ -218,6 +244,16 @@ func TestSecretNeverReachesDiskOrLog(t *testing.T) {
 		t.Errorf("invalid token form: status %d, want 422 with the user's values", status)
 	}
 	pages = append(pages, body)
+
+	// An import with a secret column is refused whole: values are never
+	// imported, so they cannot reach the preview, the database or the log.
+	for _, header := range []string{"name,kind,secret", "name,kind, Secret "} {
+		status, body = h.upload("/tokens/import", "tokens.csv", []byte(header+"\r\nAds API,api_key,"+secrets["imported"]+"\r\n"))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, "does not import token values") {
+			t.Errorf("import with a %q column: status %d, want 422 refusing token values", header, status)
+		}
+		pages = append(pages, body)
+	}
 
 	// Rotate: edit the token with a new value.
 	form.Set("name", "Conversions API token")

@@ -208,7 +208,7 @@ func Base(p Page) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</nav><form method=\"get\" action=\"/search\" role=\"search\" class=\"relative ml-auto\"><label for=\"header-q\" class=\"sr-only\">Search everything</label> <input id=\"header-q\" name=\"q\" type=\"search\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</nav><form method=\"get\" action=\"/search\" role=\"search\" aria-label=\"Quick search\" class=\"relative ml-auto\"><label for=\"header-q\" class=\"sr-only\">Search everything</label> <input id=\"header-q\" name=\"q\" type=\"search\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

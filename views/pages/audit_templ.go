@@ -121,7 +121,7 @@ func AuditPage(p layout.Page, a AuditLog) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<form method=\"get\" action=\"/audit\" class=\"card mb-6 grid gap-4 sm:grid-cols-3 lg:grid-cols-6 items-end no-print\" role=\"search\"><div class=\"lg:col-span-2\"><label for=\"actor\" class=\"label\">Actor</label> <input id=\"actor\" name=\"actor\" type=\"text\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<form method=\"get\" action=\"/audit\" class=\"card mb-6 grid gap-4 sm:grid-cols-3 lg:grid-cols-6 items-end no-print\" role=\"search\" aria-label=\"Filter the audit log\"><div class=\"lg:col-span-2\"><label for=\"actor\" class=\"label\">Actor</label> <input id=\"actor\" name=\"actor\" type=\"text\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,0 +1,724 @@
+// Command bench measures Steward at scale: it seeds a large database with
+// `steward seed`, starts the real server on loopback, signs in and loads
+// each scenario with concurrent connections for a fixed time. Every
+// scenario's captured response is then served from memory by a bare
+// net/http handler and loaded the same way, so each result comes with the
+// ratio to what this machine can serve at all. `make bench` runs it; see
+// docs/benchmarks.md.
+//
+// It only ever connects to 127.0.0.1, each run stops after -duration or
+// -max-requests, and it stops the server it started when it ends.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"steward/db"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code, err := run(ctx, os.Args[1:], os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+// config is what the flags say.
+type config struct {
+	steward     string
+	from        string
+	owners      int
+	tokens      int
+	events      int
+	conns       int
+	duration    time.Duration
+	maxRequests int
+	pprofDir    string
+	keep        bool
+	only        string
+}
+
+// Targets, from issue 6.
+const (
+	targetRatio     = 0.25
+	targetHomeRatio = 0.10
+	targetP99       = 25 * time.Millisecond
+	targetPeakBytes = 128 << 20
+	targetWritesPS  = 300
+)
+
+func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
+	var cfg config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&cfg.steward, "steward", "./steward", "the steward binary to run (make bench builds it)")
+	fs.StringVar(&cfg.from, "from", "", "copy this already seeded database instead of seeding a new one")
+	fs.IntVar(&cfg.owners, "owners", 10_000, "owners to seed")
+	fs.IntVar(&cfg.tokens, "tokens", 100_000, "tokens to seed")
+	fs.IntVar(&cfg.events, "events", 1_000_000, "audit events to seed")
+	fs.IntVar(&cfg.conns, "conns", 16, "concurrent connections")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each load run lasts")
+	fs.IntVar(&cfg.maxRequests, "max-requests", 1_000_000, "most requests in one load run")
+	fs.StringVar(&cfg.pprofDir, "pprof", "", "write a CPU profile of the server per scenario, and a heap profile, into this directory")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (database, server log)")
+	fs.StringVar(&cfg.only, "only", "", "run only the scenarios whose names contain this text")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	if cfg.conns < 1 || cfg.duration <= 0 || cfg.maxRequests < 1 {
+		return 2, errors.New("-conns, -duration and -max-requests must be positive")
+	}
+	steward, err := filepath.Abs(cfg.steward)
+	if err != nil {
+		return 2, err
+	}
+	dir, err := os.MkdirTemp("", "steward-bench-")
+	if err != nil {
+		return 2, err
+	}
+	if cfg.keep {
+		fmt.Fprintln(stdout, "keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	dbPath := filepath.Join(dir, "steward.db")
+
+	fmt.Fprintf(stdout, "# Steward benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(stdout, "Machine: %d CPUs (%s), %s, %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "Load: %d connections, %s or %d requests per run, whichever comes first\n\n", cfg.conns, cfg.duration, cfg.maxRequests)
+
+	if cfg.from != "" {
+		if err := copyFile(cfg.from, dbPath); err != nil {
+			return 2, err
+		}
+		fmt.Fprintf(stdout, "Database: copied from %s\n", cfg.from)
+	} else {
+		start := time.Now()
+		out, err := exec.CommandContext(ctx, steward, "seed", "-db", dbPath, "-owners", strconv.Itoa(cfg.owners),
+			"-tokens", strconv.Itoa(cfg.tokens), "-events", strconv.Itoa(cfg.events)).CombinedOutput()
+		if err != nil {
+			return 2, fmt.Errorf("seed: %w\n%s", err, out)
+		}
+		fmt.Fprintf(stdout, "Seed: %s(wall time %s)\n", out, time.Since(start).Round(100*time.Millisecond))
+	}
+	targets, err := pickTargets(ctx, dbPath)
+	if err != nil {
+		return 2, err
+	}
+
+	srv, err := startServer(ctx, steward, dbPath, dir, cfg.pprofDir != "")
+	if err != nil {
+		return 2, err
+	}
+	defer srv.stop()
+	fmt.Fprintf(stdout, "Server: pid %d on %s, log in %s\n\n", srv.cmd.Process.Pid, srv.base, srv.logPath)
+
+	readSession, err := signIn(ctx, srv.base, srv.email, srv.password)
+	if err != nil {
+		return 2, err
+	}
+	// Writes sign in separately: each creation leaves a flash message in
+	// its session, which the read scenarios should not carry around.
+	writeSession, err := signIn(ctx, srv.base, srv.email, srv.password)
+	if err != nil {
+		return 2, err
+	}
+
+	scenarios := []scenario{
+		{name: "home (risk findings)", path: "/", minRatio: targetHomeRatio},
+		{name: "tokens, active + never expires, page 1", path: "/tokens?status=active&expiry=never", minRatio: targetRatio},
+		{name: "tokens, active + never expires, page 500", path: "/tokens?status=active&expiry=never&page=500", minRatio: targetRatio},
+		{name: "search", path: "/search?q=" + url.QueryEscape(targets.search), minRatio: targetRatio},
+		{name: "token page with timeline", path: fmt.Sprintf("/tokens/%d", targets.token), minRatio: targetRatio},
+		{name: "owner's checklist", path: fmt.Sprintf("/owners/%d/checklist", targets.owner), minRatio: targetRatio},
+		{name: "create token (POST /tokens)", path: "/tokens", write: true},
+	}
+	var results []result
+	for _, sc := range scenarios {
+		if cfg.only != "" && !strings.Contains(sc.name, cfg.only) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return 2, ctx.Err()
+		}
+		sess := readSession
+		if sc.write {
+			sess = writeSession
+		}
+		r, err := runScenario(ctx, cfg, srv, sess, sc, targets)
+		if err != nil {
+			return 2, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		results = append(results, r)
+		fmt.Fprintf(stdout, "  %-42s %8.0f req/s  p50 %7s  p99 %7s  bare %8.0f req/s  ratio %.3f  errors %d\n", sc.name,
+			r.steward.rps(), ms(r.steward.p(50)), ms(r.steward.p(99)), r.bare.rps(), r.ratio(), r.steward.errors)
+	}
+	if cfg.pprofDir != "" {
+		if err := srv.saveProfile(ctx, "heap", "", filepath.Join(cfg.pprofDir, "heap.pprof")); err != nil {
+			fmt.Fprintln(stdout, "heap profile:", err)
+		}
+	}
+	peak, err := srv.peakMemory()
+	if err != nil {
+		return 2, err
+	}
+	return report(stdout, results, peak), nil
+}
+
+// scenario is one page (or the token form) to load.
+type scenario struct {
+	name     string
+	path     string
+	write    bool
+	minRatio float64
+}
+
+// runs holds one load run's latencies and counts.
+type runs struct {
+	latencies []time.Duration
+	errors    int
+	elapsed   time.Duration
+}
+
+func (r runs) rps() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(len(r.latencies)) / r.elapsed.Seconds()
+}
+
+// p is the q-th percentile latency; latencies are sorted.
+func (r runs) p(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.latencies)-1) * q / 100)
+	return r.latencies[i]
+}
+
+type result struct {
+	sc            scenario
+	steward, bare runs
+	bytes         int
+}
+
+func (r result) ratio() float64 {
+	if r.bare.rps() == 0 {
+		return 0
+	}
+	return r.steward.rps() / r.bare.rps()
+}
+
+// runScenario captures the scenario's response, loads Steward with it, then
+// loads a bare handler serving the captured bytes.
+func runScenario(ctx context.Context, cfg config, srv *server, sess *session, sc scenario, t targets) (result, error) {
+	res := result{sc: sc}
+	client := loadClient(cfg.conns)
+	defer client.CloseIdleConnections()
+
+	var seq atomic.Int64
+	newRequest := func(base string) *http.Request {
+		if !sc.write {
+			req, _ := http.NewRequest(http.MethodGet, base+sc.path, nil)
+			req.Header.Set("Cookie", sess.cookies)
+			return req
+		}
+		n := seq.Add(1)
+		form := url.Values{
+			"_csrf": {sess.csrf}, "name": {fmt.Sprintf("Bench token %d", n)}, "kind": {"api_key"},
+			"account_id": {strconv.FormatInt(t.account, 10)}, "responsible_owner_id": {strconv.FormatInt(t.owner, 10)},
+			"issued_on": {time.Now().UTC().Format("2006-01-02")}, "expires_on": {time.Now().UTC().AddDate(0, 0, 90).Format("2006-01-02")},
+			"scopes": {"read"}, "stored_in": {"bench"}, "status": {"active"}, "secret": {randomSecret()},
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+sc.path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", sess.cookies)
+		req.Header.Set("Origin", base)
+		return req
+	}
+	wantStatus := http.StatusOK
+	if sc.write {
+		wantStatus = http.StatusSeeOther
+	}
+
+	// Capture what the page answers, and check it is what we mean to load.
+	resp, err := client.Do(newRequest(srv.base).WithContext(ctx))
+	if err != nil {
+		return res, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return res, err
+	}
+	if resp.StatusCode != wantStatus {
+		return res, fmt.Errorf("GET %s: status %d, want %d:\n%.400s", sc.path, resp.StatusCode, wantStatus, body)
+	}
+	if !sc.write && !strings.Contains(string(body), "<html") {
+		return res, fmt.Errorf("%s did not answer a page", sc.path)
+	}
+	res.bytes = len(body)
+	header := resp.Header.Clone()
+
+	profile := make(chan error, 1)
+	if cfg.pprofDir != "" {
+		name := regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(sc.name), "-")
+		go func() {
+			secs := max(1, int(cfg.duration.Seconds())-1)
+			profile <- srv.saveProfile(ctx, "profile", fmt.Sprintf("seconds=%d", secs), filepath.Join(cfg.pprofDir, strings.Trim(name, "-")+".cpu.pprof"))
+		}()
+	} else {
+		profile <- nil
+	}
+	res.steward = load(ctx, client, cfg, func() *http.Request { return newRequest(srv.base) }, wantStatus)
+	if err := <-profile; err != nil {
+		return res, fmt.Errorf("profile: %w", err)
+	}
+	client.CloseIdleConnections()
+
+	// The same bytes from memory, through the same client and connections.
+	bare, err := startBare(body, header, resp.StatusCode)
+	if err != nil {
+		return res, err
+	}
+	defer bare.Close()
+	res.bare = load(ctx, client, cfg, func() *http.Request { return newRequest(bare.URL) }, wantStatus)
+	return res, nil
+}
+
+// loadClient is an HTTP client with one kept-alive connection per worker,
+// no compression (both servers send the same identity bytes) and no
+// redirects followed.
+func loadClient(conns int) *http.Client {
+	tr := &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+		DisableCompression: true, IdleConnTimeout: time.Minute,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// load runs cfg.conns workers that send requests back to back until the
+// duration passes or the request budget is spent.
+func load(ctx context.Context, client *http.Client, cfg config, newRequest func() *http.Request, wantStatus int) runs {
+	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
+	defer cancel()
+	var (
+		budget atomic.Int64
+		mu     sync.Mutex
+		all    runs
+		wg     sync.WaitGroup
+	)
+	budget.Store(int64(cfg.maxRequests))
+	start := time.Now()
+	for range cfg.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 4096)
+			errs := 0
+			for ctx.Err() == nil && budget.Add(-1) >= 0 {
+				req := newRequest().WithContext(ctx)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						errs++
+					}
+					continue
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil && ctx.Err() != nil {
+					continue // cut off by the end of the run
+				}
+				lat = append(lat, time.Since(t0))
+				if err != nil || resp.StatusCode != wantStatus {
+					errs++
+				}
+			}
+			mu.Lock()
+			all.latencies = append(all.latencies, lat...)
+			all.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	all.elapsed = time.Since(start)
+	slices.Sort(all.latencies)
+	return all
+}
+
+// startBare serves body with the captured headers and status from memory.
+func startBare(body []byte, header http.Header, status int) (*bareServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			_ = r.ParseForm() // read the body, as any form handler must
+		}
+		for k, v := range header {
+			if k != "Date" && k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.Serve(ln) }()
+	return &bareServer{srv: s, URL: "http://" + ln.Addr().String()}, nil
+}
+
+type bareServer struct {
+	srv *http.Server
+	URL string
+}
+
+func (b *bareServer) Close() { _ = b.srv.Close() }
+
+// targets are the records the scenarios show, found in the seeded data.
+type targets struct {
+	token, owner, account int64
+	search                string
+}
+
+// pickTargets chooses representative records: a token with a full
+// timeline, a departed person whose offboarding checklist has the most
+// items, an active account and a search word that matches records of
+// several kinds.
+func pickTargets(ctx context.Context, path string) (targets, error) {
+	var t targets
+	store, err := db.Open(ctx, path)
+	if err != nil {
+		return t, err
+	}
+	defer store.Close()
+	t.token, err = store.QueryInt(ctx, `SELECT record_id FROM audit_links WHERE record_kind = 'token' AND record_id <= 1000
+		GROUP BY record_id ORDER BY COUNT(*) DESC, record_id LIMIT 1`)
+	if err != nil {
+		return t, fmt.Errorf("pick a token: %w", err)
+	}
+	t.owner, err = store.QueryInt(ctx, `SELECT o.id FROM owners o WHERE o.status = 'departed'
+		ORDER BY (SELECT COUNT(*) FROM tokens t WHERE t.status = 'active' AND (t.responsible_owner_id = o.id OR t.created_by_owner_id = o.id))
+			+ (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') DESC, o.id LIMIT 1`)
+	if err != nil {
+		return t, fmt.Errorf("pick an owner: %w", err)
+	}
+	t.account, err = store.QueryInt(ctx, "SELECT id FROM accounts WHERE status = 'active' ORDER BY id LIMIT 1")
+	if err != nil {
+		return t, fmt.Errorf("pick an account: %w", err)
+	}
+	t.search = "hubspot"
+	return t, nil
+}
+
+// server is the steward process under test.
+type server struct {
+	cmd             *exec.Cmd
+	base            string
+	pprofBase       string
+	logPath         string
+	email, password string
+	done            chan error
+}
+
+// startServer runs `steward` on a free loopback port with a first admin
+// from the environment (STEWARD_ADMIN_EMAIL and _PASSWORD, or made up).
+func startServer(ctx context.Context, steward, dbPath, dir string, pprof bool) (*server, error) {
+	s := &server{email: os.Getenv("STEWARD_ADMIN_EMAIL"), password: os.Getenv("STEWARD_ADMIN_PASSWORD"), done: make(chan error, 1)}
+	if s.email == "" || s.password == "" {
+		s.email, s.password = "bench@example.com", randomSecret()
+	}
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s.base = "http://" + addr
+	env := append(os.Environ(), "STEWARD_ADMIN_EMAIL="+s.email, "STEWARD_ADMIN_PASSWORD="+s.password)
+	if pprof {
+		paddr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.pprofBase = "http://" + paddr
+		env = append(env, "STEWARD_PPROF_ADDR="+paddr)
+	}
+	s.logPath = filepath.Join(dir, "server.log")
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(steward, "-addr", addr, "-db", dbPath)
+	s.cmd.Env = env
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.SysProcAttr = sysProcAttr()
+	if err := s.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	go func() { s.done <- s.cmd.Wait(); logFile.Close() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("steward exited early (%v); see %s", err, s.logPath)
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("steward did not answer /healthz within 30 s; see %s", s.logPath)
+		}
+	}
+}
+
+// stop asks the server to shut down, and kills it if it does not.
+func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// peakMemory is the server's peak resident set size (VmHWM), in bytes.
+func (s *server) peakMemory() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read the server's peak memory: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+// saveProfile fetches one profile from the server's pprof listener.
+func (s *server) saveProfile(ctx context.Context, name, query, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.pprofBase+"/debug/pprof/"+name+"?"+query, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof %s: status %d", name, resp.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// session is a signed-in browser: its cookies as one header, and the CSRF
+// token its forms carry.
+type session struct {
+	cookies string
+	csrf    string
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
+
+// signIn signs in like a browser: the form's CSRF token, then the post.
+func signIn(ctx context.Context, base, email, password string) (*session, error) {
+	jar := map[string]string{}
+	client := &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(req *http.Request) (*http.Response, []byte, error) {
+		var parts []string
+		for k, v := range jar {
+			parts = append(parts, k+"="+v)
+		}
+		slices.Sort(parts)
+		req.Header.Set("Cookie", strings.Join(parts, "; "))
+		resp, err := client.Do(req.WithContext(ctx))
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		for _, c := range resp.Cookies() {
+			jar[c.Name] = c.Value
+		}
+		return resp, body, err
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/login", nil)
+	_, body, err := do(req)
+	if err != nil {
+		return nil, err
+	}
+	m := csrfMeta.FindSubmatch(body)
+	if m == nil {
+		return nil, errors.New("no CSRF token on /login")
+	}
+	form := url.Values{"email": {email}, "password": {password}, "_csrf": {string(m[1])}}
+	req, _ = http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, body, err := do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("sign in as %s: status %d:\n%.400s", email, resp.StatusCode, body)
+	}
+	// The CSRF token changes at sign-in; read it from a page.
+	req, _ = http.NewRequest(http.MethodGet, base+"/tokens/new", nil)
+	resp, body, err = do(req)
+	if err != nil {
+		return nil, err
+	}
+	m = csrfMeta.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		return nil, fmt.Errorf("after sign-in, /tokens/new answered %d without a CSRF token", resp.StatusCode)
+	}
+	var parts []string
+	for k, v := range jar {
+		parts = append(parts, k+"="+v)
+	}
+	slices.Sort(parts)
+	return &session{cookies: strings.Join(parts, "; "), csrf: string(m[1])}, nil
+}
+
+// report prints the results as a Markdown table with each target's
+// verdict, and returns 1 when any target is missed.
+func report(w io.Writer, results []result, peak int64) int {
+	missed := 0
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | bytes | req/s | p50 | p99 | bare req/s | ratio | errors | target | met |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+	for _, r := range results {
+		var target string
+		ok := r.steward.p(99) < targetP99 && r.steward.errors == 0
+		if r.sc.write {
+			target = fmt.Sprintf("≥ %d/s, p99 < %s, no errors", targetWritesPS, ms(targetP99))
+			ok = ok && r.steward.rps() >= targetWritesPS
+		} else {
+			target = fmt.Sprintf("ratio ≥ %.2f, p99 < %s", r.sc.minRatio, ms(targetP99))
+			ok = ok && r.ratio() >= r.sc.minRatio
+		}
+		verdict := "yes"
+		if !ok {
+			verdict, missed = "**no**", missed+1
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %.0f | %.3f | %d | %s | %s |\n", r.sc.name, r.bytes, r.steward.rps(),
+			ms(r.steward.p(50)), ms(r.steward.p(99)), r.bare.rps(), r.ratio(), r.steward.errors, target, verdict)
+	}
+	verdict := "yes"
+	if peak >= targetPeakBytes {
+		verdict, missed = "**no**", missed+1
+	}
+	fmt.Fprintf(w, "\nServer peak memory (VmHWM): %.1f MiB (target < %d MiB: %s)\n", float64(peak)/(1<<20), targetPeakBytes>>20, verdict)
+	if missed > 0 {
+		fmt.Fprintf(w, "\n%d target(s) missed.\n", missed)
+		return 1
+	}
+	fmt.Fprintln(w, "\nEvery target met.")
+	return 0
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// cpuModel reads the CPU's name from /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// freePort finds a free port on the loopback interface.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "bench_" + hex.EncodeToString(b)
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

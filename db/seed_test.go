@@ -1,0 +1,135 @@
+package db
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// seedSmall is the size the tests seed: small enough for -race, large
+// enough to plant every kind of risk.
+var seedSmall = SeedSize{Owners: 200, Tokens: 2000, Events: 20000, Seed: 7}
+
+// seedAt opens a fresh database with the clock at now and seeds it.
+func seedAt(t testing.TB, now time.Time, size SeedSize) (*Store, SeedStats) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "seed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.SetClock(func() time.Time { return now })
+	st, err := s.SeedScale(ctx, size)
+	if err != nil {
+		t.Fatalf("SeedScale: %v", err)
+	}
+	return s, st
+}
+
+func TestSeedScaleIsReproducibleAndChained(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	a, statsA := seedAt(t, now, seedSmall)
+	b, statsB := seedAt(t, now, seedSmall)
+	if statsA != statsB {
+		t.Fatalf("two seeds differ:\n%+v\n%+v", statsA, statsB)
+	}
+	if statsA.Owners != 200 || statsA.Tokens != 2000 || statsA.Events != 20000 {
+		t.Fatalf("stats = %+v, want 200 owners, 2000 tokens, 20000 events", statsA)
+	}
+	if statsA.Accounts < 10 || statsA.Roles < statsA.Owners || statsA.SystemUsers == 0 || statsA.Integrations == 0 {
+		t.Errorf("stats = %+v: too few accounts, roles, system users or integrations", statsA)
+	}
+
+	// The tables hold what the stats say, the same in both databases.
+	for _, q := range []string{"SELECT COUNT(*) FROM owners", "SELECT COUNT(*) FROM tokens", "SELECT COUNT(*) FROM audit_events",
+		"SELECT COUNT(*) FROM audit_links", "SELECT COUNT(*) FROM roles WHERE status = 'active'",
+		"SELECT COUNT(*) FROM tokens WHERE expires_on = ''", "SELECT COUNT(*) FROM tokens WHERE fingerprint <> ''"} {
+		na, err := a.QueryInt(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb, _ := b.QueryInt(ctx, q)
+		if na != nb || na == 0 {
+			t.Errorf("%s: %d and %d, want equal and non-zero", q, na, nb)
+		}
+	}
+	// The seed writes with foreign keys off for speed; every reference holds.
+	if n, err := a.QueryInt(ctx, "SELECT COUNT(*) FROM pragma_foreign_key_check()"); err != nil || n != 0 {
+		t.Errorf("foreign key check: %d broken references, %v", n, err)
+	}
+	if n, _ := a.QueryInt(ctx, "SELECT COUNT(*) FROM audit_links"); n != int64(statsA.Links) {
+		t.Errorf("audit_links holds %d rows, stats say %d", n, statsA.Links)
+	}
+
+	// The chain verifies, and ends where the seed says it does.
+	res, err := a.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BrokenID != 0 || res.Checked != 20000 {
+		t.Fatalf("VerifyAudit = %+v, want 20000 intact", res)
+	}
+	if res.HeadID != statsA.HeadID || res.HeadHash != statsA.HeadHash {
+		t.Errorf("chain head %d %s, seed reported %d %s", res.HeadID, res.HeadHash, statsA.HeadID, statsA.HeadHash)
+	}
+
+	// A change through the dashboard's own writer continues the chain.
+	if _, err := a.CreateOwner(ctx, SystemActor("test"), OwnerInput{Name: "After Seed", Email: "after.seed@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.VerifyAudit(ctx); err != nil || res.BrokenID != 0 || res.Checked != 20001 {
+		t.Fatalf("after a change: VerifyAudit = %+v, %v", res, err)
+	}
+}
+
+func TestSeedScalePlantsRisks(t *testing.T) {
+	ctx := context.Background()
+	s, _ := seedAt(t, time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC), seedSmall)
+	findings, err := s.Findings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, f := range findings {
+		counts[f.Kind] = f.Count
+		if f.Count > 0 && len(f.Items) == 0 {
+			t.Errorf("finding %s counts %d but lists nothing", f.Kind, f.Count)
+		}
+	}
+	for _, kind := range []string{"never-expires", "expiring-soon", "expired-active", "owner-departed", "no-owner",
+		"creator-departed", "review-overdue", "departed-with-access", "retired-integration-active-token", "admin-system-user"} {
+		if counts[kind] == 0 {
+			t.Errorf("finding %s is empty; the seed should plant it (all: %v)", kind, counts)
+		}
+	}
+	// A token's timeline shows its creation, and the people it names see it too.
+	page, err := s.Timeline(ctx, Ref{"token", 1}, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range page.Events {
+		found = found || e.Action == "token.created"
+	}
+	if !found {
+		t.Errorf("token 1's timeline has no token.created among %d events", len(page.Events))
+	}
+	// A second seed into the same database is refused, not mixed in.
+	if _, err := s.SeedScale(ctx, seedSmall); err == nil {
+		t.Error("SeedScale into a seeded database: want an error")
+	}
+}
+
+// BenchmarkSeedScale1M times the dataset `make bench` uses:
+//
+//	go test ./db -run '^$' -bench SeedScale1M -benchtime 1x
+func BenchmarkSeedScale1M(b *testing.B) {
+	for b.Loop() {
+		start := time.Now()
+		_, st := seedAt(b, time.Now(), SeedSize{Owners: 10_000, Tokens: 100_000, Events: 1_000_000, Seed: 1})
+		b.Logf("seeded %+v in %s", st, time.Since(start).Round(time.Millisecond))
+	}
+}
