@@ -42,3 +42,24 @@
     }
   });
 })();
+
+// htmx does not swap error responses, so without this an inline action that
+// fails (a full disk, a lost session) would look like nothing happened. Show
+// the error page's own title and message in the page's alert region.
+document.addEventListener("htmx:responseError", function (event) {
+  var box = document.getElementById("htmx-error");
+  if (!box) {
+    return;
+  }
+  var doc = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+  var title = doc.querySelector("main h1");
+  var message = doc.querySelector("main h1 + p");
+  box.textContent = (title ? title.textContent + ". " : "Something went wrong. ") + (message ? message.textContent : "");
+  box.hidden = false;
+});
+document.addEventListener("htmx:beforeRequest", function () {
+  var box = document.getElementById("htmx-error");
+  if (box) {
+    box.hidden = true;
+  }
+});
