@@ -100,7 +100,7 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 	return one(ctx, s.read, scanAccount, "account", "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id)
 }
 
-var accountList = listQuery{what: "accounts", columns: accountColumns, from: accountFrom, idCol: "a.id", sorts: [][2]string{
+var accountList = listQuery{what: "accounts", columns: accountColumns, from: accountFrom, idCol: "a.id", base: " FROM accounts a", sorts: [][2]string{
 	{"name", "a.name COLLATE NOCASE"}, {"platform", "a.platform COLLATE NOCASE"}, {"kind", "a.kind COLLATE NOCASE"},
 	{"criticality", "CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"},
 	{"status", "a.status"}, {"updated", "a.updated_at"},
@@ -126,7 +126,7 @@ func (s *Store) AccountsOwnedBy(ctx context.Context, ownerID int64) ([]Account, 
 
 func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Account], error) {
 	where, args := accountWhere(p, extra, extraArgs)
-	return page(ctx, s.read, accountList, scanAccount, p, where, args)
+	return page(ctx, s, accountList, scanAccount, p, where, args)
 }
 
 // accountWhere is the list's WHERE clause for p's search and status plus extra,
@@ -147,7 +147,7 @@ func accountWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
 
 // AccountOptions lists accounts matching q for pickers, active ones first.
 func (s *Store) AccountOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.options(ctx, `SELECT id, name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END
+	return s.optionList(ctx, `SELECT id, name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END
 		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
 		FROM accounts WHERE name LIKE ? ESCAPE '\' OR platform LIKE ? ESCAPE '\' OR external_id LIKE ? ESCAPE '\'
 		ORDER BY status <> 'active', platform COLLATE NOCASE, name COLLATE NOCASE, id LIMIT ?`,
@@ -291,7 +291,9 @@ func ownerRef(ids ...int64) []Ref {
 
 // CountAccounts counts active accounts.
 func (s *Store) CountAccounts(ctx context.Context) (int, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts WHERE status = 'active'").Scan(&n)
-	return n, err
+	n, err := s.countRow(ctx, "SELECT COUNT(*) FROM accounts WHERE status = 'active'")
+	if err != nil {
+		return 0, err
+	}
+	return n[0], nil
 }

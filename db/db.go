@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -31,10 +32,21 @@ type Store struct {
 	read  *sql.DB
 	path  string
 	now   func() time.Time
+
+	gen       atomic.Uint64        // see Generation
+	findings  *memo[[]Finding]     // the home page's risk findings, by day
+	counts    *memo[[]int]         // list totals and the home page's counts, by query and arguments
+	options   *memo[[]Option]      // the owner pickers
+	pages     *memo[string]        // the IDs on a page of a list, as a JSON array
+	searches  *memo[[]SearchGroup] // search results, by words
+	platforms *memo[[]string]      // the platforms accounts are on
 }
 
 // Open opens (creating if needed) and migrates the database at path.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := enableQPSG(); err != nil {
+		return nil, err
+	}
 	write, err := sql.Open("sqlite3", dsn(path, "immediate", false))
 	if err != nil {
 		return nil, fmt.Errorf("db: open writer: %w", err)
@@ -51,7 +63,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
 
-	s := &Store{write: write, read: read, path: path, now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{write: write, read: read, path: path, now: func() time.Time { return time.Now().UTC() },
+		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1)}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -69,6 +83,8 @@ func dsn(path, txlock string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", txlock)
 	q.Set("_cache_size", "-16000")
+	// Each connection keeps its most used prepared statements; see
+	// enableQPSG for why they can be reused.
 	q.Set("_stmt_cache_size", "128")
 	if readOnly {
 		q.Set("_query_only", "true")
@@ -105,6 +121,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
+	defer s.bumpGeneration()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -118,6 +135,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Exec runs a statement on the writer outside any record logic; tests use it
 // to change the file behind Steward's back.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	defer s.bumpGeneration()
 	_, err := s.write.ExecContext(ctx, query, args...)
 	return err
 }

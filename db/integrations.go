@@ -85,7 +85,7 @@ func (s *Store) IntegrationByID(ctx context.Context, id int64) (Integration, err
 	return one(ctx, s.read, scanIntegration, "integration", "SELECT "+integrationColumns+integrationFrom+" WHERE i.id = ?", id)
 }
 
-var integrationList = listQuery{what: "integrations", columns: integrationColumns, from: integrationFrom, idCol: "i.id", sorts: [][2]string{
+var integrationList = listQuery{what: "integrations", columns: integrationColumns, from: integrationFrom, idCol: "i.id", base: " FROM integrations i", sorts: [][2]string{
 	{"name", "i.name COLLATE NOCASE"}, {"runs_on", "i.runs_on COLLATE NOCASE"}, {"owner", "o.name COLLATE NOCASE"},
 	{"status", "i.status"}, {"updated", "i.updated_at"},
 }}
@@ -103,7 +103,7 @@ func (s *Store) IntegrationsOwnedBy(ctx context.Context, ownerID int64) ([]Integ
 
 func (s *Store) listIntegrations(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Integration], error) {
 	where, args := integrationWhere(p, extra, extraArgs)
-	return page(ctx, s.read, integrationList, scanIntegration, p, where, args)
+	return page(ctx, s, integrationList, scanIntegration, p, where, args)
 }
 
 // integrationWhere is the list's WHERE clause for p's search and status plus extra,
@@ -124,7 +124,7 @@ func integrationWhere(p ListParams, extra string, extraArgs []any) (string, []an
 
 // IntegrationOptions lists integrations matching q for pickers, active ones first.
 func (s *Store) IntegrationOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.options(ctx, `SELECT id, name || CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
+	return s.optionList(ctx, `SELECT id, name || CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
 		FROM integrations WHERE name LIKE ? ESCAPE '\' OR runs_on LIKE ? ESCAPE '\'
 		ORDER BY status <> 'active', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // Owner statuses.
@@ -91,7 +94,7 @@ func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
 	return one(ctx, s.read, scanOwner, "owner", "SELECT "+ownerColumns+ownerFrom+" WHERE o.id = ?", id)
 }
 
-var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom, idCol: "o.id", sorts: [][2]string{
+var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom, idCol: "o.id", base: " FROM owners o", sorts: [][2]string{
 	{"name", "o.name COLLATE NOCASE"}, {"email", "o.email COLLATE NOCASE"}, {"department", "o.department COLLATE NOCASE"},
 	{"status", "o.status"}, {"leaving_on", "o.leaving_on"}, {"updated", "o.updated_at"},
 }}
@@ -99,7 +102,7 @@ var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom
 // ListOwners returns a page of owners matching p.
 func (s *Store) ListOwners(ctx context.Context, p ListParams) (Page[Owner], error) {
 	where, args := ownerWhere(p)
-	return page(ctx, s.read, ownerList, scanOwner, p, where, args)
+	return page(ctx, s, ownerList, scanOwner, p, where, args)
 }
 
 // ownerWhere is the owner list's WHERE clause for p's search and status.
@@ -118,21 +121,45 @@ func ownerWhere(p ListParams) (string, []any) {
 }
 
 // OwnerOptions lists owners whose name or email matches q, for pickers;
-// departed owners come last.
+// departed owners come last. Every token list and record form shows the full
+// picker (q empty), so that one is kept until the next write; callers must
+// not modify what they get.
 func (s *Store) OwnerOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.options(ctx, `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
-		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
-		FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
+	if strings.TrimSpace(q) == "" {
+		opts, err := s.options.get(s, "owners\x00"+strconv.Itoa(limit), func() ([]Option, error) { return s.ownerOptions(ctx, q, limit) })
+		return slices.Clip(opts), err
+	}
+	return s.ownerOptions(ctx, q, limit)
+}
+
+func (s *Store) ownerOptions(ctx context.Context, q string, limit int) ([]Option, error) {
+	const label = `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
+		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END`
+	if strings.TrimSpace(q) == "" {
+		// Everyone, people who left last: read in name order by index and
+		// stop at the limit, rather than sort every owner for each picker.
+		opts, err := s.optionList(ctx, label+` FROM owners WHERE status <> 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit)
+		if err != nil || len(opts) >= limit {
+			return opts, err
+		}
+		departed, err := s.optionList(ctx, label+` FROM owners WHERE status = 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit-len(opts))
+		return append(opts, departed...), err
+	}
+	return s.optionList(ctx, label+` FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
 		ORDER BY status = 'departed', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }
 
-// ActiveOwnerOptions lists the active owners, who can take over records.
+// ActiveOwnerOptions lists the active owners, who can take over records;
+// like OwnerOptions, kept until the next write.
 func (s *Store) ActiveOwnerOptions(ctx context.Context, limit int) ([]Option, error) {
-	return s.options(ctx, `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
+	opts, err := s.options.get(s, "active owners\x00"+strconv.Itoa(limit), func() ([]Option, error) {
+		return s.optionList(ctx, `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
 		FROM owners WHERE status = 'active' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit)
+	})
+	return slices.Clip(opts), err
 }
 
-func (s *Store) options(ctx context.Context, query string, args ...any) ([]Option, error) {
+func (s *Store) optionList(ctx context.Context, query string, args ...any) ([]Option, error) {
 	return all(ctx, s.read, func(row scanner) (Option, error) {
 		var o Option
 		return o, row.Scan(&o.ID, &o.Label)
@@ -273,12 +300,14 @@ type OwnerCounts struct{ Active, Offboarding, Departed int }
 
 // CountOwners counts owners by status from the status index.
 func (s *Store) CountOwners(ctx context.Context) (OwnerCounts, error) {
-	var c OwnerCounts
-	err := s.read.QueryRowContext(ctx, `SELECT
+	n, err := s.countRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM owners WHERE status = 'active'),
 		(SELECT COUNT(*) FROM owners WHERE status = 'offboarding'),
-		(SELECT COUNT(*) FROM owners WHERE status = 'departed')`).Scan(&c.Active, &c.Offboarding, &c.Departed)
-	return c, err
+		(SELECT COUNT(*) FROM owners WHERE status = 'departed')`)
+	if err != nil {
+		return OwnerCounts{}, err
+	}
+	return OwnerCounts{Active: n[0], Offboarding: n[1], Departed: n[2]}, nil
 }
 
 // withLeavingDate dates a departure given without a leaving date today, so

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -337,17 +339,87 @@ type listQuery struct {
 	from    string
 	sorts   [][2]string
 	idCol   string
+	// base is from without its LEFT JOINs, for counting and paging when
+	// the filter and the sort use only the kind's own table (optional).
+	base string
+}
+
+// qualifiedColumn finds column references such as "a.name" in SQL text.
+var qualifiedColumn = regexp.MustCompile(`\b([a-z_]+)\.[a-z_]`)
+
+// idFrom is the FROM clause for counting a list and choosing a page's IDs:
+// the kind's own table alone when where and order name no joined table (the
+// index then covers the query), else the full from.
+func (lq listQuery) idFrom(where, order string) string {
+	if lq.base == "" {
+		return lq.from
+	}
+	alias, _, _ := strings.Cut(lq.idCol, ".")
+	for _, m := range qualifiedColumn.FindAllStringSubmatch(where+order, -1) {
+		if m[1] != alias {
+			return lq.from
+		}
+	}
+	return lq.base
 }
 
 // page counts the rows matching where and returns the page p asks for.
-func page[T any](ctx context.Context, q *sql.DB, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any) (Page[T], error) {
+//
+// The page is read in two steps: first the IDs of its rows, in order, from
+// the kind's own table when the filter and the sort allow (see idFrom), then
+// the full rows of just those IDs. Reading page 500 of a list then skips
+// 25,000 index entries instead of 25,000 seven-table joins. The total and
+// the IDs are kept until the next write: the total is the same for every
+// page of a list, and the IDs are what OFFSET makes expensive.
+func page[T any](ctx context.Context, s *Store, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any) (Page[T], error) {
 	limit, offset := p.offset()
 	out := Page[T]{Page: p.Page, PerPage: p.PerPage}
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*)"+lq.from+where, args...).Scan(&out.Total); err != nil {
+	order := p.orderBy(lq.sorts, lq.idCol)
+	idFrom := lq.idFrom(where, order)
+	countQuery := "SELECT COUNT(*)" + idFrom + where
+	total, err := s.countRow(ctx, countQuery, args...)
+	if err != nil {
 		return out, fmt.Errorf("db: count %s: %w", lq.what, err)
 	}
-	items, err := all(ctx, q, scan, "list "+lq.what, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol)+
-		" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	out.Items = items
+	out.Total = total[0]
+	idQuery := "SELECT " + lq.idCol + idFrom + where + order + " LIMIT ? OFFSET ?"
+	idArgs := append(slices.Clip(args), limit, offset)
+	ids, err := s.pages.get(s, cacheKey(idQuery, idArgs), func() (string, error) {
+		rows, err := s.read.QueryContext(ctx, idQuery, idArgs...)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		list := []byte{'['}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return "", err
+			}
+			if len(list) > 1 {
+				list = append(list, ',')
+			}
+			list = strconv.AppendInt(list, id, 10)
+		}
+		return string(append(list, ']')), rows.Err()
+	})
+	if err != nil {
+		return out, fmt.Errorf("db: list %s: %w", lq.what, err)
+	}
+	if ids == "[]" {
+		return out, nil
+	}
+	out.Items, err = all(ctx, s.read, scan, "list "+lq.what, "SELECT "+lq.columns+lq.from+" WHERE "+lq.idCol+
+		" IN (SELECT value FROM json_each(?))"+order, ids)
 	return out, err
+}
+
+// cacheKey makes a cache key of a query and its arguments.
+func cacheKey(query string, args []any) string {
+	var b strings.Builder
+	b.WriteString(query)
+	for _, a := range args {
+		fmt.Fprintf(&b, "\x00%T:%v", a, a)
+	}
+	return b.String()
 }

@@ -124,7 +124,7 @@ type RoleFilter struct {
 // ListRoles returns a page of roles matching p and f.
 func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page[Role], error) {
 	where, args := roleWhere(p, f)
-	return page(ctx, s.read, roleList, scanRole, p, where, args)
+	return page(ctx, s, roleList, scanRole, p, where, args)
 }
 
 // roleWhere is the role list's WHERE clause for p's search and status and f.
@@ -341,6 +341,9 @@ func (s *Store) writeRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64
 
 // CountActiveRoles counts active roles and active admin-level roles.
 func (s *Store) CountActiveRoles(ctx context.Context) (total, admin int, err error) {
-	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(admin), 0) FROM roles WHERE status = 'active'`).Scan(&total, &admin)
-	return total, admin, err
+	n, err := s.countRow(ctx, `SELECT COUNT(*), COALESCE(SUM(admin), 0) FROM roles WHERE status = 'active'`)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n[0], n[1], nil
 }

@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -56,43 +59,59 @@ func tokenKindLabelSQL() string {
 }
 
 // Search finds records of every kind matching q, up to perKind of each.
+// Each kind takes one pass over its table, counting every match while it
+// keeps the first few by name. The answer is kept until the next write, so
+// repeating a search (the header's active search asks again as people type
+// and go back) costs nothing; callers must not modify it.
 func (s *Store) Search(ctx context.Context, q string, perKind int) ([]SearchGroup, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
 	}
+	groups, err := s.searches.get(s, s.today()+"\x00"+q+"\x00"+strconv.Itoa(perKind), func() ([]SearchGroup, error) { return s.search(ctx, q, perKind) })
+	return slices.Clip(groups), err
+}
+
+func (s *Store) search(ctx context.Context, q string, perKind int) ([]SearchGroup, error) {
 	pat := likePattern(q)
 	var out []SearchGroup
 	for _, sq := range searchQueries {
 		g := SearchGroup{Kind: sq.kind}
-		if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*)"+sq.where, pat).Scan(&g.Total); err != nil {
-			return nil, err
-		}
-		if g.Total == 0 {
-			continue
-		}
-		kind := sq.kind
 		args := []any{pat, perKind}
-		if kind == "token" {
+		if sq.kind == "token" {
 			args = append(args, s.today())
 		}
-		hits, err := all(ctx, s.read, func(row scanner) (SearchHit, error) {
-			h := SearchHit{Kind: kind}
-			return h, row.Scan(&h.ID, &h.Name, &h.Detail)
-		}, "search "+sq.kind, sq.sample+sq.where+" ORDER BY 2 COLLATE NOCASE LIMIT ?2", args...)
+		rows, err := s.read.QueryContext(ctx, sq.sample+", COUNT(*) OVER ()"+sq.where+" ORDER BY 2 COLLATE NOCASE LIMIT ?2", args...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("db: search %s: %w", sq.kind, err)
 		}
-		g.Hits = hits
-		out = append(out, g)
+		for rows.Next() {
+			h := SearchHit{Kind: sq.kind}
+			if err := rows.Scan(&h.ID, &h.Name, &h.Detail, &g.Total); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("db: scan search %s: %w", sq.kind, err)
+			}
+			g.Hits = append(g.Hits, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("db: search %s: %w", sq.kind, err)
+		}
+		if g.Total > 0 {
+			out = append(out, g)
+		}
 	}
 	return out, nil
 }
 
 // AccountPlatforms lists the platforms accounts are on, for filters.
+// Every token list shows them, so they are kept until the next write.
 func (s *Store) AccountPlatforms(ctx context.Context) ([]string, error) {
-	return all(ctx, s.read, func(row scanner) (string, error) {
-		var p string
-		return p, row.Scan(&p)
-	}, "platforms", "SELECT DISTINCT platform FROM accounts WHERE platform <> '' ORDER BY platform COLLATE NOCASE")
+	platforms, err := s.platforms.get(s, "", func() ([]string, error) {
+		return all(ctx, s.read, func(row scanner) (string, error) {
+			var p string
+			return p, row.Scan(&p)
+		}, "platforms", "SELECT DISTINCT platform FROM accounts WHERE platform <> '' ORDER BY platform COLLATE NOCASE")
+	})
+	return slices.Clip(platforms), err
 }

@@ -135,7 +135,7 @@ func (s *Store) relatedSystemUsers(ctx context.Context, extra string, id int64) 
 
 func (s *Store) listSystemUsers(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[SystemUser], error) {
 	where, args := systemUserWhere(p, extra, extraArgs)
-	return page(ctx, s.read, systemUserList, scanSystemUser, p, where, args)
+	return page(ctx, s, systemUserList, scanSystemUser, p, where, args)
 }
 
 // systemUserWhere is the list's WHERE clause for p's search and status plus extra,
@@ -157,7 +157,7 @@ func systemUserWhere(p ListParams, extra string, extraArgs []any) (string, []any
 // SystemUserOptions lists system users matching q for pickers, active ones
 // first, each with the account it lives in.
 func (s *Store) SystemUserOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.options(ctx, `SELECT su.id, su.name || ' — ' || a.name
+	return s.optionList(ctx, `SELECT su.id, su.name || ' — ' || a.name
 		|| CASE WHEN su.status <> 'active' THEN ' (' || su.status || ')' ELSE '' END
 		FROM system_users su JOIN accounts a ON a.id = su.account_id
 		WHERE su.name LIKE ? ESCAPE '\' OR su.external_id LIKE ? ESCAPE '\'

@@ -298,7 +298,7 @@ func sameFingerprint(ctx context.Context, tx *sql.Tx, fp string, except int64) (
 	if fp == "" {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM tokens WHERE fingerprint = ? AND id <> ? ORDER BY id", fp, except)
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM tokens WHERE fingerprint = ? AND fingerprint <> '' AND id <> ? ORDER BY id", fp, except)
 	if err != nil {
 		return nil, fmt.Errorf("db: match fingerprint: %w", err)
 	}
@@ -450,10 +450,10 @@ func (s *Store) TokensByFingerprint(ctx context.Context, secret string) ([]Token
 		return nil, nil
 	}
 	return all(ctx, s.read, scanToken, "tokens by fingerprint", "SELECT "+tokenColumns+tokenFrom+
-		" WHERE t.fingerprint = ? ORDER BY t.id", Fingerprint(secret))
+		" WHERE t.fingerprint = ? AND t.fingerprint <> '' ORDER BY t.id", Fingerprint(secret))
 }
 
-var tokenList = listQuery{what: "tokens", columns: tokenColumns, from: tokenFrom, idCol: "t.id", sorts: [][2]string{
+var tokenList = listQuery{what: "tokens", columns: tokenColumns, from: tokenFrom, idCol: "t.id", base: " FROM tokens t", sorts: [][2]string{
 	{"name", "t.name COLLATE NOCASE"}, {"kind", "t.kind"}, {"account", "a.name COLLATE NOCASE"},
 	{"expires_on", "CASE WHEN t.expires_on = '' THEN '9999' ELSE t.expires_on END"}, {"responsible", "ro.name COLLATE NOCASE"},
 	{"last_reviewed_on", "t.last_reviewed_on"}, {"status", "t.status"}, {"updated", "t.updated_at"},
@@ -484,7 +484,7 @@ type TokenFilter struct {
 // status: "expired" includes active tokens past their date.
 func (s *Store) ListTokens(ctx context.Context, p ListParams, f TokenFilter) (Page[Token], error) {
 	where, args := s.tokenWhere(p, f)
-	return page(ctx, s.read, tokenList, scanToken, p, where, args)
+	return page(ctx, s, tokenList, scanToken, p, where, args)
 }
 
 // tokenWhere is the token list's WHERE clause for p's search and status and f.

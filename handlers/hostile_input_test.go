@@ -272,7 +272,7 @@ func TestHostileInputRenderedInert(t *testing.T) {
 		csvRows = append(csvRows, fmt.Sprintf(`"%s",%s,"%s"`, strings.ReplaceAll(p, `"`, `""`), hostileEmail("imp", i),
 			strings.ReplaceAll(p, `"`, `""`)))
 	}
-	preview := c.upload("/owners/import", "hostile.csv", csvFile(append([]string{"name,email,notes"}, csvRows...)...))
+	preview := c.upload("/owners/import", hostile[1]+".csv", csvFile(append([]string{"name,email,notes"}, csvRows...)...))
 	if preview.status != http.StatusOK {
 		t.Fatalf("import preview: status %d", preview.status)
 	}

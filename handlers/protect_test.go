@@ -204,13 +204,19 @@ func TestAccessByRole(t *testing.T) {
 	}
 
 	// Every GET a role may use answers it; signed-in users get every page.
+	// A GET changes nothing but the audit log: a cross-site link sends the
+	// session cookie (SameSite=Lax) with a GET, and no CSRF check guards it.
 	for _, who := range []string{"anonymous", "viewer", "editor", "admin"} {
 		for _, rt := range app.routes {
 			if rt.Method != http.MethodGet || level[rt.AccessName()] > level[who] {
 				continue
 			}
 			p := w.fill(t, rt.Path)
+			before := app.wholeSnapshot("audit_events", "audit_links")
 			r := clientOf(who).get(p)
+			if app.wholeSnapshot("audit_events", "audit_links") != before {
+				t.Errorf("%s GET %s changed the database", who, p)
+			}
 			switch {
 			case rt.Path == "/setup":
 				if r.status != http.StatusNotFound { // no setup code: users exist

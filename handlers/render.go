@@ -47,6 +47,11 @@ func (s *Server) page(c echo.Context, title, nav string) layout.Page {
 	return p
 }
 
+// maxFlashes is how many messages wait for the next page at most, newest
+// kept: a script that posts without ever loading a page must not make its
+// session grow, and slow down, with every request.
+const maxFlashes = 5
+
 // flash adds a message shown on the next page.
 func (s *Server) flash(c echo.Context, msg string) {
 	sess, err := s.sessions.Get(c.Request(), sessionCookie)
@@ -54,10 +59,16 @@ func (s *Server) flash(c echo.Context, msg string) {
 		return
 	}
 	sess.AddFlash(msg)
+	if pending, ok := sess.Values[flashesKey].([]any); ok && len(pending) > maxFlashes {
+		sess.Values[flashesKey] = pending[len(pending)-maxFlashes:]
+	}
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		s.log.Error("save flash", "err", err)
 	}
 }
+
+// flashesKey is where gorilla/sessions keeps flash messages by default.
+const flashesKey = "_flash"
 
 // redirect answers a form post with 303 See Other.
 func redirect(c echo.Context, to string) error {

@@ -144,7 +144,7 @@ func (s *Server) createRole(c echo.Context) error {
 	if context != "" && f.Values["granted_on"] == "" {
 		f.Values["granted_on"] = today()
 	}
-	_, err := s.store.CreateRole(c.Request().Context(), actor(c), roleInput(f))
+	id, err := s.store.CreateRole(c.Request().Context(), actor(c), roleInput(f))
 	if invalid(err, &f) {
 		if context != "" && isHTMX(c) {
 			return s.answerPanel(c, http.StatusUnprocessableEntity, context, contextID, f, "")
@@ -158,7 +158,7 @@ func (s *Server) createRole(c echo.Context) error {
 		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role granted.")
 	}
 	s.flash(c, "Role granted.")
-	return redirect(c, "/roles")
+	return redirect(c, components.RecordURL("role", id))
 }
 
 // editRole shows the role's form filled in.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/gob"
 	"errors"
+	"maps"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -31,6 +33,9 @@ type sessionStore struct {
 	store  *db.Store
 	codecs []securecookie.Codec
 	opts   sessions.Options
+
+	decodedMu sync.RWMutex
+	decoded   map[string]map[any]any // see decode
 }
 
 func newSessionStore(store *db.Store, key []byte, secure bool) *sessionStore {
@@ -39,6 +44,7 @@ func newSessionStore(store *db.Store, key []byte, secure bool) *sessionStore {
 		codecs: securecookie.CodecsFromPairs(key),
 		opts: sessions.Options{Path: "/", MaxAge: int(SessionAbsolute.Seconds()), HttpOnly: true, Secure: secure,
 			SameSite: http.SameSiteLaxMode},
+		decoded: map[string]map[any]any{},
 	}
 }
 
@@ -74,8 +80,8 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 		_ = st.store.DeleteSession(r.Context(), id)
 		return s, nil
 	}
-	values := map[any]any{}
-	if err := gob.NewDecoder(bytes.NewReader(stored.Data)).Decode(&values); err != nil {
+	values, err := st.decode(stored.Data)
+	if err != nil {
 		return s, nil
 	}
 	s.ID, s.IsNew, s.Values = id, false, values
@@ -84,6 +90,54 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	s.Values[seenKey] = stored.LastSeenAt
 	return s, nil
+}
+
+// decode reads a session's stored values. Decoding gob builds its type
+// tables afresh for every decoder, a tenth of a page's cost, while most
+// sessions hold the same few bytes (the user's ID): so small data made of
+// plain values is decoded once and copied after. Data holding slices (flash
+// messages) is always decoded, so no two requests share one.
+func (st *sessionStore) decode(data []byte) (map[any]any, error) {
+	st.decodedMu.RLock()
+	cached, ok := st.decoded[string(data)]
+	st.decodedMu.RUnlock()
+	if ok {
+		return maps.Clone(cached), nil
+	}
+	values := map[any]any{}
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&values); err != nil {
+		return nil, err
+	}
+	if len(data) <= maxDecodedSize && plainValues(values) {
+		st.decodedMu.Lock()
+		if len(st.decoded) >= maxDecoded {
+			clear(st.decoded)
+		}
+		st.decoded[string(data)] = maps.Clone(values)
+		st.decodedMu.Unlock()
+	}
+	return values, nil
+}
+
+// Bounds of the decoded-session cache.
+const (
+	maxDecoded     = 1024
+	maxDecodedSize = 256
+)
+
+// plainValues reports whether every key and value is a string, number or
+// boolean, which a shallow copy copies whole.
+func plainValues(values map[any]any) bool {
+	for k, v := range values {
+		for _, x := range [2]any{k, v} {
+			switch x.(type) {
+			case string, int, int64, bool:
+			default:
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Save writes the session and its cookie; a negative MaxAge deletes both.

@@ -83,8 +83,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs.IntVar(&cfg.tokens, "tokens", 100_000, "tokens to seed")
 	fs.IntVar(&cfg.events, "events", 1_000_000, "audit events to seed")
 	fs.IntVar(&cfg.conns, "conns", 16, "concurrent connections")
-	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each load run lasts")
-	fs.IntVar(&cfg.maxRequests, "max-requests", 1_000_000, "most requests in one load run")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each scenario loads Steward (and as long the bare handler)")
+	fs.IntVar(&cfg.maxRequests, "max-requests", 1_000_000, "most requests to Steward in one scenario")
 	fs.StringVar(&cfg.pprofDir, "pprof", "", "write a CPU profile of the server per scenario, and a heap profile, into this directory")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (database, server log)")
 	fs.StringVar(&cfg.only, "only", "", "run only the scenarios whose names contain this text")
@@ -111,7 +111,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 
 	fmt.Fprintf(stdout, "# Steward benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(stdout, "Machine: %d CPUs (%s), %s, %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(stdout, "Load: %d connections, %s or %d requests per run, whichever comes first\n\n", cfg.conns, cfg.duration, cfg.maxRequests)
+	fmt.Fprintf(stdout, "Load: %d connections; per scenario %s or %d requests on Steward, whichever comes first, then as long on a bare\n"+
+		"net/http handler serving the same response from memory, in %d alternating rounds\n\n", cfg.conns, cfg.duration, cfg.maxRequests, rounds)
 
 	if cfg.from != "" {
 		if err := copyFile(cfg.from, dbPath); err != nil {
@@ -290,26 +291,45 @@ func runScenario(ctx context.Context, cfg config, srv *server, sess *session, sc
 	if cfg.pprofDir != "" {
 		name := regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(sc.name), "-")
 		go func() {
-			secs := max(1, int(cfg.duration.Seconds())-1)
+			secs := max(1, int(2*cfg.duration.Seconds())-1) // Steward's and the bare handler's turns
 			profile <- srv.saveProfile(ctx, "profile", fmt.Sprintf("seconds=%d", secs), filepath.Join(cfg.pprofDir, strings.Trim(name, "-")+".cpu.pprof"))
 		}()
 	} else {
 		profile <- nil
 	}
-	res.steward = load(ctx, client, cfg, func() *http.Request { return newRequest(srv.base) }, wantStatus)
-	if err := <-profile; err != nil {
-		return res, fmt.Errorf("profile: %w", err)
-	}
-	client.CloseIdleConnections()
-
-	// The same bytes from memory, through the same client and connections.
+	// The same bytes from memory, through the same client settings. Steward
+	// and the bare handler take turns in short rounds, so that whatever
+	// else the machine is doing weighs on both alike.
 	bare, err := startBare(body, header, resp.StatusCode)
 	if err != nil {
 		return res, err
 	}
 	defer bare.Close()
-	res.bare = load(ctx, client, cfg, func() *http.Request { return newRequest(bare.URL) }, wantStatus)
+	round := cfg
+	round.duration = cfg.duration / rounds
+	round.maxRequests = max(1, cfg.maxRequests/rounds)
+	for range rounds {
+		res.steward.add(load(ctx, client, round, func() *http.Request { return newRequest(srv.base) }, wantStatus))
+		client.CloseIdleConnections()
+		res.bare.add(load(ctx, client, round, func() *http.Request { return newRequest(bare.URL) }, wantStatus))
+		client.CloseIdleConnections()
+	}
+	slices.Sort(res.steward.latencies)
+	slices.Sort(res.bare.latencies)
+	if err := <-profile; err != nil {
+		return res, fmt.Errorf("profile: %w", err)
+	}
 	return res, nil
+}
+
+// rounds is how many turns Steward and the bare handler take per scenario.
+const rounds = 5
+
+// add merges another run's results into r.
+func (r *runs) add(o runs) {
+	r.latencies = append(r.latencies, o.latencies...)
+	r.errors += o.errors
+	r.elapsed += o.elapsed
 }
 
 // loadClient is an HTTP client with one kept-alive connection per worker,
@@ -372,7 +392,6 @@ func load(ctx context.Context, client *http.Client, cfg config, newRequest func(
 	}
 	wg.Wait()
 	all.elapsed = time.Since(start)
-	slices.Sort(all.latencies)
 	return all
 }
 
