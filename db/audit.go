@@ -256,16 +256,7 @@ func (s *Store) Timeline(ctx context.Context, ref Ref, before int64, limit int) 
 	if err != nil {
 		return TimelinePage{}, fmt.Errorf("db: read timeline: %w", err)
 	}
-	events, err := scanEvents(rows)
-	if err != nil {
-		return TimelinePage{}, err
-	}
-	page := TimelinePage{Events: events}
-	if len(events) > limit {
-		page.Events = events[:limit]
-		page.NextBefore = events[limit-1].ID
-	}
-	return page, nil
+	return pageOfEvents(rows, limit)
 }
 
 // RecentEvents lists the newest events across all records.
@@ -369,4 +360,19 @@ func changesBetween(ctx context.Context, tx *sql.Tx, old, new auditFielder) ([]C
 		return nil, err
 	}
 	return diff(before, after), nil
+}
+
+// pageOfEvents reads up to limit events from rows queried with LIMIT
+// limit+1; the extra row only says there is an older page.
+func pageOfEvents(rows *sql.Rows, limit int) (TimelinePage, error) {
+	events, err := scanEvents(rows)
+	if err != nil {
+		return TimelinePage{}, err
+	}
+	page := TimelinePage{Events: events}
+	if len(events) > limit {
+		page.Events = events[:limit]
+		page.NextBefore = events[limit-1].ID
+	}
+	return page, nil
 }

@@ -81,16 +81,7 @@ func (s *Store) QueryAudit(ctx context.Context, f AuditFilter, before int64, lim
 	if err != nil {
 		return TimelinePage{}, fmt.Errorf("db: query audit: %w", err)
 	}
-	events, err := scanEvents(rows)
-	if err != nil {
-		return TimelinePage{}, err
-	}
-	page := TimelinePage{Events: events}
-	if len(events) > limit {
-		page.Events = events[:limit]
-		page.NextBefore = events[limit-1].ID
-	}
-	return page, nil
+	return pageOfEvents(rows, limit)
 }
 
 // EachAuditEvent calls fn for every event matching f, newest first,

@@ -218,17 +218,9 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var status, kind string
-		var subjectID int64
-		err := tx.QueryRowContext(ctx, "SELECT status, subject_kind, subject_id FROM checklists WHERE id = ?", cid).Scan(&status, &kind, &subjectID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		kind, subjectID, err := openChecklistTx(ctx, tx, cid, "done")
 		if err != nil {
-			return fmt.Errorf("db: read checklist: %w", err)
-		}
-		if status != "open" {
-			return ValidationError{"done": "This checklist is completed; start a new one to make changes."}
+			return err
 		}
 		var it ChecklistItem
 		err = tx.QueryRowContext(ctx, `SELECT id, action, target_kind, COALESCE(target_id, 0), title, done, note FROM checklist_items
@@ -263,6 +255,24 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		return s.insertEvent(ctx, tx, actor, Event{Action: action, Subject: checklistRef(cid), Summary: summary,
 			Changes: changes, Related: []Ref{{kind, subjectID}}})
 	})
+}
+
+// openChecklistTx reads an open checklist's subject; a completed one is a
+// validation error on field, the form field the user acted with.
+func openChecklistTx(ctx context.Context, tx *sql.Tx, cid int64, field string) (string, int64, error) {
+	var status, kind string
+	var subjectID int64
+	err := tx.QueryRowContext(ctx, "SELECT status, subject_kind, subject_id FROM checklists WHERE id = ?", cid).Scan(&status, &kind, &subjectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, ErrNotFound
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("db: read checklist: %w", err)
+	}
+	if status != "open" {
+		return "", 0, ValidationError{field: "This checklist is completed; start a new one to make changes."}
+	}
+	return kind, subjectID, nil
 }
 
 // carryOut does an item's action on its target record.
@@ -346,17 +356,9 @@ func (s *Store) CompleteChecklist(ctx context.Context, actor Actor, cid int64, r
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var status, kind string
-		var subjectID int64
-		err := tx.QueryRowContext(ctx, "SELECT status, subject_kind, subject_id FROM checklists WHERE id = ?", cid).Scan(&status, &kind, &subjectID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		kind, subjectID, err := openChecklistTx(ctx, tx, cid, "reason")
 		if err != nil {
-			return fmt.Errorf("db: read checklist: %w", err)
-		}
-		if status != "open" {
-			return ValidationError{"reason": "This checklist is already completed."}
+			return err
 		}
 		var open int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM checklist_items WHERE checklist_id = ? AND done = 0", cid).Scan(&open); err != nil {
