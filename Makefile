@@ -5,7 +5,7 @@
 
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: help run build test test-faults fuzz fuzz-long generate css js lint
+.PHONY: help run build test test-faults fuzz fuzz-long bench generate css js lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,12 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s; CI runs 5s each)
 
 fuzz-long: ## Run each fuzz target for 2 minutes
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2m
+
+# The benchmark at scale (docs/benchmarks.md): seeds a temporary database,
+# runs the real server on 127.0.0.1 and loads it. Takes about five minutes;
+# pass flags with BENCH_FLAGS, e.g. BENCH_FLAGS='-duration 5s -pprof prof'.
+bench: build ## Seed 10,000 owners, 100,000 tokens, 1M events; load the real server; check the targets
+	go run ./cmd/bench -steward ./steward $(BENCH_FLAGS)
 
 generate: ## Regenerate *_templ.go from views/**/*.templ
 	go tool templ generate

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,12 @@ type Store struct {
 	read  *sql.DB
 	path  string
 	now   func() time.Time
+
+	writes        chan *writeRequest // changes waiting for the writer (see inTx)
+	closing       chan struct{}      // closed by Close
+	committerDone chan struct{}      // closed when commitWrites has stopped
+	closeOnce     sync.Once
+	onBatch       func(size int) // tests watch batches form
 
 	gen       atomic.Uint64        // see Generation
 	findings  *memo[[]Finding]     // the home page's risk findings, by day
@@ -65,7 +72,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	s := &Store{write: write, read: read, path: path, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1)}
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1),
+		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{})}
+	go s.commitWrites()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -92,8 +101,11 @@ func dsn(path, txlock string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes both pools.
+// Close stops the writer, once the changes it is running are committed,
+// and closes both pools. Changes asked for after Close fail.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	<-s.committerDone
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -114,23 +126,6 @@ func (s *Store) today() string { return s.now().Format("2006-01-02") }
 
 // daysFromToday is the date n days from today as YYYY-MM-DD.
 func (s *Store) daysFromToday(n int) string { return s.now().AddDate(0, 0, n).Format("2006-01-02") }
-
-// inTx runs fn in one write transaction, committing when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	defer s.bumpGeneration()
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
-	}
-	return nil
-}
 
 // Exec runs a statement on the writer outside any record logic; tests use it
 // to change the file behind Steward's back.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,7 +41,7 @@ func tokenForm(c echo.Context, in db.TokenInput) components.Form {
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
 	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
-	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner}
+	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner, Responsible: c.QueryParam("responsible")}
 	switch e := c.QueryParam("expiry"); e {
 	case db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired:
 		f.Expiry = e
@@ -60,12 +61,18 @@ func (s *Server) listTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
-	if err != nil {
-		return err
-	}
-	l := pages.TokenList{Page: page, Params: p, Filter: f, Platforms: platforms, Owners: owners, Today: s.store.Today(),
+	l := pages.TokenList{Page: page, Params: p, Filter: f, Platforms: platforms, Today: s.store.Today(),
 		CanEdit: currentUser(c).CanEdit()}
+	if f.ResponsibleOwnerID != 0 {
+		// A link from an owner's page: name the person instead of a number.
+		o, err := s.store.OwnerByID(ctx, f.ResponsibleOwnerID)
+		switch {
+		case err == nil:
+			l.ResponsibleName = o.Name
+		case !errors.Is(err, db.ErrNotFound):
+			return err
+		}
+	}
 	return renderList(c, pages.TokensPage(s.page(c, "Tokens", "tokens"), l), pages.TokensList(l))
 }
 

@@ -238,19 +238,25 @@ func TestTokenListFilters(t *testing.T) {
 	soon := app.storeToken(db.TokenInput{Name: "Soon token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(5)})
 	later := app.storeToken(db.TokenInput{Name: "Later token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(300)})
 	past := app.storeToken(db.TokenInput{Name: "Past token", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: day(-2)})
+	bob := app.createOwner("Bob Byrne", "bob@example.com")
+	bobs := app.storeToken(db.TokenInput{Name: "Bob's token", Kind: "api_key", ResponsibleOwnerID: id(bob)})
 
 	for _, tc := range []struct {
 		query string
 		want  []int64
 	}{
-		{"", []int64{never, later, past, soon}}, // sorted by name
-		{"?expiry=never", []int64{never}},
+		{"", []int64{bobs, never, later, past, soon}}, // sorted by name
+		{"?expiry=never", []int64{bobs, never}},
 		{"?expiry=soon", []int64{soon}},
 		{"?expiry=expired", []int64{past}},
 		{"?status=expired", []int64{past}},
-		{"?status=active", []int64{never, later, soon}},
+		{"?status=active", []int64{bobs, never, later, soon}},
 		{"?q=later", []int64{later}},
-		{"?expiry=bogus", []int64{never, later, past, soon}},
+		{"?expiry=bogus", []int64{bobs, never, later, past, soon}},
+		{"?responsible=ada", []int64{never, later, past, soon}},
+		{"?responsible=BOB%40example", []int64{bobs}},
+		{"?responsible_owner_id=" + id(bob), []int64{bobs}},
+		{"?responsible=nobody", nil},
 	} {
 		r := c.get("/tokens" + tc.query)
 		var want []string
@@ -270,6 +276,16 @@ func TestTokenListFilters(t *testing.T) {
 		t.Error("the never filter lists a token with an expiry date")
 	}
 
+	// A person's tokens, linked from their page, name the person with a way back to every token.
+	r = c.get("/tokens?expiry=never&responsible_owner_id=" + id(bob))
+	if !strings.Contains(r.body, `data-testid="responsible-filter"`) || !strings.Contains(r.body, "Bob Byrne") ||
+		!strings.Contains(r.body, `href="/tokens?expiry=never"`) {
+		t.Error("the list filtered by a person does not name them with a link that clears the filter")
+	}
+	if strings.Contains(r.body, `id="responsible"`) {
+		t.Error("the list filtered by a person also offers the text filter")
+	}
+
 	// Sorting keeps the filters.
 	sortLinks := regexp.MustCompile(`href="(/tokens\?[^"]*sort=[^"]*)"`).FindAllStringSubmatch(c.get("/tokens?expiry=never&responsible_owner_id="+id(ada)).body, -1)
 	if len(sortLinks) == 0 {
@@ -284,7 +300,7 @@ func TestTokenListFilters(t *testing.T) {
 
 	frag := c.get("/tokens?expiry=never", asHTMX("list"))
 	if frag.status != http.StatusOK || strings.Contains(frag.body, "<html") || !strings.HasPrefix(strings.TrimSpace(frag.body), `<div id="list"`) ||
-		!slices.Equal(tokenRows(frag.body), []string{id(never)}) {
+		!slices.Equal(tokenRows(frag.body), []string{id(bobs), id(never)}) {
 		t.Errorf("htmx list: status %d, rows %v, fragment %.80q", frag.status, tokenRows(frag.body), frag.body)
 	}
 	if !slices.Contains(frag.header.Values("Vary"), "HX-Request") {

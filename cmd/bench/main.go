@@ -110,7 +110,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	dbPath := filepath.Join(dir, "steward.db")
 
 	fmt.Fprintf(stdout, "# Steward benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(stdout, "Machine: %d CPUs (%s), %s, %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "Machine: %d CPUs (%s), %s, %s/%s, load average %s\n", runtime.NumCPU(), cpuModel(), runtime.Version(),
+		runtime.GOOS, runtime.GOARCH, loadAverage())
 	fmt.Fprintf(stdout, "Load: %d connections; per scenario %s or %d requests on Steward, whichever comes first, then as long on a bare\n"+
 		"net/http handler serving the same response from memory, in %d alternating rounds\n\n", cfg.conns, cfg.duration, cfg.maxRequests, rounds)
 
@@ -177,8 +178,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 			return 2, fmt.Errorf("%s: %w", sc.name, err)
 		}
 		results = append(results, r)
-		fmt.Fprintf(stdout, "  %-42s %8.0f req/s  p50 %7s  p99 %7s  bare %8.0f req/s  ratio %.3f  errors %d\n", sc.name,
-			r.steward.rps(), ms(r.steward.p(50)), ms(r.steward.p(99)), r.bare.rps(), r.ratio(), r.steward.errors)
+		fmt.Fprintf(stdout, "  %-42s %8.0f req/s  p50 %7s  p99 %7s  bare %8.0f req/s  ratio %.3f  errors %d  (load average %s)\n", sc.name,
+			r.steward.rps(), ms(r.steward.p(50)), ms(r.steward.p(99)), r.bare.rps(), r.ratio(), r.steward.errors, loadAverage())
 	}
 	if cfg.pprofDir != "" {
 		if err := srv.saveProfile(ctx, "heap", "", filepath.Join(cfg.pprofDir, "heap.pprof")); err != nil {
@@ -707,6 +708,17 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// loadAverage is the machine's one-minute load average: above the number
+// of CPUs, something else was running and the numbers are less reliable.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	one, _, _ := strings.Cut(string(b), " ")
+	return one
 }
 
 // freePort finds a free port on the loopback interface.

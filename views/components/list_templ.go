@@ -131,7 +131,7 @@ func ListToolbar(base string, p db.ListParams, query string, statuses []string, 
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" hx-target=\"#list\" hx-push-url=\"true\" hx-trigger=\"input changed delay:250ms from:input[name=q], search, change from:select, submit\"><div><label for=\"q\" class=\"label\">Search</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" hx-target=\"#list\" hx-push-url=\"true\" hx-trigger=\"input changed delay:250ms from:input[type=search], search, change from:select, submit\"><div><label for=\"q\" class=\"label\">Search</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
