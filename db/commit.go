@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Group commit.
@@ -29,6 +30,7 @@ var errClosed = errors.New("db: the store is closed")
 type writeRequest struct {
 	ctx      context.Context
 	fn       func(tx *sql.Tx) error
+	session  bool // session bookkeeping only: cached reads stay true
 	err      error
 	panicked bool
 	panicVal any
@@ -42,7 +44,23 @@ type writeRequest struct {
 // transaction by itself (a full disk, an interrupted statement), each of its
 // changes runs again on its own.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan struct{})}
+	return s.enqueue(ctx, &writeRequest{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+// sessionExec runs one statement on the sessions table through the writer,
+// like inTx but without making cached reads stale. Sessions are written on
+// the writer's turn like every change: a statement of their own on its
+// connection would wait for whole batches to finish, and a form post, which
+// saves its record and then its "saved" message, twice as long.
+func (s *Store) sessionExec(ctx context.Context, query string, args ...any) error {
+	return s.enqueue(ctx, &writeRequest{ctx: ctx, session: true, done: make(chan struct{}), fn: func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}})
+}
+
+// enqueue hands req to the writer and waits for its outcome.
+func (s *Store) enqueue(ctx context.Context, req *writeRequest) error {
 	select {
 	case s.writes <- req:
 	case <-ctx.Done():
@@ -89,7 +107,10 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	}
 	defer func() {
 		// Cached reads go stale before anyone hears "saved".
-		s.bumpGeneration()
+		if slices.ContainsFunc(batch, func(r *writeRequest) bool { return !r.session }) {
+			s.bumpGeneration()
+		}
+		s.checkpointSoon()
 		for _, r := range batch {
 			close(r.done)
 		}

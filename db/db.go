@@ -40,6 +40,10 @@ type Store struct {
 	closeOnce     sync.Once
 	onBatch       func(size int) // tests watch batches form
 
+	ckpt             *sql.DB       // checkpoints only, see checkpoints
+	checkpointWanted chan struct{} // see checkpointSoon
+	checkpointerDone chan struct{}
+
 	gen       atomic.Uint64        // see Generation
 	findings  *memo[[]Finding]     // the home page's risk findings, by day
 	counts    *memo[[]int]         // list totals and the home page's counts, by query and arguments
@@ -47,6 +51,7 @@ type Store struct {
 	pages     *memo[string]        // the IDs on a page of a list, as a JSON array
 	searches  *memo[[]SearchGroup] // search results, by words
 	platforms *memo[[]string]      // the platforms accounts are on
+	views     *memo[View]          // rendered page content, see CachedView
 }
 
 // Open opens (creating if needed) and migrates the database at path.
@@ -54,7 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := enableQPSG(); err != nil {
 		return nil, err
 	}
-	write, err := sql.Open("sqlite3", dsn(path, "immediate", false))
+	write, err := sql.Open(writerDriver(), dsn(path, "immediate", false))
 	if err != nil {
 		return nil, fmt.Errorf("db: open writer: %w", err)
 	}
@@ -70,11 +75,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
 
-	s := &Store{write: write, read: read, path: path, now: func() time.Time { return time.Now().UTC() },
+	ckpt, err := sql.Open("sqlite3", dsn(path, "deferred", false))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("db: open checkpointer: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
+
+	s := &Store{write: write, read: read, ckpt: ckpt, path: path, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1),
-		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{})}
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), views: newMemo[View](maxCachedViews),
+		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
+		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{})}
+	s.views.keep = func(v View) bool { return v.size() <= maxCachedViewBytes }
 	go s.commitWrites()
+	go s.checkpoints()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -102,11 +118,13 @@ func dsn(path, txlock string, readOnly bool) string {
 }
 
 // Close stops the writer, once the changes it is running are committed,
-// and closes both pools. Changes asked for after Close fail.
+// stops the checkpoints and closes the connections. Changes asked for
+// after Close fail.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	<-s.committerDone
-	return errors.Join(s.read.Close(), s.write.Close())
+	<-s.checkpointerDone
+	return errors.Join(s.read.Close(), s.ckpt.Close(), s.write.Close())
 }
 
 // Ping reports whether the database answers a query.

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -50,7 +49,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 // SaveSession writes a session's data and owner, keeping its creation time.
 func (s *Store) SaveSession(ctx context.Context, id string, userID int64, data []byte) error {
 	now := s.now().Unix()
-	err := s.execUnsynced(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+	err := s.sessionExec(ctx, `INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, last_seen_at = excluded.last_seen_at`,
 		hashToken(id), nullID(userID), data, now, now)
 	if err != nil {
@@ -61,43 +60,16 @@ func (s *Store) SaveSession(ctx context.Context, id string, userID int64, data [
 
 // TouchSession moves a session's last-seen time to now.
 func (s *Store) TouchSession(ctx context.Context, id string) error {
-	return s.execUnsynced(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", s.now().Unix(), hashToken(id))
-}
-
-// execUnsynced runs one write on the writer without waiting for the disk:
-// SQLite syncs its log at the next change of a record instead (or at the
-// next checkpoint). It is for session bookkeeping only, a flash message or
-// a last-seen time, which a power cut may lose without harm; it halves the
-// disk syncs of a form post, which saves its record and then its flash.
-// Records, the audit log and ending a session always wait for the disk.
-func (s *Store) execUnsynced(ctx context.Context, query string, args ...any) error {
-	conn, err := s.write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, query, args...)
-	// Back to the DSN's FULL whatever happened: the connection is shared.
-	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); rerr != nil {
-		// A connection that cannot be put back is not used again.
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		return errors.Join(err, rerr)
-	}
-	return err
+	return s.sessionExec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", s.now().Unix(), hashToken(id))
 }
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	_, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashToken(id))
-	return err
+	return s.sessionExec(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashToken(id))
 }
 
 // DeleteExpiredSessions removes sessions idle since before idleCutoff or
 // created before absoluteCutoff.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, idleCutoff, absoluteCutoff time.Time) error {
-	_, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", idleCutoff.Unix(), absoluteCutoff.Unix())
-	return err
+	return s.sessionExec(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", idleCutoff.Unix(), absoluteCutoff.Unix())
 }

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
@@ -74,8 +74,9 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		return pages.ChecklistView{}, err
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k[0], SubjectID: id, SubjectName: name, SubjectNoun: k[1],
-		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c), PrintedBy: currentUser(c).Email,
-		PrintedAt: time.Now().UTC().Format("2006-01-02 15:04")}
+		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit()}
+	rv := s.viewValues(c)
+	v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
 	if f.Values == nil {
 		f = components.Form{Values: map[string]string{"due_on": due}}
 	}
@@ -103,11 +104,18 @@ func (s *Server) showChecklist(kindPath string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		v, err := s.checklistView(c, kindPath, id, components.Form{})
+		title, content, err := s.cachedView(c, kindPath+"/"+components.ID(id)+"/checklist", func(rv viewValues) (string, templ.Component, error) {
+			v, err := s.checklistView(c, kindPath, id, components.Form{})
+			if err != nil {
+				return "", nil, err
+			}
+			v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
+			return "Checklist: " + v.SubjectName, pages.ChecklistContent(v), nil
+		})
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		return render(c, http.StatusOK, pages.Framed(s.page(c, title, kindPath), content))
 	}
 }
 

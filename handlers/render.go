@@ -49,42 +49,8 @@ func htmxTarget(c echo.Context) string {
 
 // page builds the shell data every page needs, taking the flash messages.
 func (s *Server) page(c echo.Context, title, nav string) layout.Page {
-	p := layout.Page{Title: title, Nav: nav, User: currentUser(c), CSRF: csrfToken(c)}
-	if sess, err := s.sessions.Get(c.Request(), sessionCookie); err == nil && !sess.IsNew {
-		if flashes := sess.Flashes(); len(flashes) > 0 {
-			for _, f := range flashes {
-				if text, ok := f.(string); ok {
-					p.Flashes = append(p.Flashes, text)
-				}
-			}
-			_ = sess.Save(c.Request(), c.Response())
-		}
-	}
-	return p
+	return layout.Page{Title: title, Nav: nav, User: currentUser(c), CSRF: csrfToken(c), Flashes: s.takeFlashes(c)}
 }
-
-// maxFlashes is how many messages wait for the next page at most, newest
-// kept: a script that posts without ever loading a page must not make its
-// session grow, and slow down, with every request.
-const maxFlashes = 5
-
-// flash adds a message shown on the next page.
-func (s *Server) flash(c echo.Context, msg string) {
-	sess, err := s.sessions.Get(c.Request(), sessionCookie)
-	if err != nil {
-		return
-	}
-	sess.AddFlash(msg)
-	if pending, ok := sess.Values[flashesKey].([]any); ok && len(pending) > maxFlashes {
-		sess.Values[flashesKey] = pending[len(pending)-maxFlashes:]
-	}
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
-		s.log.Error("save flash", "err", err)
-	}
-}
-
-// flashesKey is where gorilla/sessions keeps flash messages by default.
-const flashesKey = "_flash"
 
 // redirect answers a form post with 303 See Other.
 func redirect(c echo.Context, to string) error {

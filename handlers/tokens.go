@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
@@ -53,16 +54,19 @@ func tokenFilter(c echo.Context) db.TokenFilter {
 func (s *Server) listTokens(c echo.Context) error {
 	ctx := c.Request().Context()
 	p, f := listParams(c), tokenFilter(c)
-	page, err := s.store.ListTokens(ctx, p, f)
-	if err != nil {
-		return err
-	}
 	platforms, err := s.store.AccountPlatforms(ctx)
 	if err != nil {
 		return err
 	}
-	l := pages.TokenList{Page: page, Params: p, Filter: f, Platforms: platforms, Today: s.store.Today(),
-		CanEdit: currentUser(c).CanEdit()}
+	l := pages.TokenList{Params: p, Filter: f, Platforms: platforms, Today: s.store.Today(), CanEdit: currentUser(c).CanEdit()}
+	_, list, err := s.cachedView(c, fmt.Sprintf("tokens %#v %#v", p, f), func(viewValues) (string, templ.Component, error) {
+		var err error
+		l.Page, err = s.store.ListTokens(ctx, p, f)
+		return "", pages.TokensList(l), err
+	})
+	if err != nil {
+		return err
+	}
 	if f.ResponsibleOwnerID != 0 {
 		// A link from an owner's page: name the person instead of a number.
 		o, err := s.store.OwnerByID(ctx, f.ResponsibleOwnerID)
@@ -73,7 +77,7 @@ func (s *Server) listTokens(c echo.Context) error {
 			return err
 		}
 	}
-	return renderList(c, pages.TokensPage(s.page(c, "Tokens", "tokens"), l), pages.TokensList(l))
+	return renderList(c, pages.TokensPage(s.page(c, "Tokens", "tokens"), l, list), list)
 }
 
 // showToken is a token's page.
@@ -82,16 +86,22 @@ func (s *Server) showToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.store.TokenByID(c.Request().Context(), id)
+	title, content, err := s.cachedView(c, "token/"+components.ID(id), func(v viewValues) (string, templ.Component, error) {
+		t, err := s.store.TokenByID(c.Request().Context(), id)
+		if err != nil {
+			return "", nil, err
+		}
+		tl, err := s.recordTimeline(c, "token", id)
+		if err != nil {
+			return "", nil, err
+		}
+		d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: v.CSRF}
+		return t.Name, pages.TokenContent(d), nil
+	})
 	if err != nil {
 		return err
 	}
-	tl, err := s.recordTimeline(c, "token", id)
-	if err != nil {
-		return err
-	}
-	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
-	return render(c, http.StatusOK, pages.TokenPage(s.page(c, t.Name, "tokens"), d))
+	return render(c, http.StatusOK, pages.Framed(s.page(c, title, "tokens"), content))
 }
 
 func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f components.Form) error {

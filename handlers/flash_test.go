@@ -51,3 +51,18 @@ func TestSessionsOfOneUserKeepTheirOwnMessages(t *testing.T) {
 		}
 	}
 }
+
+// A flash cookie Steward did not sign shows nothing and is cleared.
+func TestForgedFlashIsNotShown(t *testing.T) {
+	a := newTestApp(t)
+	a.createUser("ed@example.com", "editor")
+	c := a.signedIn("ed@example.com")
+	c.setCookie("steward_flash", "forged-message")
+	r := c.get("/owners")
+	if r.status != http.StatusOK || strings.Contains(r.body, `class="flash`) || strings.Contains(r.body, "forged") {
+		t.Errorf("a forged flash cookie: status %d, shown %v", r.status, strings.Contains(r.body, `class="flash`))
+	}
+	if c.cookie("steward_flash") != "" {
+		t.Error("the forged flash cookie was not cleared")
+	}
+}
