@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v4"
 )
 
@@ -42,7 +41,7 @@ func (s *Server) pendingFlashes(c echo.Context) *flashes {
 	if ck, err := c.Cookie(flashCookie); err == nil {
 		// A cookie that does not decode is dropped, never shown.
 		f.changed = true
-		_ = securecookie.DecodeMulti(flashCookie, ck.Value, &f.messages, s.sessions.codecs...)
+		_ = s.flashes.Decode(flashCookie, ck.Value, &f.messages)
 	}
 	c.Set(flashCtxKey, f)
 	c.Response().Before(func() { s.writeFlashCookie(c, f) })
@@ -55,7 +54,7 @@ func (s *Server) writeFlashCookie(c echo.Context, f *flashes) {
 	}
 	ck := &http.Cookie{Name: flashCookie, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	if len(f.messages) > 0 {
-		encoded, err := securecookie.EncodeMulti(flashCookie, f.messages, s.sessions.codecs...)
+		encoded, err := s.flashes.Encode(flashCookie, f.messages)
 		if err != nil {
 			s.log.Error("save flash", "err", err)
 			return

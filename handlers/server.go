@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"steward/db"
 )
 
@@ -28,6 +30,7 @@ type Server struct {
 	cfg      Config
 	secure   bool
 	sessions *sessionStore
+	flashes  *securecookie.SecureCookie // signs the flash cookie, see flash.go
 	throttle *throttle
 	imports  *importStash // uploaded files between their preview and their apply
 }
@@ -48,6 +51,9 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		cfg:      cfg,
 		secure:   secure,
 		sessions: newSessionStore(store, cfg.SessionKey, secure),
+		// JSON, not the default gob: gob describes its types anew in every
+		// cookie, a twentieth of a form post's time.
+		flashes:  securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
 		throttle: newThrottle(),
 		imports:  newImportStash(),
 	}
