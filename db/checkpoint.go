@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -61,6 +62,10 @@ func (s *Store) checkpoints() {
 		}
 		var busy, frames, copied int
 		err := s.ckpt.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		var serr sqlite3.Error
+		if errors.As(err, &serr) && (serr.Code == sqlite3.ErrBusy || serr.Code == sqlite3.ErrLocked) {
+			continue // someone holds the file (a seed, a backup): next time
+		}
 		if err != nil {
 			// A full disk, say: the log keeps the changes, and the next
 			// checkpoint tries again.
