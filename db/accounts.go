@@ -147,9 +147,7 @@ func accountWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
 
 // AccountOptions lists accounts matching q for pickers, active ones first.
 func (s *Store) AccountOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.optionList(ctx, `SELECT id, name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END
-		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
-		FROM accounts WHERE name LIKE ? ESCAPE '\' OR platform LIKE ? ESCAPE '\' OR external_id LIKE ? ESCAPE '\'
+	return s.optionList(ctx, optionSources["accounts"].selectFrom+` WHERE name LIKE ? ESCAPE '\' OR platform LIKE ? ESCAPE '\' OR external_id LIKE ? ESCAPE '\'
 		ORDER BY status <> 'active', platform COLLATE NOCASE, name COLLATE NOCASE, id LIMIT ?`,
 		likePattern(q), likePattern(q), likePattern(q), limit)
 }

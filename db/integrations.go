@@ -124,8 +124,7 @@ func integrationWhere(p ListParams, extra string, extraArgs []any) (string, []an
 
 // IntegrationOptions lists integrations matching q for pickers, active ones first.
 func (s *Store) IntegrationOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.optionList(ctx, `SELECT id, name || CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END
-		FROM integrations WHERE name LIKE ? ESCAPE '\' OR runs_on LIKE ? ESCAPE '\'
+	return s.optionList(ctx, optionSources["integrations"].selectFrom+` WHERE name LIKE ? ESCAPE '\' OR runs_on LIKE ? ESCAPE '\'
 		ORDER BY status <> 'active', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }
 

@@ -133,19 +133,18 @@ func (s *Store) OwnerOptions(ctx context.Context, q string, limit int) ([]Option
 }
 
 func (s *Store) ownerOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	const label = `SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
-		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END`
+	from := optionSources["owners"].selectFrom
 	if strings.TrimSpace(q) == "" {
 		// Everyone, people who left last: read in name order by index and
 		// stop at the limit, rather than sort every owner for each picker.
-		opts, err := s.optionList(ctx, label+` FROM owners WHERE status <> 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit)
+		opts, err := s.optionList(ctx, from+` WHERE status <> 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit)
 		if err != nil || len(opts) >= limit {
 			return opts, err
 		}
-		departed, err := s.optionList(ctx, label+` FROM owners WHERE status = 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit-len(opts))
+		departed, err := s.optionList(ctx, from+` WHERE status = 'departed' ORDER BY name COLLATE NOCASE, id LIMIT ?`, limit-len(opts))
 		return append(opts, departed...), err
 	}
-	return s.optionList(ctx, label+` FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
+	return s.optionList(ctx, from+` WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
 		ORDER BY status = 'departed', name COLLATE NOCASE, id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }
 

@@ -157,9 +157,7 @@ func systemUserWhere(p ListParams, extra string, extraArgs []any) (string, []any
 // SystemUserOptions lists system users matching q for pickers, active ones
 // first, each with the account it lives in.
 func (s *Store) SystemUserOptions(ctx context.Context, q string, limit int) ([]Option, error) {
-	return s.optionList(ctx, `SELECT su.id, su.name || ' — ' || a.name
-		|| CASE WHEN su.status <> 'active' THEN ' (' || su.status || ')' ELSE '' END
-		FROM system_users su JOIN accounts a ON a.id = su.account_id
+	return s.optionList(ctx, optionSources["system_users"].selectFrom+`
 		WHERE su.name LIKE ? ESCAPE '\' OR su.external_id LIKE ? ESCAPE '\'
 		ORDER BY su.status <> 'active', su.name COLLATE NOCASE, su.id LIMIT ?`, likePattern(q), likePattern(q), limit)
 }

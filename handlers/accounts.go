@@ -73,11 +73,11 @@ func (s *Server) showAccount(c echo.Context) error {
 
 func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
 	if err != nil {
 		return err
 	}
-	parents, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	parents, err := s.pickerOptions(ctx, "accounts", f, "parent_id")
 	if err != nil {
 		return err
 	}

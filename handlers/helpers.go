@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,32 @@ import (
 
 // pickerLimit caps how many records a select offers.
 const pickerLimit = 500
+
+// pickerOptions are the first records of kind ("owners", "accounts",
+// "system_users" or "integrations") for a form's select, plus those the
+// form has chosen in fields when they are not among them (see
+// db.ChosenOptions).
+func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Form, fields ...string) ([]db.Option, error) {
+	first := map[string]func(context.Context, string, int) ([]db.Option, error){
+		"owners": s.store.OwnerOptions, "accounts": s.store.AccountOptions,
+		"system_users": s.store.SystemUserOptions, "integrations": s.store.IntegrationOptions,
+	}[kind]
+	opts, err := first(ctx, "", pickerLimit)
+	if err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, field := range fields {
+		id, err := strconv.ParseInt(f.Value(field), 10, 64)
+		if err == nil && id > 0 && !slices.Contains(missing, id) &&
+			!slices.ContainsFunc(opts, func(o db.Option) bool { return o.ID == id }) {
+			missing = append(missing, id)
+		}
+	}
+	chosen, err := s.store.ChosenOptions(ctx, kind, missing)
+	// Clipped: opts may be a cached slice, which append must not write into.
+	return append(slices.Clip(opts), chosen...), err
+}
 
 // idParam parses the :id path parameter; anything but a positive integer is 404.
 func idParam(c echo.Context) (int64, error) {

@@ -62,7 +62,7 @@ func (s *Server) showIntegration(c echo.Context) error {
 }
 
 func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f components.Form) error {
-	owners, err := s.store.OwnerOptions(c.Request().Context(), "", pickerLimit)
+	owners, err := s.pickerOptions(c.Request().Context(), "owners", f, "responsible_owner_id")
 	if err != nil {
 		return err
 	}

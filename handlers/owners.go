@@ -86,7 +86,7 @@ func (s *Server) showOwner(c echo.Context) error {
 }
 
 func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f components.Form) error {
-	managers, err := s.store.OwnerOptions(c.Request().Context(), "", pickerLimit)
+	managers, err := s.pickerOptions(c.Request().Context(), "owners", f, "manager_id")
 	if err != nil {
 		return err
 	}

@@ -56,9 +56,9 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 	}
 	var options []db.Option
 	if context == "account" {
-		options, err = s.store.OwnerOptions(ctx, "", pickerLimit)
+		options, err = s.pickerOptions(ctx, "owners", f, "owner_id")
 	} else {
-		options, err = s.store.AccountOptions(ctx, "", pickerLimit)
+		options, err = s.pickerOptions(ctx, "accounts", f, "account_id")
 	}
 	f.CSRF = csrfToken(c)
 	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
@@ -116,11 +116,11 @@ func (s *Server) showRole(c echo.Context) error {
 
 func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
 	if err != nil {
 		return err
 	}
-	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
 	if err != nil {
 		return err
 	}

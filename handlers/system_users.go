@@ -64,15 +64,15 @@ func (s *Server) showSystemUser(c echo.Context) error {
 
 func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.store.AccountOptions(ctx, "", pickerLimit)
+	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
 	if err != nil {
 		return err
 	}
-	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	owners, err := s.pickerOptions(ctx, "owners", f, "responsible_owner_id")
 	if err != nil {
 		return err
 	}
-	integrations, err := s.store.IntegrationOptions(ctx, "", pickerLimit)
+	integrations, err := s.pickerOptions(ctx, "integrations", f, "integration_id")
 	if err != nil {
 		return err
 	}

@@ -108,16 +108,16 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 	ctx := c.Request().Context()
 	var pick pages.TokenPickers
 	var err error
-	if pick.Accounts, err = s.store.AccountOptions(ctx, "", pickerLimit); err != nil {
+	if pick.Accounts, err = s.pickerOptions(ctx, "accounts", f, "account_id"); err != nil {
 		return err
 	}
-	if pick.SystemUsers, err = s.store.SystemUserOptions(ctx, "", pickerLimit); err != nil {
+	if pick.SystemUsers, err = s.pickerOptions(ctx, "system_users", f, "system_user_id"); err != nil {
 		return err
 	}
-	if pick.Owners, err = s.store.OwnerOptions(ctx, "", pickerLimit); err != nil {
+	if pick.Owners, err = s.pickerOptions(ctx, "owners", f, "owner_id", "responsible_owner_id", "created_by_owner_id"); err != nil {
 		return err
 	}
-	if pick.Integrations, err = s.store.IntegrationOptions(ctx, "", pickerLimit); err != nil {
+	if pick.Integrations, err = s.pickerOptions(ctx, "integrations", f, "integration_id"); err != nil {
 		return err
 	}
 	title := "Register token"

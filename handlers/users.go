@@ -16,7 +16,7 @@ func (s *Server) renderUsers(c echo.Context, status int, f components.Form) erro
 	if err != nil {
 		return err
 	}
-	owners, err := s.store.OwnerOptions(ctx, "", pickerLimit)
+	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
 	if err != nil {
 		return err
 	}

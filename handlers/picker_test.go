@@ -1,0 +1,62 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"steward/db"
+)
+
+// With more people than a select offers, a form still shows, and so sends
+// back, the person a record already names: saving it unchanged keeps the link.
+func TestFormsKeepAChosenRecordBeyondThePicker(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("ed@example.com", db.RoleEditor)
+	c := app.signedIn("ed@example.com")
+	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+		INSERT INTO owners (name, created_at, updated_at) SELECT printf('Person %03d', i), '2026-01-01', '2026-01-01' FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	zed := app.createOwner("Zed Last", "zed@example.com") // sorts after the first 500
+	token := app.storeToken(db.TokenInput{Name: "Zed's key", Kind: "api_key", ResponsibleOwnerID: id(zed)})
+
+	edit := c.get("/tokens/" + id(token) + "/edit")
+	if edit.status != http.StatusOK {
+		t.Fatalf("GET edit: status %d", edit.status)
+	}
+	selected := selectedOption(t, edit.body, "responsible_owner_id")
+	if selected != id(zed) {
+		t.Fatalf("the edit form's responsible owner is %q, want Zed (%s)", selected, id(zed))
+	}
+	if !strings.Contains(edit.body, "Zed Last &lt;zed@example.com&gt;") {
+		t.Error("Zed's option is not labelled like the others")
+	}
+	// Saved as shown, the token keeps its owner.
+	form := tokenForm("Zed's key", "api_key", map[string]string{"responsible_owner_id": selected})
+	if r := c.post("/tokens/"+id(token), form); r.status != http.StatusSeeOther {
+		t.Fatalf("save: status %d", r.status)
+	}
+	if got := app.count("SELECT responsible_owner_id FROM tokens WHERE id = ?", token); got != zed {
+		t.Errorf("after saving the form as shown, responsible owner = %d, want %d", got, zed)
+	}
+}
+
+// selectedOption is the value of the selected option of the select named name.
+func selectedOption(t *testing.T, body, name string) string {
+	t.Helper()
+	start := strings.Index(body, `<select id="`+name+`"`)
+	if start < 0 {
+		t.Fatalf("no select %s", name)
+	}
+	sel := body[start : start+strings.Index(body[start:], "</select>")]
+	for _, opt := range strings.Split(sel, "<option")[1:] {
+		if strings.Contains(opt, " selected") {
+			v := opt[strings.Index(opt, `value="`)+len(`value="`):]
+			return v[:strings.Index(v, `"`)]
+		}
+	}
+	return ""
+}
