@@ -18,18 +18,26 @@ import (
 )
 
 // pickerLimit caps how many records a select offers.
-const pickerLimit = 500
+const pickerLimit = components.PickerLimit
 
-// pickerOptions are the first records of kind ("owners", "accounts",
-// "system_users" or "integrations") for a form's select, plus those the
-// form has chosen in fields when they are not among them (see
-// db.ChosenOptions).
-func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Form, fields ...string) ([]db.Option, error) {
-	first := map[string]func(context.Context, string, int) ([]db.Option, error){
+// pickerKinds are the kinds of record a form picks, by their path in
+// /options/{kind}, with the store's search for each.
+func (s *Server) pickerKinds() map[string]func(context.Context, string, int) ([]db.Option, error) {
+	return map[string]func(context.Context, string, int) ([]db.Option, error){
 		"owners": s.store.OwnerOptions, "accounts": s.store.AccountOptions,
-		"system_users": s.store.SystemUserOptions, "integrations": s.store.IntegrationOptions,
-	}[kind]
-	opts, err := first(ctx, "", pickerLimit)
+		"system-users": s.store.SystemUserOptions, "integrations": s.store.IntegrationOptions,
+	}
+}
+
+// pickerOptions are the records of kind matching q (the first ones when q is
+// empty) for a form's select, plus those the form has chosen in fields when
+// they are not among them (see db.ChosenOptions).
+func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Form, fields ...string) ([]db.Option, error) {
+	return s.pickerMatches(ctx, kind, "", f, fields...)
+}
+
+func (s *Server) pickerMatches(ctx context.Context, kind, q string, f components.Form, fields ...string) ([]db.Option, error) {
+	opts, err := s.pickerKinds()[kind](ctx, q, pickerLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +49,24 @@ func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Fo
 			missing = append(missing, id)
 		}
 	}
-	chosen, err := s.store.ChosenOptions(ctx, kind, missing)
+	chosen, err := s.store.ChosenOptions(ctx, strings.ReplaceAll(kind, "-", "_"), missing)
 	// Clipped: opts may be a cached slice, which append must not write into.
 	return append(slices.Clip(opts), chosen...), err
+}
+
+// findOptions is GET /options/{kind}: the options of a form's select that
+// match what was typed in the search box above it (htmx), keeping the one
+// chosen. field names the select, blank its empty choice.
+func (s *Server) findOptions(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		field := c.QueryParam("field")
+		f := components.Form{Values: map[string]string{field: c.QueryParam(field)}}
+		opts, err := s.pickerMatches(c.Request().Context(), kind, c.QueryParam("q"), f, field)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, components.RecordOptions(f, field, opts, c.QueryParam("blank")))
+	}
 }
 
 // idParam parses the :id path parameter; anything but a positive integer is 404.

@@ -60,3 +60,51 @@ func selectedOption(t *testing.T, body, name string) string {
 	}
 	return ""
 }
+
+// A select with more records than it holds gets a search box; what is typed
+// there comes back as the matching options, the chosen one kept and selected.
+func TestPickerSearchFindsRecordsBeyondTheFirst(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("val@example.com", db.RoleViewer)
+	app.createUser("ed@example.com", db.RoleEditor)
+	c := app.signedIn("ed@example.com")
+	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+		INSERT INTO owners (name, created_at, updated_at) SELECT printf('Person %03d', i), '2026-01-01', '2026-01-01' FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	zed := app.createOwner("Zed Last", "zed@example.com")
+	first := app.count("SELECT id FROM owners WHERE name = 'Person 001'")
+
+	form := c.get("/tokens/new")
+	if !strings.Contains(form.body, `id="responsible_owner_id-find"`) || !strings.Contains(form.body, `hx-get="/options/owners"`) {
+		t.Fatal("the token form's owner select, with 601 people, has no search box")
+	}
+	if strings.Contains(form.body, "Zed Last") {
+		t.Fatal("Zed is in the first 500; the test needs more people")
+	}
+
+	r := c.get("/options/owners?q=zed&field=responsible_owner_id&responsible_owner_id="+id(first)+"&blank=Nobody+yet", asHTMX("responsible_owner_id"))
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /options/owners: status %d", r.status)
+	}
+	if !strings.HasPrefix(r.body, `<option value="">Nobody yet</option>`) {
+		t.Errorf("the options do not start with the empty choice: %.80q", r.body)
+	}
+	if !strings.Contains(r.body, `<option value="`+id(zed)+`">Zed Last &lt;zed@example.com&gt;</option>`) {
+		t.Error("searching zed does not offer Zed Last")
+	}
+	if !strings.Contains(r.body, `<option value="`+id(first)+`" selected>Person 001</option>`) {
+		t.Error("the person chosen before the search is not kept selected")
+	}
+	if strings.Contains(r.body, "Person 002") {
+		t.Error("the search offers people who do not match")
+	}
+	// Readers may search too (the lists' filters are theirs); strangers may not.
+	if r := app.signedIn("val@example.com").get("/options/owners?q=zed"); r.status != http.StatusOK {
+		t.Errorf("viewer GET /options/owners: status %d", r.status)
+	}
+	if r := app.newClient().get("/options/owners?q=zed"); r.status == http.StatusOK {
+		t.Error("an anonymous visitor can list owners")
+	}
+}

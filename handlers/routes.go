@@ -114,6 +114,10 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodGet, "/tokens/:id/timeline", viewer, s.timeline("token")},
 
 		{http.MethodGet, "/search", viewer, s.search},
+		{http.MethodGet, "/options/owners", viewer, s.findOptions("owners")},
+		{http.MethodGet, "/options/accounts", viewer, s.findOptions("accounts")},
+		{http.MethodGet, "/options/system-users", viewer, s.findOptions("system-users")},
+		{http.MethodGet, "/options/integrations", viewer, s.findOptions("integrations")},
 		{http.MethodGet, "/audit", viewer, s.showAudit},
 
 		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},
