@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,19 +37,7 @@ func TestChangesReachTheDatabaseFileWithoutACommitWaiting(t *testing.T) {
 func ownersInFileAlone(t *testing.T, path string) int {
 	t.Helper()
 	copyPath := filepath.Join(t.TempDir(), "copy.db")
-	in, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(copyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
+	copyFile(t, path, copyPath)
 	conn, err := sql.Open("sqlite3", "file:"+copyPath)
 	if err != nil {
 		t.Fatal(err)

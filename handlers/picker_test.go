@@ -16,10 +16,7 @@ func TestFormsKeepAChosenRecordBeyondThePicker(t *testing.T) {
 	app := newTestApp(t)
 	app.createUser("ed@example.com", db.RoleEditor)
 	c := app.signedIn("ed@example.com")
-	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
-		INSERT INTO owners (name, created_at, updated_at) SELECT printf('Person %03d', i), '2026-01-01', '2026-01-01' FROM n`); err != nil {
-		t.Fatal(err)
-	}
+	addPeople(t, app, 600)
 	zed := app.createOwner("Zed Last", "zed@example.com") // sorts after the first 500
 	token := app.storeToken(db.TokenInput{Name: "Zed's key", Kind: "api_key", ResponsibleOwnerID: id(zed)})
 
@@ -69,10 +66,7 @@ func TestPickerSearchFindsRecordsBeyondTheFirst(t *testing.T) {
 	app.createUser("val@example.com", db.RoleViewer)
 	app.createUser("ed@example.com", db.RoleEditor)
 	c := app.signedIn("ed@example.com")
-	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
-		INSERT INTO owners (name, created_at, updated_at) SELECT printf('Person %03d', i), '2026-01-01', '2026-01-01' FROM n`); err != nil {
-		t.Fatal(err)
-	}
+	addPeople(t, app, 600)
 	zed := app.createOwner("Zed Last", "zed@example.com")
 	first := app.count("SELECT id FROM owners WHERE name = 'Person 001'")
 
@@ -106,5 +100,15 @@ func TestPickerSearchFindsRecordsBeyondTheFirst(t *testing.T) {
 	}
 	if r := app.newClient().get("/options/owners?q=zed"); r.status == http.StatusOK {
 		t.Error("an anonymous visitor can list owners")
+	}
+}
+
+// addPeople adds n owners, "Person 001" on, straight into the database:
+// more than a select offers.
+func addPeople(t *testing.T, app *testApp, n int) {
+	t.Helper()
+	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO owners (name, created_at, updated_at) SELECT printf('Person %03d', i), '2026-01-01', '2026-01-01' FROM n`, n); err != nil {
+		t.Fatal(err)
 	}
 }
