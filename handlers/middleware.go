@@ -248,11 +248,25 @@ func (s *Server) require(level access) echo.MiddlewareFunc {
 	}
 }
 
-// deny records a refused request in the audit log.
+// deny records a refused request in the audit log, under the user when it
+// came with a signed-in session; refusals of nobody signed in beyond a few
+// (see auditAnonymousDenial) go to the server log only.
 func (s *Server) deny(c echo.Context, why string) {
-	err := s.store.Audit(c.Request().Context(), actor(c), db.Event{Action: "request.denied",
-		Summary: fmt.Sprintf("Refused %s %s: %s", c.Request().Method, c.Request().URL.Path, why)})
-	if err != nil {
+	summary := fmt.Sprintf("Refused %s %s: %s", c.Request().Method, c.Request().URL.Path, why)
+	a := actor(c)
+	if a.UserID == 0 {
+		// The CSRF checks run before loadUser: find the session's user here.
+		if sess, err := s.sessions.Get(c.Request(), sessionCookie); err == nil {
+			if u, ok := sess.Values[userKey].(*db.User); ok && !u.Disabled {
+				a.UserID, a.Email = u.ID, u.Email
+			}
+		}
+	}
+	if a.UserID == 0 && !s.throttle.auditAnonymousDenial(a.IP) {
+		s.log.Warn("request denied", "summary", summary, "ip", a.IP)
+		return
+	}
+	if err := s.store.Audit(c.Request().Context(), a, db.Event{Action: "request.denied", Summary: summary}); err != nil {
 		s.log.Error("audit denied request", "err", err)
 	}
 }

@@ -117,6 +117,9 @@ func TestCSRF(t *testing.T) {
 				if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != denied+1 {
 					t.Errorf("request.denied events went from %d to %d, want one more", denied, n)
 				}
+				if who := app.text("SELECT actor FROM audit_events WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1"); !strings.Contains(who, "editor@example.com") {
+					t.Errorf("the refusal is audited under %q, not the signed-in editor", who)
+				}
 				if !strings.Contains(r.body, `data-status="403"`) {
 					t.Error("403 is not the friendly error page")
 				}

@@ -247,6 +247,7 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 			}
 			for _, v := range variants {
 				before := app.wholeSnapshot()
+				denied := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
 				f := withToken(cloneValues(form), v.token(c))
 				var opts []reqOpt
 				if v.opts != nil {
@@ -267,7 +268,11 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 				if app.wholeSnapshot() != before {
 					t.Errorf("%s %s %s, %s: a refused request changed the database", name, rt.Method, p, v.name)
 				}
-				if d := app.lastDenial(); !strings.Contains(d, v.reason) || !strings.Contains(d, p) {
+				n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
+				if name == "anonymous" && n == denied {
+					// Past the first few from one address, anonymous
+					// refusals are not audited (TestAnonymousRefusalsAuditedUpToALimit).
+				} else if d := app.lastDenial(); n != denied+1 || !strings.Contains(d, v.reason) || !strings.Contains(d, p) {
 					t.Errorf("%s %s %s, %s: newest request.denied event %q, want it to name %q and the path", name, rt.Method, p, v.name, d, v.reason)
 				}
 				checked++
@@ -365,4 +370,25 @@ func TestErrorPagesLeakNothing(t *testing.T) {
 	check("fragment of a table that is gone", viewer.get("/integrations?q=crm", asHTMX("list")), http.StatusInternalServerError)
 	check("record of a table that is gone", viewer.get(path("/integrations/:id", integration)), http.StatusInternalServerError)
 	check("search of a table that is gone", viewer.get("/search?q=crm", asHTMX("header-results")), http.StatusInternalServerError)
+}
+
+// Refusals of nobody signed in are audited, but only the first few from one
+// address within the window: anyone can send them, and audit events stay
+// for good. Every one is still refused.
+func TestAnonymousRefusalsAuditedUpToALimit(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	c := app.newClient()
+	for i := range 15 {
+		r := c.post("/login", withToken(url.Values{"email": {"x@example.com"}, "password": {"wrong"}}, "forged"))
+		if r.status != http.StatusForbidden {
+			t.Fatalf("anonymous POST /login with a forged token #%d: status %d, want 403", i+1, r.status)
+		}
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != 10 {
+		t.Errorf("%d request.denied events for 15 anonymous refusals from one address, want the first 10", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied' AND actor LIKE '%@%'"); n != 0 {
+		t.Errorf("%d anonymous refusals audited under a user", n)
+	}
 }

@@ -66,3 +66,29 @@ func (t *throttle) succeed(account string) {
 	defer t.mu.Unlock()
 	delete(t.fails, "a:"+account)
 }
+
+// Refused requests from nobody signed in are audited too, but only so many
+// per address, and in all, within the window: anyone on the internet can
+// send them, and each audit event stays for good. The rest go to the server
+// log only.
+const (
+	anonymousDenialsPerAddress = 10
+	anonymousDenialsInAll      = 100
+)
+
+// auditAnonymousDenial reports whether a refused anonymous request from
+// address is still to be audited, and counts it.
+func (t *throttle) auditAnonymousDenial(address string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.recent("deny-ip:"+address)) >= anonymousDenialsPerAddress || len(t.recent("deny-all")) >= anonymousDenialsInAll {
+		return false
+	}
+	if len(t.fails) > 100_000 {
+		t.fails = map[string][]time.Time{}
+	}
+	now := t.now()
+	t.fails["deny-ip:"+address] = append(t.recent("deny-ip:"+address), now)
+	t.fails["deny-all"] = append(t.recent("deny-all"), now)
+	return true
+}
