@@ -137,12 +137,13 @@ func (v View) size() int {
 	return n
 }
 
-// maxCachedViews bounds CachedView: at most some 10 MB of HTML.
+// maxCachedViews and maxCachedViewBytes bound CachedView to 16 MB of HTML
+// at most; pages are some 10 to 40 KB.
 const maxCachedViews = 128
 
 // maxCachedViewBytes is the largest view kept; a bigger one is rendered
 // each time rather than crowd out the others.
-const maxCachedViewBytes = 256 << 10
+const maxCachedViewBytes = 128 << 10
 
 // CachedView returns the view for key as rendered by fn since the last
 // write on the same day, rendering it with fn when there is none. fn must
