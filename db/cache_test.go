@@ -150,3 +150,41 @@ func TestCachedReadsUnderConcurrentWrites(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// A rendered view is kept until the next write, or the next day; one too
+// big to keep is rendered every time.
+func TestCachedViewsLastUntilAWriteOrANewDay(t *testing.T) {
+	s := openStore(t)
+	setDay(s, 0)
+	renders := 0
+	view := func(html string) func() (db.View, error) {
+		return func() (db.View, error) { renders++; return db.View{Parts: []string{html}}, nil }
+	}
+	get := func(key, html string) {
+		t.Helper()
+		if _, err := s.CachedView(key, view(html)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get("page", "small")
+	get("page", "small")
+	if renders != 1 {
+		t.Fatalf("a small view was rendered %d times for two reads, want once", renders)
+	}
+	mustOwner(t, s, db.OwnerInput{Name: "Ada"})
+	get("page", "small")
+	if renders != 2 {
+		t.Errorf("after a write the view was rendered %d times in all, want 2", renders)
+	}
+	setDay(s, 1)
+	get("page", "small")
+	if renders != 3 {
+		t.Errorf("on a new day the view was rendered %d times in all, want 3", renders)
+	}
+	big := string(make([]byte, 200<<10))
+	get("big", big)
+	get("big", big)
+	if renders != 5 {
+		t.Errorf("a 200 KB view was rendered %d times for two reads, want twice (not kept)", renders-3)
+	}
+}
