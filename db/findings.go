@@ -44,6 +44,17 @@ func noArgs(*Store) []any { return nil }
 // tokenBase selects active tokens.
 const tokenBase = ` FROM tokens t WHERE t.status = 'active'`
 
+// TokenFindings are the token list's conditions for the findings whose
+// tokens no other filter picks, by finding kind, so that the home page can
+// link to exactly those tokens; TestFindingTokenListsMatchTheirCounts keeps
+// them in step with findingQueries.
+var TokenFindings = map[string]string{
+	"owner-departed": `t.status = 'active' AND t.responsible_owner_id IN (SELECT id FROM owners WHERE status IN ('offboarding', 'departed'))`,
+	"creator-departed": `t.status = 'active' AND t.created_by_owner_id IN (SELECT id FROM owners WHERE status = 'departed'
+		AND (t.last_rotated_on = '' OR t.last_rotated_on < leaving_on))`,
+	"retired-integration-active-token": `t.status = 'active' AND t.integration_id IN (SELECT id FROM integrations WHERE status = 'retired')`,
+}
+
 // findingQueries are the findings in home page order. Where a few owners or
 // integrations lead to their tokens, CROSS JOIN makes SQLite start from
 // them and find the tokens by index; left to choose, it walked every active

@@ -542,3 +542,41 @@ func TestFindingsAtScale(t *testing.T) {
 	}
 	t.Logf("Findings over 100,000 tokens: %v", elapsed)
 }
+
+// The home page links each token finding in db.TokenFindings to the token
+// list filtered by it; the list must hold exactly the finding's tokens.
+func TestFindingTokenListsMatchTheirCounts(t *testing.T) {
+	s, ctx := seeded(t), context.Background()
+	findings, err := s.Findings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for kind := range db.TokenFindings {
+		var f db.Finding
+		for _, x := range findings {
+			if x.Kind == kind {
+				f = x
+			}
+		}
+		if f.Count == 0 {
+			t.Errorf("%s: the demo data does not raise it, so the test proves nothing", kind)
+			continue
+		}
+		list, err := s.ListTokens(ctx, db.ListParams{PerPage: 500}, db.TokenFilter{Finding: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list.Total != f.Count {
+			t.Errorf("%s: the filtered list holds %d tokens, the finding counts %d", kind, list.Total, f.Count)
+		}
+		listed := map[int64]bool{}
+		for _, tok := range list.Items {
+			listed[tok.ID] = true
+		}
+		for _, it := range f.Items {
+			if !listed[it.ID] {
+				t.Errorf("%s: token %d (%s) is in the finding but not in the list", kind, it.ID, it.Name)
+			}
+		}
+	}
+}

@@ -481,7 +481,10 @@ type TokenFilter struct {
 	ResponsibleOwnerID int64
 	// Responsible matches tokens whose responsible owner's name or email
 	// contains this text: a list filter that works with any number of people.
-	Responsible      string
+	Responsible string
+	// Finding narrows the list to the tokens of a home page finding, for
+	// the findings whose tokens no other filter picks (see TokenFindings).
+	Finding          string
 	AccountID        int64
 	SystemUserID     int64
 	OwnerID          int64 // issued to this person
@@ -535,6 +538,9 @@ func (s *Store) tokenWhere(p ListParams, f TokenFilter) (string, []any) {
 	case ExpiryExpired:
 		where += " AND t.expires_on <> '' AND t.expires_on < ?"
 		args = append(args, today)
+	}
+	if cond, ok := TokenFindings[f.Finding]; ok {
+		where += " AND " + cond
 	}
 	if strings.TrimSpace(f.Responsible) != "" {
 		where += ` AND t.responsible_owner_id IN (SELECT id FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`

@@ -43,6 +43,9 @@ func tokenForm(c echo.Context, in db.TokenInput) components.Form {
 func tokenFilter(c echo.Context) db.TokenFilter {
 	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
 	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner, Responsible: c.QueryParam("responsible")}
+	if _, ok := db.TokenFindings[c.QueryParam("finding")]; ok {
+		f.Finding = c.QueryParam("finding")
+	}
 	switch e := c.QueryParam("expiry"); e {
 	case db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired:
 		f.Expiry = e

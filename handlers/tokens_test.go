@@ -286,6 +286,23 @@ func TestTokenListFilters(t *testing.T) {
 		t.Error("the list filtered by a person also offers the text filter")
 	}
 
+	// The home page's finding links narrow the list to the finding's tokens;
+	// an unknown finding is ignored.
+	if err := app.store.Exec(context.Background(), "UPDATE owners SET status = 'departed' WHERE id = ?", bob); err != nil {
+		t.Fatal(err)
+	}
+	r = c.get("/tokens?finding=owner-departed")
+	if got := tokenRows(r.body); !slices.Equal(got, []string{id(bobs)}) || !strings.Contains(r.body, `data-testid="finding-filter"`) ||
+		!strings.Contains(r.body, "Tokens whose responsible owner is leaving or gone") {
+		t.Errorf("GET /tokens?finding=owner-departed: rows %v, want Bob's token under the finding's name", got)
+	}
+	if r = c.get("/tokens?finding=bogus"); len(tokenRows(r.body)) != 5 || strings.Contains(r.body, `data-testid="finding-filter"`) {
+		t.Errorf("GET /tokens?finding=bogus: rows %v, want every token and no finding filter", tokenRows(r.body))
+	}
+	if home := c.get("/"); !strings.Contains(home.body, `href="/tokens?finding=owner-departed"`) {
+		t.Error("the home page's finding does not link to its tokens")
+	}
+
 	// Sorting keeps the filters.
 	sortLinks := regexp.MustCompile(`href="(/tokens\?[^"]*sort=[^"]*)"`).FindAllStringSubmatch(c.get("/tokens?expiry=never&responsible_owner_id="+id(ada)).body, -1)
 	if len(sortLinks) == 0 {
