@@ -251,3 +251,36 @@ func TestRoleRules(t *testing.T) {
 		t.Errorf("account roles = %d active, %d admin, %v; want 1 and 1", a.ActiveRoles, a.AdminHolders, err)
 	}
 }
+
+// Departing the person behind the only enabled admin login would lock
+// everyone out of managing logins: it is refused, and nothing changes, until
+// another login is admin.
+func TestDepartingTheOnlyAdminsOwnerIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	ann := mustOwner(t, s, db.OwnerInput{Name: "Ann", Email: "ann@example.com"})
+	admin, err := s.CreateUser(ctx, actor, db.UserInput{Email: "ann@example.com", Password: "correct horse battery", Role: db.RoleAdmin, OwnerID: id(ann)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	depart := db.OwnerInput{Name: "Ann", Email: "ann@example.com", Status: db.OwnerDeparted, LeavingOn: "2026-12-01"}
+	var verr db.ValidationError
+	if err := s.UpdateOwner(ctx, actor, ann, depart); !errors.As(err, &verr) || verr["status"] == "" {
+		t.Fatalf("departing the only admin's owner: %v, want a message on status", err)
+	}
+	if o, err := s.OwnerByID(ctx, ann); err != nil || o.Status != "active" {
+		t.Errorf("the refused departure left the owner %q (%v)", o.Status, err)
+	}
+	if n := count(t, s, "SELECT disabled FROM users WHERE id = ?", admin); n != 0 {
+		t.Error("the refused departure disabled the admin")
+	}
+	if _, err := s.CreateUser(ctx, actor, db.UserInput{Email: "bo@example.com", Password: "correct horse battery", Role: db.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateOwner(ctx, actor, ann, depart); err != nil {
+		t.Fatalf("departing with another admin: %v", err)
+	}
+	if n := count(t, s, "SELECT disabled FROM users WHERE id = ?", admin); n != 1 {
+		t.Error("with another admin, the departed owner's admin login stays enabled")
+	}
+}

@@ -277,6 +277,15 @@ func (s *Store) changeUserTx(ctx context.Context, tx *sql.Tx, actor Actor, id in
 // disableLoginsOfOwner disables every enabled login linked to a departed
 // owner and ends its sessions, inside the caller's transaction.
 func (s *Store) disableLoginsOfOwner(ctx context.Context, tx *sql.Tx, actor Actor, ownerID int64) error {
+	// Never the last enabled admin: nobody could sign in to manage logins.
+	var theirAdmins, otherAdmins int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE owner_id = ?1), COUNT(*) FILTER (WHERE owner_id IS NOT ?1)
+		FROM users WHERE role = 'admin' AND disabled = 0`, ownerID).Scan(&theirAdmins, &otherAdmins); err != nil {
+		return fmt.Errorf("db: count admins: %w", err)
+	}
+	if theirAdmins > 0 && otherAdmins == 0 {
+		return ValidationError{"status": "This person's login is Steward's only enabled admin. Make another login admin first (Admin → Users), then mark them departed."}
+	}
 	rows, err := tx.QueryContext(ctx, "SELECT id, email FROM users WHERE owner_id = ? AND disabled = 0", ownerID)
 	if err != nil {
 		return fmt.Errorf("db: find owner's logins: %w", err)
