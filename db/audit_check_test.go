@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,22 @@ func TestVerifyAndRecordAuditCatchesRebuiltChain(t *testing.T) {
 	// The failed check keeps the old head, so checking again still fails.
 	if v, err := s.VerifyAndRecordAudit(ctx); err != nil || v.BrokenID != 5 {
 		t.Fatalf("second check: %+v, %v; want still broken at 5", v, err)
+	}
+}
+
+// The admin page's event count reads the newest ID; it must agree with
+// counting every row.
+func TestAuditEventCountMatchesTheRows(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	for i := range 3 {
+		mustOwner(t, s, db.OwnerInput{Name: fmt.Sprintf("Person %d", i)})
+	}
+	got, err := s.AuditEventCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := count(t, s, "SELECT COUNT(*) FROM audit_events"); got != want || got < 3 {
+		t.Errorf("AuditEventCount = %d, counting the rows gives %d", got, want)
 	}
 }

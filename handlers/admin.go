@@ -22,7 +22,7 @@ func (s *Server) showAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := s.store.QueryInt(ctx, "SELECT COUNT(*) FROM audit_events")
+	events, err := s.store.AuditEventCount(ctx)
 	if err != nil {
 		return err
 	}
