@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Pickers.
@@ -11,7 +12,7 @@ import (
 // A form offers the first records of a kind in a select, as many as a page
 // can carry; with ten thousand people that is not all of them. So a form
 // that shows a record chosen before (editing a token whose owner is far down
-// the alphabet) adds that record to its picker with ChosenOptions: a select
+// the alphabet) adds that record to its picker (PickerOptions): a select
 // without the chosen option would silently send nothing and clear the link.
 
 // optionSources name each kind's records for pickers: "SELECT id, label
@@ -27,19 +28,35 @@ var optionSources = map[string]struct{ selectFrom, idCol string }{
 	"integrations": {`SELECT id, name || CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END FROM integrations`, "id"},
 }
 
-// ChosenOptions labels the records of kind with these IDs as their picker
-// does; IDs of no record are left out.
-func (s *Store) ChosenOptions(ctx context.Context, kind string, ids []int64) ([]Option, error) {
-	src, ok := optionSources[kind]
-	if !ok {
+// PickerOptions are up to limit records of kind ("owners", "accounts",
+// "system_users" or "integrations") matching q, the first ones when q is
+// empty, followed by those of chosen that are not among them.
+func (s *Store) PickerOptions(ctx context.Context, kind, q string, limit int, chosen []int64) ([]Option, error) {
+	first := map[string]func(context.Context, string, int) ([]Option, error){
+		"owners": s.OwnerOptions, "accounts": s.AccountOptions, "system_users": s.SystemUserOptions, "integrations": s.IntegrationOptions,
+	}[kind]
+	if first == nil {
 		return nil, fmt.Errorf("db: no picker for %q", kind)
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	list, err := json.Marshal(ids)
+	opts, err := first(ctx, q, limit)
 	if err != nil {
 		return nil, err
 	}
-	return s.optionList(ctx, src.selectFrom+" WHERE "+src.idCol+" IN (SELECT value FROM json_each(?)) ORDER BY "+src.idCol, string(list))
+	var missing []int64
+	for _, id := range chosen {
+		if id > 0 && !slices.Contains(missing, id) && !slices.ContainsFunc(opts, func(o Option) bool { return o.ID == id }) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return opts, nil
+	}
+	list, err := json.Marshal(missing)
+	if err != nil {
+		return nil, err
+	}
+	src := optionSources[kind]
+	extra, err := s.optionList(ctx, src.selectFrom+" WHERE "+src.idCol+" IN (SELECT value FROM json_each(?)) ORDER BY "+src.idCol, string(list))
+	// Clipped: opts may be a cached slice, which append must not write into.
+	return append(slices.Clip(opts), extra...), err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,38 +19,21 @@ import (
 // pickerLimit caps how many records a select offers.
 const pickerLimit = components.PickerLimit
 
-// pickerKinds are the kinds of record a form picks, by their path in
-// /options/{kind}, with the store's search for each.
-func (s *Server) pickerKinds() map[string]func(context.Context, string, int) ([]db.Option, error) {
-	return map[string]func(context.Context, string, int) ([]db.Option, error){
-		"owners": s.store.OwnerOptions, "accounts": s.store.AccountOptions,
-		"system-users": s.store.SystemUserOptions, "integrations": s.store.IntegrationOptions,
-	}
-}
-
-// pickerOptions are the records of kind matching q (the first ones when q is
-// empty) for a form's select, plus those the form has chosen in fields when
-// they are not among them (see db.ChosenOptions).
+// pickerOptions are the first records of kind (a db.PickerOptions kind)
+// for a form's select, plus those the form has chosen in fields.
 func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Form, fields ...string) ([]db.Option, error) {
-	return s.pickerMatches(ctx, kind, "", f, fields...)
+	return s.store.PickerOptions(ctx, kind, "", pickerLimit, chosenIDs(f, fields))
 }
 
-func (s *Server) pickerMatches(ctx context.Context, kind, q string, f components.Form, fields ...string) ([]db.Option, error) {
-	opts, err := s.pickerKinds()[kind](ctx, q, pickerLimit)
-	if err != nil {
-		return nil, err
-	}
-	var missing []int64
+// chosenIDs are the record IDs f holds in fields.
+func chosenIDs(f components.Form, fields []string) []int64 {
+	var ids []int64
 	for _, field := range fields {
-		id, err := strconv.ParseInt(f.Value(field), 10, 64)
-		if err == nil && id > 0 && !slices.Contains(missing, id) &&
-			!slices.ContainsFunc(opts, func(o db.Option) bool { return o.ID == id }) {
-			missing = append(missing, id)
+		if id, err := strconv.ParseInt(f.Value(field), 10, 64); err == nil {
+			ids = append(ids, id)
 		}
 	}
-	chosen, err := s.store.ChosenOptions(ctx, strings.ReplaceAll(kind, "-", "_"), missing)
-	// Clipped: opts may be a cached slice, which append must not write into.
-	return append(slices.Clip(opts), chosen...), err
+	return ids
 }
 
 // findOptions is GET /options/{kind}: the options of a form's select that
@@ -61,7 +43,7 @@ func (s *Server) findOptions(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		field := c.QueryParam("field")
 		f := components.Form{Values: map[string]string{field: c.QueryParam(field)}}
-		opts, err := s.pickerMatches(c.Request().Context(), kind, c.QueryParam("q"), f, field)
+		opts, err := s.store.PickerOptions(c.Request().Context(), kind, c.QueryParam("q"), pickerLimit, chosenIDs(f, []string{field}))
 		if err != nil {
 			return err
 		}

@@ -116,7 +116,7 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodGet, "/search", viewer, s.search},
 		{http.MethodGet, "/options/owners", viewer, s.findOptions("owners")},
 		{http.MethodGet, "/options/accounts", viewer, s.findOptions("accounts")},
-		{http.MethodGet, "/options/system-users", viewer, s.findOptions("system-users")},
+		{http.MethodGet, "/options/system-users", viewer, s.findOptions("system_users")},
 		{http.MethodGet, "/options/integrations", viewer, s.findOptions("integrations")},
 		{http.MethodGet, "/audit", viewer, s.showAudit},
 

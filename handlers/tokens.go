@@ -114,7 +114,7 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 	if pick.Accounts, err = s.pickerOptions(ctx, "accounts", f, "account_id"); err != nil {
 		return err
 	}
-	if pick.SystemUsers, err = s.pickerOptions(ctx, "system-users", f, "system_user_id"); err != nil {
+	if pick.SystemUsers, err = s.pickerOptions(ctx, "system_users", f, "system_user_id"); err != nil {
 		return err
 	}
 	if pick.Owners, err = s.pickerOptions(ctx, "owners", f, "owner_id", "responsible_owner_id", "created_by_owner_id"); err != nil {
