@@ -147,40 +147,32 @@ func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
 	}
 }
 
-// checklistPath finds the page of a saved checklist.
-func (s *Server) checklistPath(c echo.Context, cid int64) (string, int64, error) {
+// checklistPath finds the saved checklist of the :id path parameter and
+// the page it lives on: its subject's kind path and ID.
+func (s *Server) checklistPath(c echo.Context) (cid int64, kindPath string, subjectID int64, err error) {
+	if cid, err = idParam(c); err != nil {
+		return 0, "", 0, err
+	}
 	cl, err := s.store.ChecklistByID(c.Request().Context(), cid)
 	if err != nil {
-		return "", 0, err
+		return 0, "", 0, err
 	}
 	for path, k := range checklistKinds {
 		if k[0] == cl.SubjectKind {
-			return path, cl.SubjectID, nil
+			return cid, path, cl.SubjectID, nil
 		}
 	}
-	return "", 0, echo.ErrNotFound
-}
-
-func paramID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
+	return 0, "", 0, echo.ErrNotFound
 }
 
 // tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
 // note, and optionally Steward carrying out the item's action.
 func (s *Server) tickChecklistItem(c echo.Context) error {
-	cid, err := idParam(c)
+	cid, kindPath, subjectID, err := s.checklistPath(c)
 	if err != nil {
 		return err
 	}
-	iid, err := paramID(c, "iid")
-	if err != nil {
-		return err
-	}
-	kindPath, subjectID, err := s.checklistPath(c, cid)
+	iid, err := pathID(c, "iid")
 	if err != nil {
 		return err
 	}
@@ -212,11 +204,7 @@ func (s *Server) tickChecklistItem(c echo.Context) error {
 
 // completeChecklist is POST /checklists/:cid/complete.
 func (s *Server) completeChecklist(c echo.Context) error {
-	cid, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	kindPath, subjectID, err := s.checklistPath(c, cid)
+	cid, kindPath, subjectID, err := s.checklistPath(c)
 	if err != nil {
 		return err
 	}
@@ -240,11 +228,7 @@ func (s *Server) completeChecklist(c echo.Context) error {
 // history as a page, or (htmx) the next events for "load more". Both lead
 // back to the checklist page, which is the checklist's only page.
 func (s *Server) checklistTimeline(c echo.Context) error {
-	cid, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	kindPath, subjectID, err := s.checklistPath(c, cid)
+	cid, kindPath, subjectID, err := s.checklistPath(c)
 	if err != nil {
 		return err
 	}

@@ -52,8 +52,11 @@ func (s *Server) findOptions(kind string) echo.HandlerFunc {
 }
 
 // idParam parses the :id path parameter; anything but a positive integer is 404.
-func idParam(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+func idParam(c echo.Context) (int64, error) { return pathID(c, "id") }
+
+// pathID parses the path parameter name as a record ID, like idParam.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, echo.ErrNotFound
 	}
