@@ -57,8 +57,12 @@ func (s *Store) VerifyAndRecordAudit(ctx context.Context) (AuditVerification, er
 	if err != nil {
 		return v, fmt.Errorf("db: encode audit verification: %w", err)
 	}
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, auditVerifiedKey, string(value)); err != nil {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, auditVerifiedKey, string(value))
+		return err
+	})
+	if err != nil {
 		return v, fmt.Errorf("db: record audit verification: %w", err)
 	}
 	return v, nil
