@@ -342,6 +342,60 @@ func TestChecklistTick(t *testing.T) {
 	})
 }
 
+// "Reassign or revoke" with revoke chosen revokes the token, keeps who
+// answered for it, and does not ask for a new owner; an owner chosen as well
+// is ignored, since the token is gone.
+func TestChecklistRevokeInsteadOfReassign(t *testing.T) {
+	t.Parallel()
+	for _, form := range []url.Values{
+		{"done": {"1"}, "carry_out": {"1"}, "revoke": {"1"}},
+		{"done": {"1"}, "carry_out": {"1"}, "revoke": {"1"}, "owner_id": {"bob"}}, // filled in below
+	} {
+		w := newClWorld(t)
+		app := w.app
+		w.setOffboarding(t, "2030-01-31")
+		finding := "/tokens?finding=owner-departed"
+		if !strings.Contains(w.editor().get(finding).body, "CRM token") {
+			t.Fatal("Ada's token is not listed as answered for by someone leaving")
+		}
+		cid := w.start(t)
+		iid := w.item(t, cid, db.ActReassignToken, w.token)
+		if iid == 0 {
+			t.Fatal("no reassign-or-revoke item for Ada's token")
+		}
+		page := path("/owners/:id/checklist", w.ada)
+		if body := w.editor().get(page).body; !strings.Contains(body, `name="revoke"`) || !strings.Contains(body, "Revoke it instead") {
+			t.Fatal("the checklist offers no way to revoke instead")
+		}
+		if form.Has("owner_id") {
+			form.Set("owner_id", id(w.bob))
+		}
+		r := w.editor().post(tickPath(cid, iid), form)
+		if r.status != http.StatusSeeOther || r.location() != page {
+			t.Fatalf("revoke instead (%v): status %d, location %q", form, r.status, r.location())
+		}
+		if st := app.text("SELECT status FROM tokens WHERE id = ?", w.token); st != "revoked" {
+			t.Errorf("token %s, want revoked", st)
+		}
+		if got := app.count("SELECT responsible_owner_id FROM tokens WHERE id = ?", w.token); got != w.ada {
+			t.Errorf("token answered for by %d, want still Ada %d (revoked, not reassigned)", got, w.ada)
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'token.revoked' AND record_id = ?", w.token); n != 1 {
+			t.Errorf("%d token.revoked events, want 1", n)
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'token.reassigned'"); n != 0 {
+			t.Errorf("%d token.reassigned events, want none", n)
+		}
+		if app.count("SELECT done FROM checklist_items WHERE id = ?", iid) != 1 {
+			t.Error("the item is not done")
+		}
+		// Revoked, the token leaves the "answered for by someone leaving" finding.
+		if strings.Contains(w.editor().get(finding).body, "CRM token") {
+			t.Error("the revoked token is still listed as answered for by someone leaving")
+		}
+	}
+}
+
 func TestChecklistComplete(t *testing.T) {
 	t.Parallel()
 	w := newClWorld(t)
