@@ -194,11 +194,14 @@ func TestFindings(t *testing.T) {
 			run: func(t *testing.T, s *db.Store) (db.FindingItem, func()) {
 				o := mustOwner(t, s, db.OwnerInput{Name: "Ada"})
 				in := safeToken("Reporting", o)
-				in.ExpiresOn = day(db.ExpiringSoonDays) // the last day counted
+				// The windows as users read them ("within 30 days", "in 90
+				// days"), written out rather than read from the constants
+				// under test.
+				in.ExpiresOn = day(30) // the last day counted
 				tok := mkToken(t, s, in)
 				// A day later is not soon.
 				in2 := safeToken("Later", o)
-				in2.ExpiresOn = day(db.ExpiringSoonDays + 1)
+				in2.ExpiresOn = day(31)
 				mkToken(t, s, in2)
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Reporting"}, func() {
 					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.ExpiresOn = day(90) }) // renewed
@@ -281,15 +284,33 @@ func TestFindings(t *testing.T) {
 				saveOwnerWith(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(5) })
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Catalog feed"}, func() { must(t, s.RevokeToken(ctx, actor, tok)) }
 			}},
+		{finding: "creator-departed", variant: "rotated on the leaving day",
+			run: func(t *testing.T, s *db.Store) (db.FindingItem, func()) {
+				creator := mustOwner(t, s, db.OwnerInput{Name: "Creator"})
+				o := mustOwner(t, s, db.OwnerInput{Name: "Ada"})
+				in := safeToken("Catalog feed", o)
+				in.CreatedByOwnerID, in.Secret = id(creator), "EAAGfirstvalue0000000000000001"
+				tok := mkToken(t, s, in)
+				setDay(s, 10)
+				saveOwnerWith(t, s, creator, func(in *db.OwnerInput) { in.Status, in.LeavingOn = db.OwnerDeparted, day(10) })
+				return db.FindingItem{Kind: "token", ID: tok, Name: "Catalog feed"}, func() {
+					// Rotating on their last day, as an offboarding does, is
+					// a rotation since they left: the value they saw is gone.
+					saveTokenWith(t, s, tok, func(in *db.TokenInput) { in.Secret = "EAAGsecondvalue000000000000002" })
+					if got, err := s.TokenByID(ctx, tok); err != nil || got.LastRotatedOn != day(10) {
+						t.Errorf("after rotating, last_rotated_on = %q (%v), want %s", got.LastRotatedOn, err, day(10))
+					}
+				}
+			}},
 		{finding: "review-overdue", variant: "token not reviewed in 90 days",
 			run: func(t *testing.T, s *db.Store) (db.FindingItem, func()) {
 				o := mustOwner(t, s, db.OwnerInput{Name: "Ada"})
 				tok := mkToken(t, s, safeToken("Stripe restricted key", o)) // reviewed on day 0
-				setDay(s, db.ReviewEveryDays)
+				setDay(s, 90)
 				if f := findingsByKind(t, s)["review-overdue"]; f.Count != 0 {
-					t.Errorf("review-overdue after exactly %d days = %d, want 0", db.ReviewEveryDays, f.Count)
+					t.Errorf("review-overdue after exactly 90 days = %d, want 0", f.Count)
 				}
-				setDay(s, 100)
+				setDay(s, 91) // the first day past 90
 				return db.FindingItem{Kind: "token", ID: tok, Name: "Stripe restricted key"}, func() { must(t, s.ReviewToken(ctx, actor, tok)) }
 			}},
 		{finding: "review-overdue", variant: "role not reviewed in 90 days",
