@@ -45,6 +45,12 @@ import (
 // faultsFullEnv turns on the full fault tests.
 const faultsFullEnv = "STEWARD_FAULTS_FULL"
 
+// requireFullDiskEnv=1 (set by .ci/run, which runs as root) makes the
+// full-disk test fail instead of skipping when it cannot mount its tmpfs, so
+// CI never passes without it. Elsewhere handlers' TestFullDiskAnswers507
+// still covers the 507 answer without a mount.
+const requireFullDiskEnv = "STEWARD_REQUIRE_FULL_DISK"
+
 // faultPlan is how hard the fault tests push.
 type faultPlan struct {
 	killRounds int           // SIGKILL-and-restart rounds
@@ -524,6 +530,9 @@ func testFullDisk(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=4m,mode=0700"); err != nil {
+		if os.Getenv(requireFullDiskEnv) == "1" {
+			t.Fatalf("cannot mount a 4 MiB tmpfs to fill (%v), and %s=1 requires this test", err, requireFullDiskEnv)
+		}
 		t.Skipf("cannot mount a 4 MiB tmpfs to fill (%v): the full-disk test needs root or CAP_SYS_ADMIN", err)
 	}
 	// Registered before the server starts, so it runs after the server is
