@@ -315,7 +315,7 @@ func (s *Store) walkChain(ctx context.Context, q interface {
 		case !bytes.Equal(h.hexDigest(keyed, prevHash, id, at, userID, actor, ip, action, kind, recordID, summary, changes), hash):
 			res.BrokenID, res.Problem = id, "its content does not match its hash"
 			if keyed {
-				res.Problem = "its content does not match its keyed hash (made with the audit key)"
+				res.Problem = "its content does not match its hash, which is keyed with the audit key"
 			}
 		}
 		if res.BrokenID != 0 {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"crypto/hmac"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,13 @@ type AuditVerification struct {
 	// chain that still links up) or rebuilding the whole chain is caught too.
 	HeadID   int64  `json:"head_id,omitempty"`
 	HeadHash string `json:"head_hash,omitempty"`
+}
+
+// storedVerification is a verification as kept in settings: with a MAC
+// under the audit key over its JSON encoding.
+type storedVerification struct {
+	AuditVerification
+	MAC string `json:"mac"`
 }
 
 // Intact reports whether the check found the chain whole.
@@ -75,13 +83,15 @@ func (s *Store) recordVerification(ctx context.Context, v AuditVerification) err
 		s.log.Error("audit chain broken", "broken_id", v.BrokenID, "problem", v.Problem, "checked", v.Checked,
 			"last_good_head_id", v.HeadID, "last_good_head_hash", v.HeadHash)
 	}
-	value, err := json.Marshal(v)
+	body, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("db: encode audit verification: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		return putSetting(ctx, tx, auditVerifiedKey, string(value)+" "+settingMAC(s.auditKey, auditVerifiedKey, string(value)))
-	})
+	value, err := json.Marshal(storedVerification{v, settingMAC(s.auditKey, auditVerifiedKey, string(body))})
+	if err != nil {
+		return fmt.Errorf("db: encode audit verification: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return putSetting(ctx, tx, auditVerifiedKey, string(value)) })
 	if err != nil {
 		return fmt.Errorf("db: record audit verification: %w", err)
 	}
@@ -122,10 +132,13 @@ func (s *Store) LastAuditVerification(ctx context.Context) (AuditVerification, b
 	}
 	// A damaged or forged record is as good as none; the next check
 	// replaces it.
-	body, ok := checkSettingMAC(s.auditKey, auditVerifiedKey, value)
-	var v AuditVerification
-	if !ok || json.Unmarshal([]byte(body), &v) != nil {
+	var stored storedVerification
+	if json.Unmarshal([]byte(value), &stored) != nil {
 		return AuditVerification{}, false, nil
 	}
-	return v, true, nil
+	body, err := json.Marshal(stored.AuditVerification)
+	if err != nil || !hmac.Equal([]byte(stored.MAC), []byte(settingMAC(s.auditKey, auditVerifiedKey, string(body)))) {
+		return AuditVerification{}, false, nil
+	}
+	return stored.AuditVerification, true, nil
 }
