@@ -747,3 +747,49 @@ func TestFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestStrippingTheSealOfAnUpgradedLogIsCaught: after an upgrade, neither
+// rewriting the plain part, nor removing the audit.sealed event, nor that
+// and the seal record together passes.
+func TestStrippingTheSealOfAnUpgradedLogIsCaught(t *testing.T) {
+	ctx := context.Background()
+	upgraded := func(t *testing.T) string {
+		path := legacyDB(t, "")
+		s, err := db.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		return path
+	}
+	t.Run("plain part rewritten", func(t *testing.T) {
+		path := upgraded(t)
+		h1 := plainEventHash(strings.Repeat("0", 64), 1, "2026-11-25T09:30:00.123Z", 7, "ada@example.com", "192.0.2.1",
+			"owner.updated", "owner", 3, "Updated owner Grace", `[{"field":"title","before":"Engineer","after":"CTO"}]`)
+		h2 := plainEventHash(h1, 2, "2026-11-25T09:31:00.000Z", 0, "", "203.0.113.9", "user.sign_in_failed", "", 0, "Failed sign-in", "[]")
+		editFile(t, path, "DROP TRIGGER audit_events_no_update",
+			"UPDATE audit_events SET summary = 'Updated owner Grace', hash = '"+h1+"' WHERE id = 1",
+			"UPDATE audit_events SET prev_hash = '"+h1+"', hash = '"+h2+"' WHERE id = 2")
+		res, err := openAt(t, path).VerifyAudit(ctx)
+		if err != nil || res.BrokenID != 3 {
+			t.Fatalf("VerifyAudit = %+v, %v; want broken at the seal event, 3, whose link pins the old log", res, err)
+		}
+	})
+	t.Run("seal event removed", func(t *testing.T) {
+		path := upgraded(t)
+		editFile(t, path, "DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE action = 'audit.sealed'",
+			"CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events\nBEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")
+		res, err := openAt(t, path).VerifyAudit(ctx)
+		if err != nil || res.BrokenID != 3 {
+			t.Fatalf("VerifyAudit = %+v, %v; want broken at the missing seal event, 3", res, err)
+		}
+	})
+	t.Run("seal event and seal record removed", func(t *testing.T) {
+		path := upgraded(t)
+		editFile(t, path, "DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE action = 'audit.sealed'",
+			"DELETE FROM settings WHERE key IN ('audit_seal', 'audit_verified')")
+		if _, err := db.Open(ctx, path); err == nil || !strings.Contains(err.Error(), "no seal") {
+			t.Fatalf("Open of the stripped log: %v; want a refusal", err)
+		}
+	})
+}
