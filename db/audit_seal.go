@@ -238,7 +238,7 @@ func (s *Store) sealAuditChain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.keyedFrom = head + 1
+	s.keyedFrom, s.sealing = head+1, true
 	if head == 0 {
 		return s.inTx(ctx, func(tx *sql.Tx) error {
 			return putSetting(ctx, tx, auditSealSetting, auditSeal{KeyedFrom: 1, HeadHash: genesisHash}.encode(s.auditKey))

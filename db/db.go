@@ -39,6 +39,7 @@ type Store struct {
 
 	auditKey  []byte // keys the audit chain; see audit_seal.go
 	keyedFrom int64  // the first event whose hash is keyed, from the seal
+	sealing   bool   // Open began to seal the log: its key must stay
 	// schemaFrom is the schema version the file had before Open migrated
 	// it: 0 for a new file.
 	schemaFrom int
@@ -110,14 +111,16 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	s, err := open(ctx, path, log)
+	sealing := false
 	if err == nil {
 		s.auditKey = key
 		err = s.startAuditLog(ctx, keyCreated, keyFrom)
+		sealing = s.sealing
 		if err != nil {
 			s.Close()
 		}
 	}
-	if err != nil && keyCreated {
+	if err != nil && keyCreated && !sealing {
 		os.Remove(keyFile) // a key for a database that could not use it
 	}
 	if err != nil {
