@@ -157,16 +157,7 @@ func TestAuditVerifyCatchesTamperingWithGo(t *testing.T) {
 	for _, tt := range tamperings {
 		t.Run(tt.name, func(t *testing.T) {
 			path := auditedDB(t)
-			conn, err := sql.Open("sqlite3", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range tt.sql {
-				if _, err := conn.Exec(q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			conn.Close()
+			editWithGo(t, path, tt.sql...)
 			expectBroken(t, path, tt.wantBroken)
 		})
 	}
