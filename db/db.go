@@ -107,7 +107,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		keyFrom = "the audit key in " + keyFile
 		if keyCreated {
-			log.Info("created the audit key; back it up with the database: without it the audit log cannot be verified", "key_file", keyFile)
+			keyFrom = "a new audit key, as there was no key file " + keyFile
 		}
 	}
 	s, err := open(ctx, path, log)
@@ -125,6 +125,9 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if keyCreated {
+		log.Info("created the audit key; back it up with the database: without it the audit log cannot be verified", "key_file", keyFile)
 	}
 	return s, nil
 }
