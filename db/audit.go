@@ -1,13 +1,16 @@
 package db
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -76,9 +79,10 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Eve
 	return s.syncChecklists(ctx, tx, actor, append([]Ref{ev.Subject}, ev.Related...))
 }
 
-// insertEvent writes ev inside tx, chained to the latest event. The writer is
-// a single connection with BEGIN IMMEDIATE, so no other event can slip in
-// between reading the latest hash and inserting.
+// insertEvent writes ev inside tx, chained to the latest event, and moves
+// the seal's head on to it. The writer is a single connection with BEGIN
+// IMMEDIATE, so no other event can slip in between reading the latest hash
+// and inserting.
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Event) error {
 	prevID, prevHash := int64(0), genesisHash
 	err := tx.QueryRowContext(ctx, "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").Scan(&prevID, &prevHash)
@@ -97,7 +101,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Eve
 		ID: prevID + 1, At: s.now().Truncate(time.Millisecond), UserID: actor.UserID, Actor: actor.Email, IP: actor.IP,
 		Action: ev.Action, RecordKind: ev.Subject.Kind, RecordID: ev.Subject.ID, Summary: ev.Summary, PrevHash: prevHash,
 	}
-	e.Hash = eventHash(e, string(changesJSON))
+	e.Hash = newChainHasher(s.auditKey).eventHash(e, string(changesJSON))
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events
 		(id, at, user_id, actor, ip, action, record_kind, record_id, summary, changes, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -115,30 +119,39 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Eve
 			return fmt.Errorf("db: link audit event: %w", err)
 		}
 	}
-	return nil
+	return s.moveSealHead(ctx, tx, prevID, prevHash, e.ID, e.Hash)
 }
 
-// eventHash is SHA-256 over the previous hash and the event's canonical
-// content: fixed field order, one field per line, lengths prefixed so no
-// value can run into the next.
-func eventHash(e AuditEvent, changesJSON string) string {
-	var h chainHasher
-	sum := h.sum(e.PrevHash, e.ID, formatTime(e.At), e.UserID, e.Actor, e.IP, e.Action, e.RecordKind, e.RecordID, e.Summary, changesJSON)
-	return hex.EncodeToString(sum[:])
-}
-
-// chainHasher computes event hashes, reusing one buffer so that verifying a
-// million events does not allocate a million pre-images. The zero value is
-// ready to use; it is not safe for concurrent use.
+// chainHasher computes event hashes: HMAC-SHA-256 under the audit key over
+// the previous hash and the event's canonical content (fixed field order,
+// one field per line, lengths prefixed so no value can run into the next).
+// Events from before the chain was sealed carry plain SHA-256 over the same
+// pre-image. It reuses one buffer and one HMAC, so that verifying a million
+// events does not allocate a million pre-images; it is not safe for
+// concurrent use.
 type chainHasher struct {
 	buf []byte
+	mac hash.Hash
+	sum []byte
 	hex [sha256.Size * 2]byte
 }
 
-// sum is eventHash's digest over the stored text of an event's fields; at
-// is the time exactly as stored (formatTime's output).
-func (h *chainHasher) sum(prevHash string, id int64, at string, userID int64, actor, ip, action, kind string,
-	recordID int64, summary, changes string) [sha256.Size]byte {
+// newChainHasher returns a hasher keyed with key.
+func newChainHasher(key []byte) *chainHasher {
+	return &chainHasher{mac: hmac.New(sha256.New, key)}
+}
+
+// eventHash is the keyed hash, in hex, of an event about to be written.
+func (h *chainHasher) eventHash(e AuditEvent, changesJSON string) string {
+	sum := h.digest(true, e.PrevHash, e.ID, formatTime(e.At), e.UserID, e.Actor, e.IP, e.Action, e.RecordKind, e.RecordID, e.Summary, changesJSON)
+	return hex.EncodeToString(sum)
+}
+
+// digest is an event's hash over the stored text of its fields (at exactly
+// as stored, formatTime's output): keyed, or plain SHA-256 for an event
+// from before the seal. The result is valid until the next call.
+func (h *chainHasher) digest(keyed bool, prevHash string, id int64, at string, userID int64, actor, ip, action, kind string,
+	recordID int64, summary, changes string) []byte {
 	var num [20]byte
 	b := h.buf[:0]
 	b = appendPart(b, prevHash)
@@ -153,15 +166,22 @@ func (h *chainHasher) sum(prevHash string, id int64, at string, userID int64, ac
 	b = appendPart(b, summary)
 	b = appendPart(b, changes)
 	h.buf = b
-	return sha256.Sum256(b)
+	if !keyed {
+		plain := sha256.Sum256(b)
+		h.sum = append(h.sum[:0], plain[:]...)
+		return h.sum
+	}
+	h.mac.Reset()
+	h.mac.Write(b)
+	h.sum = h.mac.Sum(h.sum[:0])
+	return h.sum
 }
 
-// matches reports whether want is the hex digest sum computes.
-func (h *chainHasher) matches(want string, prevHash string, id int64, at string, userID int64, actor, ip, action, kind string,
-	recordID int64, summary, changes string) bool {
-	sum := h.sum(prevHash, id, at, userID, actor, ip, action, kind, recordID, summary, changes)
-	hex.Encode(h.hex[:], sum[:])
-	return string(h.hex[:]) == want
+// hexDigest is digest in hex, valid until the next call.
+func (h *chainHasher) hexDigest(keyed bool, prevHash string, id int64, at string, userID int64, actor, ip, action, kind string,
+	recordID int64, summary, changes string) []byte {
+	hex.Encode(h.hex[:], h.digest(keyed, prevHash, id, at, userID, actor, ip, action, kind, recordID, summary, changes))
+	return h.hex[:]
 }
 
 // appendPart appends one field of the pre-image: its length in bytes, a
@@ -190,11 +210,84 @@ type VerifyResult struct {
 	HeadHash string
 }
 
-// VerifyAudit walks the whole chain in ID order and recomputes every hash.
-// It hashes each event's stored text as read, so a million events take
-// seconds: one pass, one reused buffer, no parsing.
+// VerifyAudit checks the whole audit chain in one pass: every event's hash
+// (plain before the seal, keyed from it on) and link, then that the chain
+// ends at the head the seal recorded, and that no restored append-only
+// triggers wait for an admin. It hashes each event's stored text as read,
+// so a million events take seconds: one pass, one reused buffer, no
+// parsing. The seal and the events are read in one snapshot.
 func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, at, COALESCE(user_id, 0), actor, ip, action, record_kind,
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("db: read audit events: %w", err)
+	}
+	defer tx.Rollback()
+	var value string
+	err = tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", auditSealSetting).Scan(&value)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return VerifyResult{}, fmt.Errorf("db: read the audit seal: %w", err)
+	}
+	sealMissing := errors.Is(err, sql.ErrNoRows)
+	seal, sealOK := decodeSeal(value, s.auditKey)
+	var triggers triggerEvents
+	res, err := s.walkChain(ctx, tx, &triggers)
+	if err != nil || res.BrokenID != 0 {
+		return res, err
+	}
+	head := max(res.HeadID, 1)
+	switch {
+	case sealMissing:
+		res.BrokenID, res.Problem = head, "the audit log's seal, which records its head, is missing: it was removed outside Steward"
+	case !sealOK || seal.KeyedFrom != s.keyedFrom:
+		res.BrokenID, res.Problem = head, "the audit log's seal, which records its head, does not match the audit key: it was altered outside Steward"
+	case res.HeadID < seal.HeadID:
+		res.BrokenID = res.HeadID + 1
+		res.Problem = fmt.Sprintf("the log ends at event %d but its seal records event %d as the newest: the newest events were cut off", res.HeadID, seal.HeadID)
+	case res.HeadID > seal.HeadID:
+		// Steward moves the seal with every event it appends, but not past
+		// a head that does not match: the log was cut or rebuilt, and
+		// written on.
+		var hash string
+		err := tx.QueryRowContext(ctx, "SELECT hash FROM audit_events WHERE id = ?", seal.HeadID).Scan(&hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return res, fmt.Errorf("db: read audit event %d: %w", seal.HeadID, err)
+		}
+		res.BrokenID = seal.HeadID + 1
+		res.Problem = fmt.Sprintf("the seal records event %d as the newest, and no event after it was written by Steward with its seal: they were added outside Steward", seal.HeadID)
+		if hash != seal.HeadHash {
+			res.BrokenID = max(seal.HeadID, 1)
+			res.Problem = sealedHeadDiffers
+		}
+	case res.HeadID > 0 && res.HeadHash != seal.HeadHash:
+		res.BrokenID, res.Problem = res.HeadID, sealedHeadDiffers
+	case triggers.restored > triggers.accepted:
+		res.BrokenID = triggers.restored
+		res.Problem = "the audit log's append-only triggers were missing or altered when Steward started, and were restored: " +
+			"someone changed the database file outside Steward. The chain itself holds. Find out who; then run " +
+			"`steward audit verify -accept-restored-triggers` on the server to record that you have, and checks pass again"
+	}
+	if res.BrokenID != 0 {
+		res.HeadID, res.HeadHash = 0, "" // no head to trust
+	}
+	return res, nil
+}
+
+// sealedHeadDiffers is the problem of a chain whose event at the sealed
+// head is another one than the seal saw.
+const sealedHeadDiffers = "its hash differs from the one the seal records for the log's newest event: the log was rewritten, " +
+	"or cut off or rebuilt and then written on"
+
+// triggerEvents are the newest audit.triggers_restored and
+// audit.triggers_accepted events a walk saw.
+type triggerEvents struct{ restored, accepted int64 }
+
+// walkChain recomputes every hash in ID order: plain SHA-256 before the
+// store's keyedFrom, keyed from it on. It notes the trigger events in
+// triggers when that is not nil.
+func (s *Store) walkChain(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, triggers *triggerEvents) (VerifyResult, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, at, COALESCE(user_id, 0), actor, ip, action, record_kind,
 		COALESCE(record_id, 0), summary, changes, prev_hash, hash FROM audit_events ORDER BY id`)
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("db: read audit events: %w", err)
@@ -202,10 +295,10 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	defer rows.Close()
 	var (
 		res                                                     VerifyResult
-		h                                                       chainHasher
+		h                                                       = newChainHasher(s.auditKey)
 		id, userID, recordID                                    int64
 		at, actor, ip, action, kind, summary, changes, prevHash string
-		hash                                                    string
+		hash                                                    []byte
 	)
 	res.HeadHash = genesisHash
 	for rows.Next() {
@@ -213,18 +306,30 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 			return res, fmt.Errorf("db: scan audit event: %w", err)
 		}
 		res.Checked++
+		keyed := id >= s.keyedFrom
 		switch {
 		case id != res.HeadID+1:
 			res.BrokenID, res.Problem = id, fmt.Sprintf("event %d follows event %d: events are missing or were inserted", id, res.HeadID)
 		case prevHash != res.HeadHash:
 			res.BrokenID, res.Problem = id, "its previous-hash does not match the event before it"
-		case !h.matches(hash, prevHash, id, at, userID, actor, ip, action, kind, recordID, summary, changes):
+		case !bytes.Equal(h.hexDigest(keyed, prevHash, id, at, userID, actor, ip, action, kind, recordID, summary, changes), hash):
 			res.BrokenID, res.Problem = id, "its content does not match its hash"
+			if keyed {
+				res.Problem = "its content does not match its hash, which is keyed with the audit key"
+			}
 		}
 		if res.BrokenID != 0 {
 			return res, nil
 		}
-		res.HeadID, res.HeadHash = id, hash
+		res.HeadID, res.HeadHash = id, string(hash)
+		if triggers != nil {
+			switch action {
+			case actionTriggersRestored:
+				triggers.restored = id
+			case actionTriggersAccepted:
+				triggers.accepted = id
+			}
+		}
 	}
 	if res.HeadID == 0 {
 		res.HeadHash = ""

@@ -29,20 +29,22 @@ func fillAuditChain(tb testing.TB, s *Store, n int) {
 		}
 		defer stmt.Close()
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		h := newChainHasher(s.auditKey)
+		firstID, firstHash := prevID, prevHash
 		for i := 1; i <= n; i++ {
 			changes, _ := json.Marshal([]Change{{Field: "name", Before: "", After: fmt.Sprintf("Owner %d", i)},
 				{Field: "email", After: fmt.Sprintf("owner%d@example.com", i)}})
 			e := AuditEvent{ID: prevID + 1, At: start.Add(time.Duration(i) * time.Second), UserID: 1, Actor: "admin@example.com",
 				IP: "192.0.2.1", Action: "owner.created", RecordKind: "owner", RecordID: int64(i), Summary: fmt.Sprintf("Created owner Owner %d", i),
 				PrevHash: prevHash}
-			e.Hash = eventHash(e, string(changes))
+			e.Hash = h.eventHash(e, string(changes))
 			if _, err := stmt.ExecContext(ctx, e.ID, formatTime(e.At), e.UserID, e.Actor, e.IP, e.Action, e.RecordKind, e.RecordID,
 				e.Summary, string(changes), e.PrevHash, e.Hash); err != nil {
 				return err
 			}
 			prevID, prevHash = e.ID, e.Hash
 		}
-		return nil
+		return s.moveSealHead(ctx, tx, firstID, firstHash, prevID, prevHash)
 	})
 	if err != nil {
 		tb.Fatalf("fill audit chain: %v", err)

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"crypto/hmac"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -27,11 +28,20 @@ type AuditVerification struct {
 	HeadHash string `json:"head_hash,omitempty"`
 }
 
+// storedVerification is a verification as kept in settings: with a MAC
+// under the audit key over its JSON encoding.
+type storedVerification struct {
+	AuditVerification
+	MAC string `json:"mac"`
+}
+
 // Intact reports whether the check found the chain whole.
 func (v AuditVerification) Intact() bool { return v.BrokenID == 0 }
 
-// VerifyAndRecordAudit verifies the audit chain, also against the head the
-// last intact check saw, and records the outcome as the latest verification.
+// VerifyAndRecordAudit verifies the audit chain (see VerifyAudit), also
+// against the head the last intact check saw, records the outcome as the
+// latest verification and logs the verified head, so a copy of it exists
+// outside the database.
 func (s *Store) VerifyAndRecordAudit(ctx context.Context) (AuditVerification, error) {
 	last, found, err := s.LastAuditVerification(ctx)
 	if err != nil {
@@ -41,31 +51,51 @@ func (s *Store) VerifyAndRecordAudit(ctx context.Context) (AuditVerification, er
 	if err != nil {
 		return AuditVerification{}, err
 	}
-	v := AuditVerification{At: s.now().Truncate(time.Second), Checked: res.Checked, BrokenID: res.BrokenID, Problem: res.Problem}
+	v := s.verificationOf(res)
 	if v.Intact() && found && last.HeadID > 0 {
 		if err := s.checkAnchor(ctx, last, res, &v); err != nil {
 			return AuditVerification{}, err
 		}
 	}
-	if v.Intact() {
-		v.HeadID, v.HeadHash = res.HeadID, res.HeadHash
-	} else if found {
+	if !v.Intact() && found {
 		// Keep the last good head, so the next check still compares with it.
 		v.HeadID, v.HeadHash = last.HeadID, last.HeadHash
 	}
-	value, err := json.Marshal(v)
-	if err != nil {
-		return v, fmt.Errorf("db: encode audit verification: %w", err)
+	return v, s.recordVerification(ctx, v)
+}
+
+// verificationOf is the verification a walk of the chain amounts to, dated now.
+func (s *Store) verificationOf(res VerifyResult) AuditVerification {
+	v := AuditVerification{At: s.now().Truncate(time.Second), Checked: res.Checked, BrokenID: res.BrokenID, Problem: res.Problem}
+	if v.Intact() {
+		v.HeadID, v.HeadHash = res.HeadID, res.HeadHash
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, auditVerifiedKey, string(value))
-		return err
-	})
-	if err != nil {
-		return v, fmt.Errorf("db: record audit verification: %w", err)
+	return v
+}
+
+// recordVerification keeps v as the latest verification, MACed under the
+// audit key so that a record forged in the file counts as none, and logs
+// it with the head it verified.
+func (s *Store) recordVerification(ctx context.Context, v AuditVerification) error {
+	if v.Intact() {
+		s.log.Info("audit chain verified intact", "checked", v.Checked, "head_id", v.HeadID, "head_hash", v.HeadHash)
+	} else {
+		s.log.Error("audit chain broken", "broken_id", v.BrokenID, "problem", v.Problem, "checked", v.Checked,
+			"last_good_head_id", v.HeadID, "last_good_head_hash", v.HeadHash)
 	}
-	return v, nil
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("db: encode audit verification: %w", err)
+	}
+	value, err := json.Marshal(storedVerification{v, settingMAC(s.auditKey, auditVerifiedKey, string(body))})
+	if err != nil {
+		return fmt.Errorf("db: encode audit verification: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return putSetting(ctx, tx, auditVerifiedKey, string(value)) })
+	if err != nil {
+		return fmt.Errorf("db: record audit verification: %w", err)
+	}
+	return nil
 }
 
 // checkAnchor compares an intact chain with the head an earlier check saw.
@@ -100,10 +130,15 @@ func (s *Store) LastAuditVerification(ctx context.Context) (AuditVerification, b
 	if err != nil {
 		return AuditVerification{}, false, fmt.Errorf("db: read audit verification: %w", err)
 	}
-	var v AuditVerification
-	if err := json.Unmarshal([]byte(value), &v); err != nil {
-		// A damaged record is as good as none; the next check replaces it.
+	// A damaged or forged record is as good as none; the next check
+	// replaces it.
+	var stored storedVerification
+	if json.Unmarshal([]byte(value), &stored) != nil {
 		return AuditVerification{}, false, nil
 	}
-	return v, true, nil
+	body, err := json.Marshal(stored.AuditVerification)
+	if err != nil || !hmac.Equal([]byte(stored.MAC), []byte(settingMAC(s.auditKey, auditVerifiedKey, string(body)))) {
+		return AuditVerification{}, false, nil
+	}
+	return stored.AuditVerification, true, nil
 }

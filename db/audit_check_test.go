@@ -45,8 +45,9 @@ func TestVerifyAndRecordAudit(t *testing.T) {
 }
 
 // TestVerifyAndRecordAuditCatchesRebuiltChain: someone with the file deletes
-// the whole log and writes a new, self-consistent one. The chain links up,
-// but the head the last check saw is gone.
+// the whole log and has Steward write a new, self-consistent one (even with
+// the key, as the store itself holds it). The chain links up, but the head
+// the seal and the last check saw is gone.
 func TestVerifyAndRecordAuditCatchesRebuiltChain(t *testing.T) {
 	ctx := context.Background()
 	s := auditFixture(t)
@@ -64,15 +65,15 @@ func TestVerifyAndRecordAuditCatchesRebuiltChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if res, err := s.VerifyAudit(ctx); err != nil || res.BrokenID != 0 {
-		t.Fatalf("the rebuilt chain should link up on its own: %+v, %v", res, err)
+	if res, err := s.VerifyAudit(ctx); err != nil || res.BrokenID != 5 || !strings.Contains(res.Problem, "rebuilt") {
+		t.Fatalf("VerifyAudit = %+v, %v; want broken at the sealed head, 5, as rebuilt", res, err)
 	}
 	v, err := s.VerifyAndRecordAudit(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Intact() || v.BrokenID != 5 || !strings.Contains(v.Problem, "rewritten") {
-		t.Fatalf("VerifyAndRecordAudit = %+v, want broken at the old head, 5, as rewritten", v)
+	if v.Intact() || v.BrokenID != 5 || !strings.Contains(v.Problem, "rebuilt") {
+		t.Fatalf("VerifyAndRecordAudit = %+v, want broken at the old head, 5, as rebuilt", v)
 	}
 	// The failed check keeps the old head, so checking again still fails.
 	if v, err := s.VerifyAndRecordAudit(ctx); err != nil || v.BrokenID != 5 {

@@ -113,7 +113,7 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 		if _, err := os.Stat(b.path + ".partial"); !os.IsNotExist(err) {
 			t.Errorf("backup %d left its .partial file behind (%v)", i, err)
 		}
-		checkBackup(t, fmt.Sprintf("backup %d", i), b.path, b.before)
+		checkBackup(t, fmt.Sprintf("backup %d", i), b.path, db.AuditKeyFile(path), b.before)
 	}
 
 	// Restore the last backup: stop, replace the file, start.
@@ -153,13 +153,15 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 	}
 }
 
-// checkBackup opens a copy of a backup as Steward would and checks it holds
-// every owner in want, passes integrity_check and verifies its audit chain.
-func checkBackup(t *testing.T, name, path string, want []int64) {
+// checkBackup opens a copy of a backup, restored with its audit key as
+// Steward would, and checks it holds every owner in want, passes
+// integrity_check and verifies its audit chain.
+func checkBackup(t *testing.T, name, path, keyFile string, want []int64) {
 	t.Helper()
 	ctx := context.Background()
 	cp := filepath.Join(t.TempDir(), "copy.db")
 	copyFile(t, path, cp)
+	copyFile(t, keyFile, db.AuditKeyFile(cp))
 	b, err := db.Open(ctx, cp)
 	if err != nil {
 		t.Fatalf("%s: open: %v", name, err)

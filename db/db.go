@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,6 +35,14 @@ type Store struct {
 	read  *sql.DB
 	path  string
 	now   func() time.Time
+	log   *slog.Logger
+
+	auditKey  []byte // keys the audit chain; see audit_seal.go
+	keyedFrom int64  // the first event whose hash is keyed, from the seal
+	sealing   bool   // Open began to seal the log: its key must stay
+	// schemaFrom is the schema version the file had before Open migrated
+	// it: 0 for a new file.
+	schemaFrom int
 
 	writes        chan *writeRequest // changes waiting for the writer (see inTx)
 	closing       chan struct{}      // closed by Close
@@ -54,10 +64,81 @@ type Store struct {
 	views     *memo[View]          // rendered page content, see CachedView
 }
 
-// Open opens (creating if needed) and migrates the database at path.
+// Options are OpenWith's settings; the zero value gives Open's.
+type Options struct {
+	// AuditKey keys the audit chain (see ParseAuditKey). When empty the key
+	// is read from AuditKeyFile, which is created with a new random key on
+	// first start.
+	AuditKey []byte
+	// AuditKeyFile is the key file; empty means AuditKeyFile(path).
+	AuditKeyFile string
+	// Log receives warnings about the audit log and the head of every check
+	// of it; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Open opens (creating if needed) and migrates the database at path, with
+// its audit key in the key file beside it (see OpenWith).
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (creating if needed) and migrates the database at path.
+// The database and its key file are readable by their owner alone. At
+// start it seals an audit log that has none yet (see audit_seal.go) and
+// restores missing append-only triggers.
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := enableQPSG(); err != nil {
 		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	key, keyCreated, keyFile := opts.AuditKey, false, opts.AuditKeyFile
+	if keyFile == "" {
+		keyFile = AuditKeyFile(path)
+	}
+	keyFrom := "the audit key you gave"
+	if len(key) == 0 {
+		var err error
+		if key, keyCreated, err = loadOrCreateAuditKey(keyFile); err != nil {
+			return nil, err
+		}
+		keyFrom = "the audit key in " + keyFile
+		if keyCreated {
+			keyFrom = "a new audit key, as there was no key file " + keyFile
+		}
+	}
+	s, err := open(ctx, path, log)
+	sealing := false
+	if err == nil {
+		s.auditKey = key
+		err = s.startAuditLog(ctx, keyCreated, keyFrom)
+		sealing = s.sealing
+		if err != nil {
+			s.Close()
+		}
+	}
+	if err != nil && keyCreated && !sealing {
+		os.Remove(keyFile) // a key for a database that could not use it
+	}
+	if err != nil {
+		return nil, err
+	}
+	if keyCreated {
+		log.Info("created the audit key; back it up with the database: without it the audit log cannot be verified", "key_file", keyFile)
+	}
+	return s, nil
+}
+
+// open makes the store's connections and migrates the schema.
+func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if err := createPrivateFile(path); err != nil {
+		if !errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("db: create %s: %w", path, err)
+		}
+		log.Warn("db: could not make the database file private", "file", path, "err", err)
 	}
 	write, err := sql.Open(writerDriver(), dsn(path, "immediate", false))
 	if err != nil {
@@ -83,7 +164,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 
-	s := &Store{write: write, read: read, ckpt: ckpt, path: path, now: func() time.Time { return time.Now().UTC() },
+	s := &Store{write: write, read: read, ckpt: ckpt, path: path, log: log, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
 		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), views: newMemo[View](maxCachedViews),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
@@ -91,11 +172,50 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.views.keep = func(v View) bool { return v.size() <= maxCachedViewBytes }
 	go s.commitWrites()
 	go s.checkpoints()
-	if err := s.migrate(ctx); err != nil {
+	if s.schemaFrom, err = s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
+	// SQLite gives the -wal and -shm files the database file's mode; files
+	// left by an older Steward may be wider.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("db: could not make the file private", "file", path+suffix, "err", err)
+		}
+	}
 	return s, nil
+}
+
+// createPrivateFile makes sure the database file exists readable by its
+// owner alone, whatever the umask, before SQLite opens it (SQLite would
+// create it world-readable): a new file is created with mode 0600 and an
+// existing one narrowed to it.
+func createPrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm() != 0o600 {
+		return f.Chmod(0o600)
+	}
+	return nil
+}
+
+// startAuditLog readies the audit log at Open: its seal (or sealing it,
+// see openAuditChain) and its append-only triggers.
+func (s *Store) startAuditLog(ctx context.Context, keyCreated bool, keyFrom string) error {
+	// A file this Open created has nothing to lose; any other without a
+	// seal needs its key made now (an upgrade) to be sealed.
+	fresh := s.schemaFrom == 0
+	if err := s.openAuditChain(ctx, keyCreated, fresh, keyFrom); err != nil {
+		return err
+	}
+	return s.restoreAuditTriggers(ctx)
 }
 
 // dsn sets every pragma in the connection string so that each pooled
@@ -191,15 +311,30 @@ func (s *Store) SessionKey(ctx context.Context) ([]byte, error) {
 
 // Backup writes a consistent copy of the database to path while the server
 // keeps running: VACUUM INTO a temporary file beside it, check it, sync it,
-// then rename, so path never holds a half-written copy.
+// then rename, so path never holds a half-written copy. The copy is
+// readable by its owner alone. It does not hold the audit key: keep the key
+// file with the backups, or the copy's audit log cannot be verified.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	tmp := path + ".partial"
 	_ = os.Remove(tmp)
+	// VACUUM INTO fills an empty file and keeps its mode; left to itself it
+	// would create one world-readable.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("db: backup: %w", err)
+	}
+	err = f.Chmod(0o600)
+	f.Close()
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("db: backup: %w", err)
+	}
 	// VACUUM INTO writes a file, which the query-only readers refuse, and
 	// the writer must stay free for the app: so a connection of its own,
 	// reading one snapshot while others keep writing.
 	conn, err := sql.Open("sqlite3", dsn(s.path, "deferred", false))
 	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: backup: %w", err)
 	}
 	_, err = conn.ExecContext(ctx, "VACUUM INTO ?", tmp)
@@ -210,6 +345,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	check, err := sql.Open("sqlite3", "file:"+tmp+"?mode=ro")
 	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: open backup: %w", err)
 	}
 	var result string
@@ -219,13 +355,18 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("db: backup failed its integrity check: %v %s", err, result)
 	}
-	f, err := os.Open(tmp)
+	f, err = os.Open(tmp)
 	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: sync backup: %w", err)
 	}
 	err = f.Sync()
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
 	f.Close()
 	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("db: sync backup: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -233,9 +374,6 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("db: place backup: %w", err)
 	}
 	// Sync the directory too, so the rename itself survives a power cut.
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
+	syncDir(filepath.Dir(path))
 	return nil
 }

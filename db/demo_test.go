@@ -11,7 +11,7 @@ import (
 // seeded returns a store filled with the demo company on a fixed clock.
 func seeded(t *testing.T) *db.Store {
 	t.Helper()
-	s := openStore(t)
+	s := openStoreWithKey(t, testAuditKey) // one key, so equal seeds give equal chains
 	s.SetClock(func() time.Time { return time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC) })
 	if err := s.SeedDemo(context.Background()); err != nil {
 		t.Fatalf("SeedDemo: %v", err)

@@ -15,28 +15,30 @@ import (
 var migrationFiles embed.FS
 
 // migrate applies every embedded migration newer than the database's
-// user_version, each in its own transaction, in file-name order.
-func (s *Store) migrate(ctx context.Context) error {
+// user_version, each in its own transaction, in file-name order. It
+// returns the version the database had before.
+func (s *Store) migrate(ctx context.Context) (int, error) {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("db: list migrations: %w", err)
+		return 0, fmt.Errorf("db: list migrations: %w", err)
 	}
 	sort.Strings(names)
 	var current int
 	if err := s.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
-		return fmt.Errorf("db: read schema version: %w", err)
+		return 0, fmt.Errorf("db: read schema version: %w", err)
 	}
+	from := current
 	for _, name := range names {
 		version, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, "migrations/"), "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("db: migration %s has no numeric prefix", name)
+			return from, fmt.Errorf("db: migration %s has no numeric prefix", name)
 		}
 		if version <= current {
 			continue
 		}
 		body, err := migrationFiles.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("db: read migration %s: %w", name, err)
+			return from, fmt.Errorf("db: read migration %s: %w", name, err)
 		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
@@ -47,9 +49,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return err
+			return from, err
 		}
 		current = version
 	}
-	return nil
+	return from, nil
 }

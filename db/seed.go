@@ -80,15 +80,25 @@ func (s *Store) SeedScale(ctx context.Context, size SeedSize) (SeedStats, error)
 			return errors.New("db: seed: the database already holds records; seed an empty one")
 		}
 		g := newSeeder(s.now(), size)
+		g.auditKey = s.auditKey
 		g.plan()
+		prevID, prevHash := int64(0), genesisHash
+		err := tx.QueryRowContext(ctx, "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").Scan(&prevID, &prevHash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("db: seed: read audit chain head: %w", err)
+		}
 		// The audit log's indexes on time, action and record kind grow at
 		// a few ends as events are appended in order: they stay.
-		return withoutIndexes(ctx, tx, []string{"owners", "roles", "tokens", "audit_events"},
+		err = withoutIndexes(ctx, tx, []string{"owners", "roles", "tokens", "audit_events"},
 			[]string{"audit_events_at", "audit_events_action", "audit_events_kind"}, func() error {
 				var err error
 				stats, err = g.write(ctx, tx)
 				return err
 			})
+		if err != nil {
+			return err
+		}
+		return s.moveSealHead(ctx, tx, prevID, prevHash, stats.HeadID, stats.HeadHash)
 	})
 	return stats, err
 }
@@ -144,6 +154,7 @@ type seeder struct {
 	start, end time.Time // the history runs from start to end (today, 00:00 UTC)
 	today      string
 	actors     []seedActor
+	auditKey   []byte // the store's, to key the chain
 
 	owners       []seedOwner
 	accounts     []seedAccount
@@ -1405,10 +1416,9 @@ func (g *seeder) writeEvents(ctx context.Context, tx *sql.Tx) (events, links int
 		return 0, 0, 0, "", fmt.Errorf("db: seed: read audit chain head: %w", err)
 	}
 	var (
-		h       chainHasher
-		c       seedContent
-		all     = make([]seedLink, 0, len(g.events)*3)
-		hexHash [64]byte
+		h   = newChainHasher(g.auditKey)
+		c   seedContent
+		all = make([]seedLink, 0, len(g.events)*3)
 	)
 	err = bulk(ctx, tx, "audit event", `INSERT INTO audit_events
 		(id, at, user_id, actor, ip, action, record_kind, record_id, summary, changes, prev_hash, hash)
@@ -1431,9 +1441,7 @@ func (g *seeder) writeEvents(ctx context.Context, tx *sql.Tx) (events, links int
 		if c.rec >= 0 {
 			recordID = int64(c.rec) + 1
 		}
-		sum := h.sum(headHash, id, at, 0, actor.email, actor.ip, c.action, c.kind, recordID, c.summary, changesJSON)
-		hex.Encode(hexHash[:], sum[:])
-		hash := string(hexHash[:])
+		hash := string(h.hexDigest(true, headHash, id, at, 0, actor.email, actor.ip, c.action, c.kind, recordID, c.summary, changesJSON))
 		args = append(args, id, at, actor.email, actor.ip, c.action, c.kind, nullID(recordID), c.summary, changesJSON, headHash, hash)
 		for _, l := range c.links {
 			l.event = id

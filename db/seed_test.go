@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,8 @@ var seedSmall = SeedSize{Owners: 200, Tokens: 2000, Events: 20000, Seed: 7}
 func seedAt(t testing.TB, now time.Time, size SeedSize) (*Store, SeedStats) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "seed.db"))
+	// One key for every seed, so that equal seeds give equal chains.
+	s, err := OpenWith(ctx, filepath.Join(t.TempDir(), "seed.db"), Options{AuditKey: bytes.Repeat([]byte{7}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}

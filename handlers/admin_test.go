@@ -116,8 +116,10 @@ func TestAdminBackupDownload(t *testing.T) {
 	if err := os.WriteFile(path, []byte(r.body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Restored with the audit key of the database it came from.
 	ctx := context.Background()
-	b, err := db.Open(ctx, path)
+	from := app.text("SELECT file FROM pragma_database_list WHERE name = 'main'")
+	b, err := db.OpenWith(ctx, path, db.Options{AuditKeyFile: db.AuditKeyFile(from)})
 	if err != nil {
 		t.Fatalf("open the downloaded backup: %v", err)
 	}

@@ -8,11 +8,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,6 +74,13 @@ var tamperings = []struct {
 // auditedDB makes a database with five audit events (ids 1 to 5) and closes it.
 func auditedDB(t *testing.T) string {
 	t.Helper()
+	return auditedDBWith(t, "Ada", "Grace", "Hedy", "Katherine", "Radia")
+}
+
+// auditedDBWith makes a database with one owner.created event per name
+// (ids from 1 on), its key in the key file beside it, and closes it.
+func auditedDBWith(t *testing.T, names ...string) string {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "steward.db")
 	store, err := db.Open(ctx, path)
@@ -77,22 +88,23 @@ func auditedDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	for _, name := range []string{"Ada", "Grace", "Hedy", "Katherine", "Radia"} {
+	for _, name := range names {
 		if _, err := store.CreateOwner(ctx, db.SystemActor("test"), db.OwnerInput{Name: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, _ := store.QueryInt(ctx, "SELECT COUNT(*) FROM audit_events"); n != 5 {
-		t.Fatalf("fixture has %d events, want 5", n)
+	if n, _ := store.QueryInt(ctx, "SELECT COUNT(*) FROM audit_events"); n != int64(len(names)) {
+		t.Fatalf("fixture has %d events, want %d", n, len(names))
 	}
 	return path
 }
 
-// verify runs `steward audit verify -db path` and returns its error and output.
-func verify(t *testing.T, path string) (string, error) {
+// verify runs `steward audit verify -db path [args]` and returns its error
+// and output.
+func verify(t *testing.T, path string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"steward", "audit", "verify", "-db", path},
+	err := run(context.Background(), append([]string{"steward", "audit", "verify", "-db", path}, args...),
 		func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 	return stdout.String() + stderr.String(), err
 }
@@ -145,16 +157,7 @@ func TestAuditVerifyCatchesTamperingWithGo(t *testing.T) {
 	for _, tt := range tamperings {
 		t.Run(tt.name, func(t *testing.T) {
 			path := auditedDB(t)
-			conn, err := sql.Open("sqlite3", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range tt.sql {
-				if _, err := conn.Exec(q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			conn.Close()
+			editWithGo(t, path, tt.sql...)
 			expectBroken(t, path, tt.wantBroken)
 		})
 	}
@@ -232,24 +235,267 @@ func TestAuditTriggersRefuseTheSQLiteCLI(t *testing.T) {
 }
 
 // TestAuditVerifyCatchesCutTail: deleting the newest events leaves a shorter
-// chain that still links up; the head recorded by the last check catches it.
+// chain that still links up; the head in the seal catches it, even though
+// no check was ever recorded, and whether or not the attacker put the
+// triggers back.
 func TestAuditVerifyCatchesCutTail(t *testing.T) {
-	path := auditedDB(t)
-	if out, err := verify(t, path); err != nil {
-		t.Fatalf("first verify: %v (%s)", err, out)
-	}
+	cut := []string{"DROP TRIGGER audit_events_no_delete", "DROP TRIGGER audit_links_no_delete",
+		"DELETE FROM audit_links WHERE event_id >= 4", "DELETE FROM audit_events WHERE id >= 4"}
+	t.Run("triggers left dropped", func(t *testing.T) {
+		path := auditedDB(t)
+		editWithGo(t, path, cut...)
+		// The start restores the triggers and says so in event 4: the log
+		// now ends there, and its sealed head, event 5, is missing.
+		expectBroken(t, path, 5)
+		// It stays broken: the start wrote on, but did not move the seal.
+		expectBroken(t, path, 5)
+	})
+	t.Run("triggers put back", func(t *testing.T) {
+		path := auditedDB(t)
+		editWithGo(t, path, append(cut,
+			"CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events\nBEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+			"CREATE TRIGGER audit_links_no_delete BEFORE DELETE ON audit_links\nBEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")...)
+		expectBroken(t, path, 4)
+		expectBroken(t, path, 4)
+	})
+}
+
+// editWithGo runs statements on the file with database/sql.
+func editWithGo(t *testing.T, path string, statements ...string) {
+	t.Helper()
 	conn, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TRIGGER audit_events_no_delete", "DROP TRIGGER audit_links_no_delete",
-		"DELETE FROM audit_links WHERE event_id >= 4", "DELETE FROM audit_events WHERE id >= 4"} {
+	defer conn.Close()
+	for _, q := range statements {
 		if _, err := conn.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	conn.Close()
-	expectBroken(t, path, 4)
-	// It stays broken: the failed check kept the good head.
-	expectBroken(t, path, 4)
+}
+
+// TestAuditVerifyCatchesAnEditToEveryColumn edits one column of event 3 at
+// a time with the sqlite3 tool: every column is covered by the hash, so
+// verify names event 3 whichever it is.
+func TestAuditVerifyCatchesAnEditToEveryColumn(t *testing.T) {
+	cli := sqlite3CLI(t)
+	edits := []struct{ column, set string }{
+		{"at", "at = '2020-01-01T00:00:00.000Z'"},
+		{"ip", "ip = '198.51.100.7'"},
+		{"user_id", "user_id = 42"},
+		{"action", "action = 'owner.updated'"},
+		{"record_kind", "record_kind = 'account'"},
+		{"record_id", "record_id = 99"},
+		{"summary", "summary = 'Created owner Nobody'"},
+		{"changes", "changes = '[]'"},
+		{"actor", "actor = 'someone-else@example.com'"},
+		{"prev_hash", "prev_hash = '" + strings.Repeat("0", 64) + "'"},
+		{"hash", "hash = '" + strings.Repeat("ab", 32) + "'"},
+	}
+	for _, e := range edits {
+		t.Run(e.column, func(t *testing.T) {
+			path := auditedDB(t)
+			read := "SELECT quote(" + e.column + ") FROM audit_events WHERE id = 3"
+			before := sqlite3(t, cli, path, read)
+			sqlite3(t, cli, path, "DROP TRIGGER audit_events_no_update", "UPDATE audit_events SET "+e.set+" WHERE id = 3")
+			if after := sqlite3(t, cli, path, read); after == before {
+				t.Fatalf("the edit left %s as it was: %s", e.column, before)
+			}
+			expectBroken(t, path, 3)
+		})
+	}
+}
+
+// plainEventHash is the unkeyed SHA-256 over an event's pre-image, as the
+// chain was before audit keys: all an attacker without the key can make.
+func plainEventHash(prevHash string, id int64, at string, userID int64, actor, ip, action, kind string, recordID int64, summary, changes string) string {
+	var b []byte
+	for _, p := range []string{prevHash, strconv.FormatInt(id, 10), at, strconv.FormatInt(userID, 10), actor, ip, action, kind,
+		strconv.FormatInt(recordID, 10), summary, changes} {
+		b = fmt.Appendf(b, "%d:%s\n", len(p), p)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// rehashFrom alters nothing itself: it recomputes, with plain SHA-256, the
+// hash of every event from id on, so the chain links up again after an
+// edit, and returns the new head's ID and hash.
+func rehashFrom(t *testing.T, conn *sql.DB, from int64) (int64, string) {
+	t.Helper()
+	var prev string
+	if err := conn.QueryRow("SELECT hash FROM audit_events WHERE id = ?", from-1).Scan(&prev); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(`SELECT id, at, COALESCE(user_id, 0), actor, ip, action, record_kind, COALESCE(record_id, 0),
+		summary, changes FROM audit_events WHERE id >= ? ORDER BY id`, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id, userID, recordID                          int64
+		at, actor, ip, action, kind, summary, changes string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.at, &r.userID, &r.actor, &r.ip, &r.action, &r.kind, &r.recordID, &r.summary, &r.changes); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	var id int64
+	for _, r := range all {
+		h := plainEventHash(prev, r.id, r.at, r.userID, r.actor, r.ip, r.action, r.kind, r.recordID, r.summary, r.changes)
+		if _, err := conn.Exec("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?", prev, h, r.id); err != nil {
+			t.Fatal(err)
+		}
+		id, prev = r.id, h
+	}
+	return id, prev
+}
+
+// TestAuditVerifyCatchesARecomputedChain is the attack from the security
+// test: with the triggers dropped, event 50 is altered and the chain after
+// it, the recorded check and the seal are recomputed with plain SHA-256
+// (or the seal removed). Without the key nothing of it passes.
+func TestAuditVerifyCatchesARecomputedChain(t *testing.T) {
+	names := make([]string, 60)
+	for i := range names {
+		names[i] = fmt.Sprintf("Person %d", i+1)
+	}
+	seals := []struct {
+		name    string
+		forge   func(t *testing.T, conn *sql.DB, headID int64, headHash string)
+		wantErr string
+	}{
+		{"seal left as it was", func(*testing.T, *sql.DB, int64, string) {}, "broken at event 50 "},
+		{"seal recomputed with plain SHA-256", func(t *testing.T, conn *sql.DB, headID int64, headHash string) {
+			body := fmt.Sprintf("1 %d %s", headID, headHash)
+			sum := sha256.Sum256([]byte(body))
+			if _, err := conn.Exec("UPDATE settings SET value = ? WHERE key = 'audit_seal'", body+" "+hex.EncodeToString(sum[:])); err != nil {
+				t.Fatal(err)
+			}
+		}, "seal does not match"},
+		{"seal removed", func(t *testing.T, conn *sql.DB, _ int64, _ string) {
+			if _, err := conn.Exec("DELETE FROM settings WHERE key = 'audit_seal'"); err != nil {
+				t.Fatal(err)
+			}
+		}, "no seal"},
+	}
+	for _, tt := range seals {
+		t.Run(tt.name, func(t *testing.T) {
+			path := auditedDBWith(t, names...)
+			if out, err := verify(t, path); err != nil {
+				t.Fatalf("verify before the attack: %v (%s)", err, out)
+			}
+			conn, err := sql.Open("sqlite3", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec("DROP TRIGGER audit_events_no_update"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec("UPDATE audit_events SET summary = 'Created owner Nobody' WHERE id = 50"); err != nil {
+				t.Fatal(err)
+			}
+			headID, headHash := rehashFrom(t, conn, 50)
+			// The recorded check's head, as the old anchor was, recomputed too.
+			var rec string
+			if err := conn.QueryRow("SELECT value FROM settings WHERE key = 'audit_verified'").Scan(&rec); err != nil {
+				t.Fatal(err)
+			}
+			var fields map[string]any
+			if err := json.Unmarshal([]byte(rec), &fields); err != nil {
+				t.Fatal(err)
+			}
+			fields["head_hash"] = headHash
+			delete(fields, "mac")
+			body, _ := json.Marshal(fields)
+			sum := sha256.Sum256(body)
+			fields["mac"] = hex.EncodeToString(sum[:])
+			forged, _ := json.Marshal(fields)
+			if _, err := conn.Exec("UPDATE settings SET value = ? WHERE key = 'audit_verified'", string(forged)); err != nil {
+				t.Fatal(err)
+			}
+			tt.forge(t, conn, headID, headHash)
+			conn.Close()
+
+			out, err := verify(t, path)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("verify after the attack: %v (%s); want it to fail with %q", err, out, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestAuditVerifyNeedsTheKey: a copy of the database verifies with its key
+// given by -audit-key-file or STEWARD_AUDIT_KEY, and not without it.
+func TestAuditVerifyNeedsTheKey(t *testing.T) {
+	path := auditedDB(t)
+	cp := filepath.Join(t.TempDir(), "copy.db")
+	copyTo(t, path, cp)
+	if out, err := verify(t, cp); err == nil || !strings.Contains(err.Error(), "seal does not match") {
+		t.Fatalf("verify of a copy without its key: %v (%s); want the seal refused", err, out)
+	}
+	if _, err := os.Stat(db.AuditKeyFile(cp)); !os.IsNotExist(err) {
+		t.Errorf("the refused verify left a key file beside the copy (%v)", err)
+	}
+	if out, err := verify(t, cp, "-audit-key-file", db.AuditKeyFile(path)); err != nil || !strings.Contains(out, "audit chain intact") {
+		t.Fatalf("verify with -audit-key-file: %v (%s)", err, out)
+	}
+	key, err := os.ReadFile(db.AuditKeyFile(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"STEWARD_AUDIT_KEY": strings.TrimSpace(string(key))}
+	err = run(context.Background(), []string{"steward", "audit", "verify", "-db", cp},
+		func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+	if err != nil || !strings.Contains(stdout.String(), "audit chain intact") {
+		t.Fatalf("verify with STEWARD_AUDIT_KEY: %v (%s%s)", err, stdout.String(), stderr.String())
+	}
+	// The verified head goes to the log, so a copy exists outside the file.
+	if !strings.Contains(stderr.String(), "head_id=5 head_hash=") {
+		t.Errorf("verify's log lacks the verified head:\n%s", stderr.String())
+	}
+	// -h says where the key is and that it must be backed up.
+	var help bytes.Buffer
+	_ = run(context.Background(), []string{"steward", "audit", "verify", "-h"}, func(string) string { return "" }, strings.NewReader(""), &help, &help)
+	for _, want := range []string{"-audit-key-file", "STEWARD_AUDIT_KEY", ".audit-key", "Back the key file up", "cannot be verified"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("-h lacks %q", want)
+		}
+	}
+}
+
+// TestAuditVerifyFailsAfterRestoredTriggersUntilAccepted: dropped triggers
+// are put back at the next start, and verify fails, saying so, until an
+// admin accepts it with -accept-restored-triggers.
+func TestAuditVerifyFailsAfterRestoredTriggersUntilAccepted(t *testing.T) {
+	cli := sqlite3CLI(t)
+	path := auditedDB(t)
+	sqlite3(t, cli, path, "DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_links_no_delete")
+	out, err := verify(t, path)
+	if err == nil || !strings.Contains(err.Error(), "broken at event 6 ") || !strings.Contains(err.Error(), "triggers were missing") ||
+		!strings.Contains(err.Error(), "-accept-restored-triggers") {
+		t.Fatalf("verify after dropped triggers: %v (%s); want broken at event 6, the restore, naming the fix", err, out)
+	}
+	if !strings.Contains(out, "audit_events_no_update, audit_links_no_delete") {
+		t.Errorf("the start's warning does not name the triggers:\n%s", out)
+	}
+	if got := strings.TrimSpace(sqlite3(t, cli, path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit_%'")); got != "4" {
+		t.Errorf("%s audit triggers after the start, want 4", got)
+	}
+	if _, err := verify(t, path); err == nil {
+		t.Fatal("a second verify passed before anyone accepted the restore")
+	}
+	if out, err := verify(t, path, "-accept-restored-triggers"); err != nil || !strings.Contains(out, "audit chain intact") {
+		t.Fatalf("verify -accept-restored-triggers: %v (%s)", err, out)
+	}
+	if out, err := verify(t, path); err != nil {
+		t.Fatalf("verify after accepting: %v (%s)", err, out)
+	}
 }

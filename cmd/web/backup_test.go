@@ -120,12 +120,18 @@ func TestBackupCommandWhileServing(t *testing.T) {
 	}
 
 	for i, b := range backups {
-		// Verify a copy, as the verification is recorded in the file.
+		// The backup is private to its owner.
+		if info, err := os.Stat(b.path); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("backup %d: mode %v (%v), want 0600", i, info.Mode().Perm(), err)
+		}
+		// Verify a copy, as the verification is recorded in the file, with
+		// the audit key, which the backup does not hold.
 		cp := filepath.Join(t.TempDir(), "copy.db")
 		copyTo(t, b.path, cp)
-		if out, err := verify(t, cp); err != nil || !strings.Contains(out, "audit chain intact") {
+		if out, err := verify(t, cp, "-audit-key-file", db.AuditKeyFile(dbPath)); err != nil || !strings.Contains(out, "audit chain intact") {
 			t.Errorf("backup %d: steward audit verify: %v (%s)", i, err, out)
 		}
+		copyTo(t, db.AuditKeyFile(dbPath), db.AuditKeyFile(cp)) // restored beside it, as README says
 		store, err := db.Open(context.Background(), cp)
 		if err != nil {
 			t.Fatalf("backup %d: %v", i, err)

@@ -40,7 +40,8 @@ const usageText = `Steward keeps one record of who holds access to which busines
 Usage:
   steward [flags]                      serve the dashboard (the default)
   steward user add -email E -role R    add a login; the password is read from standard input
-  steward audit verify                 check the whole audit hash chain (the admin page shows the result)
+  steward audit verify                 check the whole audit hash chain (the admin page shows the result);
+                                       -accept-restored-triggers: record that you looked into restored triggers
   steward backup FILE                  write a consistent copy of the database to FILE
   steward seed                         fill the database with the demo company
   steward seed -owners N -tokens N -events N [-seed S]
@@ -49,10 +50,19 @@ Usage:
 Flags (each falls back to an environment variable):
   -addr ADDR       STEWARD_ADDR       address to listen on (default 127.0.0.1:8080)
   -db FILE         STEWARD_DB         SQLite database file, created and migrated on start (default steward.db)
+  -audit-key-file FILE  STEWARD_AUDIT_KEY_FILE
+                                      the audit log's key (default: the database's name + .audit-key, e.g.
+                                      steward.db.audit-key), created with mode 0600 on first start;
+                                      STEWARD_AUDIT_KEY (64 hex digits) gives the key itself instead
   -base-url URL    STEWARD_BASE_URL   public address; cookies are Secure when it is https
   -demo            STEWARD_DEMO=1     fill an empty database with a realistic sample company
   -trust-proxy     STEWARD_TRUST_PROXY=1
                                       take the client address from X-Forwarded-For (only behind a proxy)
+
+Audit key: each audit event's hash is keyed with a secret kept outside the database, so that
+whoever can write the database file alone cannot rewrite its history. Back the key file up with
+the database (but apart from it): without the key the audit log cannot be verified. Every
+subcommand that opens the database needs the same key.
 
 First admin: when no login exists, STEWARD_ADMIN_EMAIL and STEWARD_ADMIN_PASSWORD create it;
 without them Steward prints a one-time setup link (/setup?code=...) to its log.
@@ -89,9 +99,33 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file (STEWARD_DB)")
+// storeFlags are the flags of every command that opens the database.
+type storeFlags struct{ db, auditKeyFile *string }
+
+func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
+	return storeFlags{
+		db: fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file (STEWARD_DB)"),
+		auditKeyFile: fs.String("audit-key-file", getenv("STEWARD_AUDIT_KEY_FILE"),
+			"the audit log's key, created on first start; back it up with the database (STEWARD_AUDIT_KEY_FILE; default: the database file + .audit-key)"),
+	}
 }
+
+// open opens the database with its audit key: STEWARD_AUDIT_KEY when set,
+// else the key file.
+func (f storeFlags) open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*db.Store, error) {
+	opts := db.Options{AuditKeyFile: *f.auditKeyFile, Log: log}
+	if text := getenv("STEWARD_AUDIT_KEY"); text != "" {
+		key, err := db.ParseAuditKey(text)
+		if err != nil {
+			return nil, fmt.Errorf("STEWARD_AUDIT_KEY: %w", err)
+		}
+		opts.AuditKey = key
+	}
+	return db.OpenWith(ctx, *f.db, opts)
+}
+
+// newLog is the log of the server and every command: text on stderr.
+func newLog(stderr io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(stderr, nil)) }
 
 func envOr(getenv func(string) string, key, fallback string) string {
 	if v := getenv(key); v != "" {
@@ -111,16 +145,17 @@ func envBool(getenv func(string) string, key string) bool {
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("steward", stderr)
 	addr := fs.String("addr", envOr(getenv, "STEWARD_ADDR", "127.0.0.1:8080"), "address to listen on (STEWARD_ADDR)")
-	dbPath := dbFlag(fs, getenv)
+	sf := addStoreFlags(fs, getenv)
+	dbPath := sf.db
 	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure (STEWARD_BASE_URL)")
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For (STEWARD_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLog(stderr)
 
-	store, err := db.Open(ctx, *dbPath)
+	store, err := sf.open(ctx, getenv, log)
 	if err != nil {
 		return err
 	}
@@ -254,7 +289,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New("usage: steward user add -email E -role admin|editor|viewer (password on standard input)")
 	}
 	fs := newFlags("user add", stderr)
-	dbPath := dbFlag(fs, getenv)
+	sf := addStoreFlags(fs, getenv)
 	email := fs.String("email", "", "the login's email")
 	role := fs.String("role", db.RoleViewer, "admin, editor or viewer")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -265,7 +300,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("read the password from standard input: %w", err)
 	}
 	password = strings.TrimRight(password, "\r\n")
-	store, err := db.Open(ctx, *dbPath)
+	store, err := sf.open(ctx, getenv, newLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -288,20 +323,34 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: steward audit verify [-db FILE]")
+		return errors.New("usage: steward audit verify [-db FILE] [-audit-key-file FILE] [-accept-restored-triggers]")
 	}
 	fs := newFlags("audit verify", stderr)
-	dbPath := dbFlag(fs, getenv)
+	sf := addStoreFlags(fs, getenv)
+	accept := fs.Bool("accept-restored-triggers", false,
+		"record that you have looked into append-only triggers Steward had to restore at a start, so checks pass again")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := db.Open(ctx, *dbPath)
+	log := newLog(stderr)
+	store, err := sf.open(ctx, getenv, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if *accept {
+		done, err := store.AcceptRestoredTriggers(ctx, db.SystemActor("command line"))
+		if err != nil {
+			return err
+		}
+		if done {
+			fmt.Fprintln(stdout, "recorded that the restored append-only triggers were looked into")
+		} else {
+			fmt.Fprintln(stdout, "no restored triggers were waiting to be accepted")
+		}
+	}
 	// The outcome is recorded, so the admin page shows when the chain was
-	// last checked, also by this command.
+	// last checked, also by this command; the verified head goes to the log.
 	res, err := store.VerifyAndRecordAudit(ctx)
 	if err != nil {
 		return err
@@ -309,20 +358,21 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if !res.Intact() {
 		return fmt.Errorf("audit chain broken at event %d (%s); %d events checked", res.BrokenID, res.Problem, res.Checked)
 	}
-	fmt.Fprintf(stdout, "audit chain intact: %d events checked\n", res.Checked)
+	fmt.Fprintf(stdout, "audit chain intact: %d events checked, head event %d %s\n", res.Checked, res.HeadID, res.HeadHash)
 	return nil
 }
 
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("backup", stderr)
-	dbPath := dbFlag(fs, getenv)
+	sf := addStoreFlags(fs, getenv)
+	dbPath := sf.db
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: steward backup [-db FILE] BACKUP-FILE")
+		return errors.New("usage: steward backup [-db FILE] [-audit-key-file FILE] BACKUP-FILE")
 	}
-	store, err := db.Open(ctx, *dbPath)
+	store, err := sf.open(ctx, getenv, newLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -330,13 +380,14 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err := store.Backup(ctx, fs.Arg(0)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, fs.Arg(0))
+	fmt.Fprintf(stdout, "backed up %s to %s (mode 0600); its audit log is verified with the same audit key, which the backup does not hold\n", *dbPath, fs.Arg(0))
 	return nil
 }
 
 func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("seed", stderr)
-	dbPath := dbFlag(fs, getenv)
+	sf := addStoreFlags(fs, getenv)
+	dbPath := sf.db
 	owners := fs.Int("owners", 0, "with any size flag: fill an empty database with this many owners (default tokens/10)")
 	tokens := fs.Int("tokens", 0, "tokens in the large dataset (default owners*10)")
 	events := fs.Int("events", 0, "audit events in the large dataset (default tokens*10)")
@@ -344,7 +395,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := db.Open(ctx, *dbPath)
+	store, err := sf.open(ctx, getenv, newLog(stderr))
 	if err != nil {
 		return err
 	}
