@@ -65,7 +65,7 @@ func (k *strikes) stale(now time.Time) bool {
 
 // wait is how long the next attempt must still wait: zero while fewer than
 // free attempts have failed or are under way; then one at a time, each at
-// least 1s, 2s, 4s… (at most max) after the last failure.
+// least 1s, 2s, 4s… (at most limit) after the last failure.
 func (k *strikes) wait(now time.Time, free int, limit time.Duration) time.Duration {
 	if k == nil || k.failures+k.pending < free {
 		return 0
@@ -182,7 +182,7 @@ func (a *signInAttempt) failed() {
 // keeps its failures, which may be someone else's.
 func (a *signInAttempt) succeeded() {
 	a.decide(func(now time.Time) {
-		delete(a.t.pairs, a.pair)
+		a.t.pairs[a.pair].failures = 0 // kept while other attempts of the pair are under way
 		if len(a.t.trusted) >= maxThrottleKeys {
 			clear(a.t.trusted) // only logins signing in fill it: never in practice
 		}

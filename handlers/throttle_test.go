@@ -76,3 +76,34 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 		t.Errorf("after a released attempt the throttle holds %d pairs and %d addresses, want none", len(th.pairs), len(th.addresses))
 	}
 }
+
+// Parallel attempts of one pair can end in any order: a success among
+// failures neither loses the others' reservations nor their outcome.
+func TestThrottleParallelAttemptsOfAPair(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	th := newThrottle(func() time.Time { return now })
+	var attempts []*signInAttempt
+	for range pairFreeFailures {
+		a, _ := th.reserve("bob@example.com", "198.51.100.7")
+		if a == nil {
+			t.Fatal("one of the free attempts was refused")
+		}
+		attempts = append(attempts, a)
+	}
+	if a, _ := th.reserve("bob@example.com", "198.51.100.7"); a != nil {
+		t.Error("a sixth attempt while five are under way was reserved")
+	}
+	attempts[0].succeeded()
+	for _, a := range attempts[1:] {
+		a.failed()
+	}
+	// Four failures after the success: one attempt is still free.
+	if a, _ := th.reserve("bob@example.com", "198.51.100.7"); a == nil {
+		t.Error("the fifth attempt after a success and four failures was refused")
+	} else {
+		a.failed()
+	}
+	if a, wait := th.reserve("bob@example.com", "198.51.100.7"); a != nil || wait != time.Second {
+		t.Errorf("after five failures: reserved %v, wait %v; want a 1s wait", a != nil, wait)
+	}
+}
