@@ -265,10 +265,27 @@ func TestSignInThrottleCannotBeRaced(t *testing.T) {
 // and counts the answers by status.
 func parallelSignIns(app *testApp, n int, form func(i int) (email, password string)) map[int]int {
 	app.t.Helper()
+	statuses := map[int]int{}
+	for _, r := range parallelPosts(app, "/login", n, func(i int) url.Values {
+		email, password := form(i)
+		return url.Values{"email": {email}, "password": {password}}
+	}) {
+		statuses[r.status]++
+		if r.status == http.StatusServiceUnavailable && (r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Steward is busy checking other sign-ins")) {
+			app.t.Errorf("a busy answer without Retry-After or its message: %q %.200q", r.header.Get("Retry-After"), r.body)
+		}
+	}
+	return statuses
+}
+
+// parallelPosts posts n forms to path at once, each from a client of its own
+// that fetched its CSRF token beforehand.
+func parallelPosts(app *testApp, path string, n int, form func(i int) url.Values) []response {
+	app.t.Helper()
 	clients := make([]*client, n)
 	for i := range clients {
 		clients[i] = app.newClient()
-		clients[i].csrf() // fetch the token before the burst
+		clients[i].csrf()
 	}
 	var wg sync.WaitGroup
 	results := make([]response, n)
@@ -278,20 +295,12 @@ func parallelSignIns(app *testApp, n int, form func(i int) (email, password stri
 		go func() {
 			defer wg.Done()
 			<-start
-			email, password := form(i)
-			results[i] = clients[i].post("/login", url.Values{"email": {email}, "password": {password}})
+			results[i] = clients[i].post(path, form(i))
 		}()
 	}
 	close(start)
 	wg.Wait()
-	statuses := map[int]int{}
-	for _, r := range results {
-		statuses[r.status]++
-		if r.status == http.StatusServiceUnavailable && (r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Steward is busy checking other sign-ins")) {
-			app.t.Errorf("a busy answer without Retry-After or its message: %q %.200q", r.header.Get("Retry-After"), r.body)
-		}
-	}
-	return statuses
+	return results
 }
 
 // A burst of sign-ins, unknown emails too, hashes at most a few passwords at
@@ -782,25 +791,9 @@ func TestSetupCodeSpentOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 10
-	clients := make([]*client, n)
-	for i := range clients {
-		clients[i] = app.newClient()
-		clients[i].csrf()
-	}
-	results := make([]response, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[i] = clients[i].post("/setup", url.Values{"code": {code}, "email": {fmt.Sprintf("root%d@example.com", i)}, "password": {testPassword}})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := parallelPosts(app, "/setup", 10, func(i int) url.Values {
+		return url.Values{"code": {code}, "email": {fmt.Sprintf("root%d@example.com", i)}, "password": {testPassword}}
+	})
 	created := 0
 	for i, r := range results {
 		switch {
