@@ -364,9 +364,11 @@ func (s *Store) Timeline(ctx context.Context, ref Ref, before int64, limit int) 
 	return pageOfEvents(rows, limit)
 }
 
-// RecentEvents lists the newest events across all records.
-func (s *Store) RecentEvents(ctx context.Context, limit int) ([]AuditEvent, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events ORDER BY id DESC LIMIT ?", limit)
+// RecentEvents lists the newest events across all records; the events
+// only admins see are left out unless forAdmin.
+func (s *Store) RecentEvents(ctx context.Context, limit int, forAdmin bool) ([]AuditEvent, error) {
+	where, args := AuditFilter{ForAdmin: forAdmin}.where()
+	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("db: read recent events: %w", err)
 	}

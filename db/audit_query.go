@@ -15,7 +15,13 @@ type AuditFilter struct {
 	Action     string
 	From       string
 	To         string
+	// ForAdmin includes the events only admins may read (adminOnlyActions).
+	ForAdmin bool
 }
+
+// adminOnlyActions are the events only admins see: a failed sign-in tells
+// who was tried, from where and when, which is for whoever guards logins.
+const adminOnlyActions = `('user.sign_in_failed')`
 
 // AuditKinds are the record kinds audit events are about.
 var AuditKinds = []string{"owner", "account", "role", "system_user", "integration", "token", "checklist", "user", "standing_item"}
@@ -31,10 +37,14 @@ func (f AuditFilter) Validate() error {
 	return v.err()
 }
 
-// where builds the filter's WHERE clause; every condition has an index.
+// where builds the filter's WHERE clause; every condition but the one
+// leaving out admin-only events has an index.
 func (f AuditFilter) where() (string, []any) {
 	var conds []string
 	var args []any
+	if !f.ForAdmin {
+		conds = append(conds, "action NOT IN "+adminOnlyActions)
+	}
 	if f.Actor != "" {
 		conds = append(conds, "actor = ?")
 		args = append(args, strings.TrimSpace(f.Actor))

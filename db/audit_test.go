@@ -31,7 +31,7 @@ func change(ev db.AuditEvent, field string) (db.Change, bool) {
 
 func latestEvent(t *testing.T, s *db.Store) db.AuditEvent {
 	t.Helper()
-	evs, err := s.RecentEvents(context.Background(), 1)
+	evs, err := s.RecentEvents(context.Background(), 1, true)
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("RecentEvents: %v, %d events", err, len(evs))
 	}

@@ -412,7 +412,7 @@ func eventsFor(t *testing.T, s *db.Store, action, kind string, rid int64) int64 
 // lastEventOf is the newest event of an action.
 func lastEventOf(t *testing.T, s *db.Store, action string) db.AuditEvent {
 	t.Helper()
-	evs, err := s.RecentEvents(context.Background(), 200)
+	evs, err := s.RecentEvents(context.Background(), 200, true)
 	if err != nil {
 		t.Fatal(err)
 	}

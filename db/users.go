@@ -140,6 +140,12 @@ type UserInput struct {
 
 // CreateUser adds a dashboard login.
 func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (int64, error) {
+	return s.createUser(ctx, actor, in, nil)
+}
+
+// createUser is CreateUser running first, in the same transaction as the
+// insert, what the caller needs done with it (spending the setup code).
+func (s *Store) createUser(ctx context.Context, actor Actor, in UserInput, first func(tx *sql.Tx) error) (int64, error) {
 	v := newValidator()
 	email := v.email("email", in.Email, true)
 	role := v.oneOf("role", in.Role, UserRoles...)
@@ -156,6 +162,11 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, in UserInput) (int6
 	}
 	var id int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if first != nil {
+			if err := first(tx); err != nil {
+				return err
+			}
+		}
 		if err := v.exists(ctx, tx, "owner_id", "owners", ownerID); err != nil {
 			return err
 		}
@@ -198,6 +209,26 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 		return User{}, ErrNotFound
 	}
 	return s.UserByID(ctx, id)
+}
+
+// RecordFailedSignIn audits a failed sign-in from ip. What was typed as the
+// email is kept only when it is a login's: then the event is on that login,
+// under the email on record. Anything else typed (a password in the wrong
+// field, say) is not kept.
+func (s *Store) RecordFailedSignIn(ctx context.Context, ip, email string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		ev := Event{Action: "user.sign_in_failed", Summary: "Failed sign-in for an unknown email"}
+		var id int64
+		var known string
+		err := tx.QueryRowContext(ctx, "SELECT id, email FROM users WHERE email = ? COLLATE NOCASE", strings.TrimSpace(email)).Scan(&id, &known)
+		switch {
+		case err == nil:
+			ev.Subject, ev.Summary = Ref{"user", id}, "Failed sign-in as "+known
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("db: read user: %w", err)
+		}
+		return s.appendEvent(ctx, tx, Actor{IP: ip}, ev)
+	})
 }
 
 // RecordSignIn notes a successful sign-in and audits it.
@@ -345,16 +376,28 @@ func (s *Store) SetupCodeValid(ctx context.Context, code string) bool {
 	return err == nil && n == 1
 }
 
-// CreateFirstAdmin creates the first admin with a setup code, using the code up.
+// CreateFirstAdmin creates the first admin with a setup code. The code is
+// spent in the transaction that inserts the admin, and only while no login
+// exists, so of parallel requests with the code exactly one succeeds.
 func (s *Store) CreateFirstAdmin(ctx context.Context, actor Actor, code, email, password string) (int64, error) {
+	used := func() error {
+		return ValidationError{"code": "This setup link has been used or has expired. Restart Steward for a new one."}
+	}
+	// Checked before the password is hashed, too: without the code, nobody
+	// can make Steward hash anything here.
 	if !s.SetupCodeValid(ctx, code) {
-		return 0, ValidationError{"code": "This setup link has been used or has expired. Restart Steward for a new one."}
+		return 0, used()
 	}
-	id, err := s.CreateUser(ctx, actor, UserInput{Email: email, Password: password, Role: RoleAdmin})
-	if err != nil {
-		return 0, err
-	}
-	return id, s.Exec(ctx, "DELETE FROM setup_codes")
+	return s.createUser(ctx, actor, UserInput{Email: email, Password: password, Role: RoleAdmin}, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM setup_codes WHERE code_hash = ? AND NOT EXISTS (SELECT 1 FROM users)", hashToken(code))
+		if err != nil {
+			return fmt.Errorf("db: spend setup code: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return used()
+		}
+		return nil
+	})
 }
 
 // randomToken returns n random bytes, URL-safe base64 encoded.

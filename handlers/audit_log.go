@@ -14,10 +14,11 @@ import (
 // auditPageSize is how many events the audit log shows per page.
 const auditPageSize = 50
 
-// auditFilter reads the audit log's filters from the query.
+// auditFilter reads the audit log's filters from the query; the events
+// only admins see are left out for everyone else.
 func auditFilter(c echo.Context) db.AuditFilter {
 	return db.AuditFilter{Actor: c.QueryParam("actor"), RecordKind: c.QueryParam("kind"), Action: c.QueryParam("action"),
-		From: c.QueryParam("from"), To: c.QueryParam("to")}
+		From: c.QueryParam("from"), To: c.QueryParam("to"), ForAdmin: currentUser(c).IsAdmin()}
 }
 
 // auditQuery is the filter as a query string.

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,15 +33,24 @@ func (s *Server) signIn(c echo.Context) error {
 	password := c.FormValue("password")
 	ip := c.RealIP()
 	f := components.Form{Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}, CSRF: csrfToken(c)}
-	if s.throttle.blocked(email, ip) {
-		return render(c, http.StatusTooManyRequests, pages.Login(s.page(c, "Sign in", ""), f,
-			"Too many failed sign-ins. Wait 15 minutes, then try again."))
+	refuse := func(status int, wait time.Duration, message string) error {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message))
 	}
-	u, err := s.store.Authenticate(c.Request().Context(), email, password)
+	attempt, wait := s.throttle.reserve(email, ip)
+	if attempt == nil {
+		wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up: retrying then is not too early
+		return refuse(http.StatusTooManyRequests, wait, "Too many failed sign-ins. Try again in "+waitText(wait)+".")
+	}
+	defer attempt.release() // when the password was never checked
+	u, err := s.authenticate(c.Request().Context(), email, password)
+	if errors.Is(err, errHashBusy) {
+		return refuse(http.StatusServiceUnavailable, hashBusyRetry,
+			"Steward is busy checking other sign-ins. Try again in a few seconds.")
+	}
 	if errors.Is(err, db.ErrNotFound) {
-		s.throttle.fail(email, ip)
-		if aerr := s.store.Audit(c.Request().Context(), db.Actor{IP: ip}, db.Event{Action: "user.sign_in_failed",
-			Summary: "Failed sign-in as " + truncate(email, 254)}); aerr != nil {
+		attempt.failed()
+		if aerr := s.store.RecordFailedSignIn(c.Request().Context(), ip, email); aerr != nil {
 			return aerr
 		}
 		return render(c, http.StatusUnauthorized, pages.Login(s.page(c, "Sign in", ""), f,
@@ -47,7 +59,7 @@ func (s *Server) signIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.throttle.succeed(email)
+	attempt.succeeded()
 	sess, err := s.sessions.Get(c.Request(), sessionCookie)
 	if err != nil {
 		return err
@@ -66,6 +78,55 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	return redirect(c, safeNext(c.FormValue("next")))
+}
+
+// waitText says a wait in words: "1 second", "8 seconds", "4 minutes".
+func waitText(d time.Duration) string {
+	n, unit := int(d/time.Second), "second"
+	if d >= 2*time.Minute {
+		n, unit = int((d+time.Minute-1)/time.Minute), "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
+}
+
+// Password checks. Each argon2id hash holds 19 MiB while it runs, so a burst
+// of sign-ins (unknown emails too: they hash a dummy to take as long) took
+// as much memory as it had requests: 40 at once reached 780 MiB. At most
+// maxPasswordChecks run at once. A hash is one thread of pure computation,
+// so more than two at once finish no sooner on a small server, only take
+// more memory (measured: 40 at once peak at 115 MiB with two, 170 MiB with
+// three; and a burst of 100 had fewer sign-ins told to retry with two). A
+// sign-in waits up to hashSlotWait for its turn (two checks clear a burst
+// of 40 in about a second) and is then told to retry.
+const (
+	maxPasswordChecks = 2
+	hashSlotWait      = 3 * time.Second
+	hashBusyRetry     = 2 * time.Second
+)
+
+// errHashBusy answers a sign-in that found no turn to check its password.
+var errHashBusy = errors.New("handlers: every password check slot is busy")
+
+// authenticate checks email and password when a check slot is free.
+func (s *Server) authenticate(ctx context.Context, email, password string) (db.User, error) {
+	timer := time.NewTimer(hashSlotWait)
+	defer timer.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-timer.C:
+		return db.User{}, errHashBusy
+	case <-ctx.Done():
+		return db.User{}, ctx.Err()
+	}
+	defer func() { <-s.hashSlots }()
+	if s.cfg.passwordWork != nil {
+		s.cfg.passwordWork(+1)
+		defer s.cfg.passwordWork(-1)
+	}
+	return s.store.Authenticate(ctx, email, password)
 }
 
 // safeNext keeps a post-sign-in redirect on this site.

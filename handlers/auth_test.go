@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/securecookie"
@@ -94,8 +98,11 @@ func TestSignIn(t *testing.T) {
 		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != failedBefore+2 {
 			t.Errorf("user.sign_in_failed events = %d, want %d", n, failedBefore+2)
 		}
-		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary LIKE '%nobody@example.com%'"); n != 1 {
-			t.Errorf("failed sign-in of the unknown email audited %d times, want 1", n)
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary = 'Failed sign-in for an unknown email' AND record_id IS NULL"); n != 1 {
+			t.Errorf("failed sign-ins of an unknown email audited as such: %d, want 1", n)
+		}
+		if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary = 'Failed sign-in as alice@example.com' AND record_kind = 'user' AND record_id = ?", alice); n != 1 {
+			t.Errorf("failed sign-ins of alice audited on her login: %d, want 1", n)
 		}
 		if n := app.count("SELECT COUNT(*) FROM sessions"); n != sessionsBefore {
 			t.Errorf("sessions = %d after failed sign-ins, want %d", n, sessionsBefore)
@@ -103,29 +110,232 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-func TestSignInThrottle(t *testing.T) {
+// testClock is a clock tests move by hand.
+type testClock struct{ nanos atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.nanos.Store(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *testClock) now() time.Time          { return time.Unix(0, c.nanos.Load()).UTC() }
+func (c *testClock) advance(d time.Duration) { c.nanos.Add(int64(d)) }
+
+// newThrottledApp is a test app behind a trusted proxy, so each request can
+// claim its client address, with the sign-in throttle on clock.
+func newThrottledApp(t *testing.T, clock *testClock) *testApp {
+	return newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey, TrustProxy: true}, clock.now, nil))
+}
+
+// signInFrom posts the sign-in form from the client address addr.
+func (c *client) signInFrom(addr, email, password string) response {
+	c.app.t.Helper()
+	return c.post("/login", url.Values{"email": {email}, "password": {password}}, withHeader("X-Forwarded-For", addr))
+}
+
+// After five failures of one account from one address, each further attempt
+// of that pair waits 1s, 2s, 4s… after the last failure, even with the right
+// password; the answer says how long.
+func TestSignInDelaysGrow(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	clock := newTestClock()
+	app := newThrottledApp(t, clock)
 	bob := app.createUser("bob@example.com", db.RoleViewer)
-	c := app.newClient()
+	const home = "198.51.100.7"
 	for i := 1; i <= 5; i++ {
-		if r := c.signIn("bob@example.com", "wrong password number "+id(int64(i))); r.status != http.StatusUnauthorized {
+		if r := app.newClient().signInFrom(home, "bob@example.com", "wrong password number "+id(int64(i))); r.status != http.StatusUnauthorized {
 			t.Fatalf("failure %d: status %d, want 401", i, r.status)
 		}
 	}
-	// The sixth attempt is refused even with the right password, from any client.
-	r := app.newClient().signIn("BOB@example.com", testPassword)
-	if r.status != http.StatusTooManyRequests {
-		t.Fatalf("sixth attempt with the right password: status %d, want 429", r.status)
+	waitFor := func(what string, wantSeconds int, wantText string) {
+		t.Helper()
+		r := app.newClient().signInFrom(home, "BOB@example.com", testPassword)
+		if r.status != http.StatusTooManyRequests {
+			t.Fatalf("%s: status %d, want 429", what, r.status)
+		}
+		if got := r.header.Get("Retry-After"); got != strconv.Itoa(wantSeconds) {
+			t.Errorf("%s: Retry-After %q, want %d", what, got, wantSeconds)
+		}
+		if !strings.Contains(r.body, "Try again in "+wantText+".") {
+			t.Errorf("%s: the page does not say to try again in %s", what, wantText)
+		}
+	}
+	waitFor("right password right after five failures", 1, "1 second")
+	for _, wait := range []int{1, 2, 4, 8} {
+		clock.advance(time.Duration(wait)*time.Second - time.Millisecond)
+		waitFor(fmt.Sprintf("a millisecond before the %ds wait ends", wait), 1, "1 second")
+		clock.advance(time.Millisecond)
+		if r := app.newClient().signInFrom(home, "bob@example.com", "still wrong"); r.status != http.StatusUnauthorized {
+			t.Fatalf("after the %ds wait: status %d, want 401", wait, r.status)
+		}
+		waitFor(fmt.Sprintf("after the failure that follows the %ds wait", wait), 2*wait, waitText(2*wait))
 	}
 	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", bob); n != 0 {
 		t.Errorf("a throttled sign-in created %d sessions", n)
 	}
-	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != 5 {
-		t.Errorf("user.sign_in_failed events = %d, want 5", n)
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != 9 {
+		t.Errorf("user.sign_in_failed events = %d, want 9 (refused attempts are not failures)", n)
 	}
-	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in'"); n != 0 {
-		t.Errorf("user.signed_in events = %d, want 0", n)
+	// The waits stop growing at 15 minutes.
+	for range 12 {
+		clock.advance(time.Hour - time.Minute)
+		app.newClient().signInFrom(home, "bob@example.com", "still wrong")
+	}
+	waitFor("after 21 failures", 15*60, "15 minutes")
+	// The right password, once the wait is over, signs in and clears the
+	// pair's failures: the next mistake costs nothing.
+	clock.advance(15 * time.Minute)
+	if r := app.newClient().signInFrom(home, "bob@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("right password after the wait: status %d, want 303", r.status)
+	}
+	if r := app.newClient().signInFrom(home, "bob@example.com", "a typo"); r.status != http.StatusUnauthorized {
+		t.Errorf("a typo after signing in: status %d, want 401", r.status)
+	}
+	if r := app.newClient().signInFrom(home, "bob@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Errorf("right password after one typo: status %d, want 303", r.status)
+	}
+}
+
+// waitText is how the sign-in page says a wait of n seconds.
+func waitText(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return strconv.Itoa(n) + " seconds"
+}
+
+// Failures from another address, or for another account from the same
+// address, never keep a user with the right password out.
+func TestSignInCannotBeLockedOutByOthers(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := newThrottledApp(t, clock)
+	bob := app.createUser("bob@example.com", db.RoleViewer)
+	app.createUser("eve@example.com", db.RoleViewer)
+	const office, attacker = "198.51.100.7", "203.0.113.66"
+	for i := range 40 {
+		app.newClient().signInFrom(attacker, "bob@example.com", "guess "+id(int64(i)))
+		clock.advance(time.Second)
+	}
+	if r := app.newClient().signInFrom(attacker, "bob@example.com", "one more guess"); r.status != http.StatusTooManyRequests {
+		t.Fatalf("the attacker's next guess: status %d, want 429", r.status)
+	}
+	if r := app.newClient().signInFrom(office, "bob@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Errorf("bob from his own address after another address failed for him: status %d, want 303", r.status)
+	}
+	// Eve, behind the same office address, fails on her own account until
+	// she must wait; bob, and everyone else behind it, still gets in.
+	for i := range 8 {
+		app.newClient().signInFrom(office, "eve@example.com", "forgot it "+id(int64(i)))
+	}
+	if r := app.newClient().signInFrom(office, "eve@example.com", "forgot it"); r.status != http.StatusTooManyRequests {
+		t.Fatalf("eve's next try: status %d, want 429", r.status)
+	}
+	for i := range 20 {
+		app.newClient().signInFrom(office, fmt.Sprintf("guess%02d@example.com", i), testPassword)
+	}
+	if r := app.newClient().signInFrom(office, "bob@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Errorf("bob behind the office address after others failed there: status %d, want 303", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", bob); n != 2 {
+		t.Errorf("bob's sessions = %d, want 2", n)
+	}
+}
+
+// Thirty parallel wrong passwords for one account: the attempts are counted
+// before their passwords are hashed, so only the free five are checked and
+// the rest are refused, not thirty 401s.
+func TestSignInThrottleCannotBeRaced(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := newThrottledApp(t, clock)
+	app.createUser("bob@example.com", db.RoleViewer)
+	statuses := parallelSignIns(app, 30, func(i int) (string, string) { return "bob@example.com", "parallel guess " + id(int64(i)) })
+	if statuses[http.StatusTooManyRequests] < 25 || statuses[http.StatusUnauthorized] == 0 ||
+		statuses[http.StatusUnauthorized]+statuses[http.StatusServiceUnavailable]+statuses[http.StatusTooManyRequests] != 30 {
+		t.Errorf("statuses of 30 parallel wrong passwords = %v, want at least 25 × 429 and the rest 401 (or 503)", statuses)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != int64(statuses[http.StatusUnauthorized]) {
+		t.Errorf("user.sign_in_failed events = %d, want one per 401 (%d)", n, statuses[http.StatusUnauthorized])
+	}
+}
+
+// parallelSignIns posts n sign-ins at once, each from a client of its own,
+// and counts the answers by status.
+func parallelSignIns(app *testApp, n int, form func(i int) (email, password string)) map[int]int {
+	app.t.Helper()
+	statuses := map[int]int{}
+	for _, r := range parallelPosts(app, "/login", n, func(i int) url.Values {
+		email, password := form(i)
+		return url.Values{"email": {email}, "password": {password}}
+	}) {
+		statuses[r.status]++
+		if r.status == http.StatusServiceUnavailable && (r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Steward is busy checking other sign-ins")) {
+			app.t.Errorf("a busy answer without Retry-After or its message: %q %.200q", r.header.Get("Retry-After"), r.body)
+		}
+	}
+	return statuses
+}
+
+// parallelPosts posts n forms to path at once, each from a client of its own
+// that fetched its CSRF token beforehand.
+func parallelPosts(app *testApp, path string, n int, form func(i int) url.Values) []response {
+	app.t.Helper()
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = app.newClient()
+		clients[i].csrf()
+	}
+	var wg sync.WaitGroup
+	results := make([]response, n)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i] = clients[i].post(path, form(i))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return results
+}
+
+// A burst of sign-ins, unknown emails too, hashes at most a few passwords at
+// once (each hash holds 19 MiB); the rest wait their turn or are told to
+// retry.
+func TestPasswordChecksAreBounded(t *testing.T) {
+	t.Parallel()
+	var running, most atomic.Int32
+	hook := func(delta int) {
+		n := running.Add(int32(delta))
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+	}
+	app := newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey}, nil, hook))
+	for i := range 4 {
+		app.createUser(fmt.Sprintf("user%d@example.com", i), db.RoleViewer)
+	}
+	statuses := parallelSignIns(app, 24, func(i int) (string, string) {
+		if i < 4 {
+			return fmt.Sprintf("user%d@example.com", i), testPassword
+		}
+		return fmt.Sprintf("stranger%02d@example.com", i), testPassword
+	})
+	if got := most.Load(); got < 1 || got > 2 {
+		t.Errorf("at most %d password checks ran at once, want 1 or 2", got)
+	}
+	if statuses[http.StatusSeeOther]+statuses[http.StatusUnauthorized]+statuses[http.StatusServiceUnavailable] != 24 ||
+		statuses[http.StatusUnauthorized] == 0 {
+		t.Errorf("statuses = %v, want only 303, 401 and 503, some 401", statuses)
+	}
+	if n := app.count("SELECT COUNT(*) FROM sessions"); n != int64(statuses[http.StatusSeeOther]) {
+		t.Errorf("sessions = %d, want one per 303 (%d)", n, statuses[http.StatusSeeOther])
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'"); n != int64(statuses[http.StatusUnauthorized]) {
+		t.Errorf("user.sign_in_failed events = %d, want one per 401 (%d)", n, statuses[http.StatusUnauthorized])
 	}
 }
 
@@ -507,13 +717,15 @@ func TestSecureCookiesAndProxyAddress(t *testing.T) {
 	}
 }
 
-func TestSignInThrottlePerAddress(t *testing.T) {
+// Twenty failures from one address on other accounts (the old lockout of
+// the address) do not keep a user behind it out.
+func TestSignInFailuresOfOthersFromTheAddress(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	mia := app.createUser("mia@example.com", db.RoleViewer)
 	c := app.newClient()
-	// Twenty failures on different accounts, each claiming another address:
-	// X-Forwarded-For is not trusted unless configured.
+	// Each failure claims another address: X-Forwarded-For is not trusted
+	// unless configured.
 	for i := 1; i <= 20; i++ {
 		r := c.signIn(fmt.Sprintf("guess%02d@example.com", i), testPassword)
 		if r.status != http.StatusUnauthorized {
@@ -524,11 +736,11 @@ func TestSignInThrottlePerAddress(t *testing.T) {
 	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND ip = '127.0.0.1'"); n != 20 {
 		t.Errorf("failed sign-ins audited from the real address = %d, want 20", n)
 	}
-	if r := c.signIn("mia@example.com", testPassword); r.status != http.StatusTooManyRequests {
-		t.Errorf("right password after 20 failures from the address: status %d, want 429", r.status)
+	if r := c.signIn("mia@example.com", testPassword); r.status != http.StatusSeeOther {
+		t.Errorf("right password after 20 failures of others from the address: status %d, want 303", r.status)
 	}
-	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", mia); n != 0 {
-		t.Errorf("sessions = %d, want 0", n)
+	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", mia); n != 1 {
+		t.Errorf("sessions = %d, want 1", n)
 	}
 }
 
@@ -567,6 +779,111 @@ func TestSessionLifetimes(t *testing.T) {
 		}
 		if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", nina); n != 0 {
 			t.Errorf("%s: expired session row kept", tc.name)
+		}
+	}
+}
+
+// Ten parallel uses of the setup link create exactly one admin; the others
+// are told the link is used up.
+func TestSetupCodeSpentOnce(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	code, err := app.store.NewSetupCode(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := parallelPosts(app, "/setup", 10, func(i int) url.Values {
+		return url.Values{"code": {code}, "email": {fmt.Sprintf("root%d@example.com", i)}, "password": {testPassword}}
+	})
+	created := 0
+	for i, r := range results {
+		switch {
+		case r.status == http.StatusSeeOther:
+			created++
+		case r.status == http.StatusUnprocessableEntity && strings.Contains(r.body, "This setup link has been used"):
+		default:
+			t.Errorf("setup %d: status %d, want 303 or 422 saying the link is used: %.300q", i, r.status, r.body)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d setups succeeded, want 1", created)
+	}
+	if n := app.count("SELECT COUNT(*) FROM users"); n != 1 {
+		t.Errorf("users = %d, want 1", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM users WHERE role = 'admin'"); n != 1 {
+		t.Errorf("admins = %d, want 1", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM setup_codes"); n != 0 {
+		t.Errorf("setup codes left = %d, want 0", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'"); n != 1 {
+		t.Errorf("user.created events = %d, want 1", n)
+	}
+}
+
+// A failed sign-in keeps what was typed as the email only when it is a
+// login's, and only admins see failed sign-ins: on /audit, its filters and
+// exports, and the home page's recent activity.
+func TestFailedSignInsAreForAdminsOnly(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	alice := app.createUser("alice@example.com", db.RoleViewer)
+	app.createUser("admin@example.com", db.RoleAdmin)
+	app.createUser("viewer@example.com", db.RoleViewer)
+	app.createUser("editor@example.com", db.RoleEditor)
+	admin, viewer, editor := app.signedIn("admin@example.com"), app.signedIn("viewer@example.com"), app.signedIn("editor@example.com")
+
+	// A password typed into the email field, and alice's email in capitals.
+	const typedPassword = "Hunter2-Secret-Passphrase"
+	anon := app.newClient()
+	for _, email := range []string{typedPassword, " ALICE@example.com"} {
+		if r := anon.signIn(email, "wrong password"); r.status != http.StatusUnauthorized {
+			t.Fatalf("sign-in as %q: status %d, want 401", email, r.status)
+		}
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE instr(lower(summary || changes || actor || ip), lower(?)) > 0", typedPassword); n != 0 {
+		t.Errorf("the typed text is in %d audit events", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary = 'Failed sign-in for an unknown email' AND record_id IS NULL AND user_id IS NULL AND ip = '127.0.0.1'"); n != 1 {
+		t.Errorf("failed sign-ins for an unknown email = %d, want 1", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed' AND summary = 'Failed sign-in as alice@example.com' AND record_kind = 'user' AND record_id = ? AND user_id IS NULL", alice); n != 1 {
+		t.Errorf("failed sign-ins recorded on alice's login = %d, want 1", n)
+	}
+	// An event everyone may see, newer than the failures.
+	app.createOwner("Visible Owner", "")
+
+	for _, page := range []string{"/audit", "/audit?action=user.sign_in_failed", "/audit?kind=user", "/"} {
+		for name, c := range map[string]*client{"viewer": viewer, "editor": editor} {
+			r := c.get(page)
+			if r.status != http.StatusOK {
+				t.Fatalf("%s GET %s: status %d", name, page, r.status)
+			}
+			if strings.Contains(r.body, "Failed sign-in") {
+				t.Errorf("%s GET %s shows failed sign-ins", name, page)
+			}
+			if page != "/audit?action=user.sign_in_failed" && page != "/audit?kind=user" && !strings.Contains(r.body, "Visible Owner") {
+				t.Errorf("%s GET %s does not show the owner created after the failures", name, page)
+			}
+		}
+		r := admin.get(page)
+		if r.status != http.StatusOK {
+			t.Fatalf("admin GET %s: status %d", page, r.status)
+		}
+		if !strings.Contains(r.body, "Failed sign-in as alice@example.com") {
+			t.Errorf("admin GET %s does not show the failed sign-in on alice's login", page)
+		}
+		if page != "/audit?kind=user" && !strings.Contains(r.body, "Failed sign-in for an unknown email") {
+			t.Errorf("admin GET %s does not show the failed sign-in for an unknown email", page)
+		}
+	}
+	for _, export := range []string{"/audit/export.csv", "/audit/export.json?action=user.sign_in_failed"} {
+		if r := admin.get(export); r.status != http.StatusOK || strings.Count(r.body, "Failed sign-in") != 2 {
+			t.Errorf("admin GET %s: status %d, %d failed sign-ins, want 200 and 2", export, r.status, strings.Count(r.body, "Failed sign-in"))
+		}
+		if r := viewer.get(export); r.status != http.StatusForbidden || strings.Contains(r.body, "Failed sign-in") {
+			t.Errorf("viewer GET %s: status %d, want 403 without the events", export, r.status)
 		}
 	}
 }

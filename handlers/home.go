@@ -41,7 +41,7 @@ func (s *Server) homeContent(c echo.Context) (string, templ.Component, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	recent, err := s.store.RecentEvents(ctx, 15)
+	recent, err := s.store.RecentEvents(ctx, 15, currentUser(c).IsAdmin())
 	if err != nil {
 		return "", nil, err
 	}

@@ -21,6 +21,12 @@ type Config struct {
 	TrustProxy bool
 	// SessionKey signs session and CSRF cookies; 32 bytes or more.
 	SessionKey []byte
+
+	// Test hooks, set through hooks_test.go: the sign-in throttle's clock
+	// (nil is time.Now), and a call as each password check starts (+1) and
+	// ends (-1).
+	now          func() time.Time
+	passwordWork func(delta int)
 }
 
 // Server holds what every handler needs.
@@ -33,6 +39,9 @@ type Server struct {
 	flashes  *securecookie.SecureCookie // signs the flash cookie, see flash.go
 	throttle *throttle
 	imports  *importStash // uploaded files between their preview and their apply
+
+	// hashSlots holds a token for each password check running, see auth.go.
+	hashSlots chan struct{}
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -54,7 +63,9 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		// JSON, not the default gob: gob describes its types anew in every
 		// cookie, a twentieth of a form post's time.
 		flashes:  securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
-		throttle: newThrottle(),
+		throttle: newThrottle(cfg.now),
 		imports:  newImportStash(),
+
+		hashSlots: make(chan struct{}, maxPasswordChecks),
 	}
 }
