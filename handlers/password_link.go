@@ -53,8 +53,9 @@ func (s *Server) linkGone(c echo.Context) error {
 // showSetPassword is GET /password/set?token=…: the new-password form of a
 // valid set-password link.
 func (s *Server) showSetPassword(c echo.Context) error {
-	// The address holds the token: send it to no one, not even as a referrer.
-	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	// The address holds the token. Referrer-Policy same-origin (see
+	// securityHeaders) keeps it from other sites; no-referrer would make
+	// browsers send "Origin: null" with the form, which the CSRF check refuses.
 	token := c.QueryParam("token")
 	u, err := s.store.PasswordLinkLogin(c.Request().Context(), token)
 	if errors.Is(err, db.ErrPasswordLinkInvalid) {

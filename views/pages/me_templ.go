@@ -54,7 +54,7 @@ func MePage(p layout.Page, m MyLogin) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"grid gap-6 lg:grid-cols-2\"><section class=\"card\" aria-labelledby=\"me-details-heading\"><h2 id=\"me-details-heading\" class=\"text-lg font-semibold mb-2\">Details</h2><dl class=\"divide-y\" data-testid=\"me-details\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"grid gap-6 lg:grid-cols-2 items-start\"><section class=\"card\" aria-labelledby=\"me-details-heading\"><h2 id=\"me-details-heading\" class=\"text-lg font-semibold mb-2\">Details</h2><dl class=\"divide-y\" data-testid=\"me-details\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
