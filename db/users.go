@@ -52,8 +52,11 @@ const (
 	argonKeyLen  = 32
 )
 
-// MinPasswordLength is the shortest password accepted.
+// MinPasswordLength is the shortest password accepted, in characters.
 const MinPasswordLength = 12
+
+// MaxPasswordBytes is the longest password accepted.
+const MaxPasswordBytes = 1024
 
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
@@ -92,15 +95,20 @@ func checkPassword(hash, password string) bool {
 // user takes as long to refuse as a wrong password.
 var dummyHash, _ = HashPassword("steward-dummy-password")
 
-// ValidatePassword says what is wrong with a new password, or "".
-func ValidatePassword(pw string) string {
-	switch n := utf8.RuneCountInString(pw); {
-	case !utf8.ValidString(pw):
+// ValidatePassword says what is wrong with password as the new password of
+// the login email, or "". Every way of setting a password calls it.
+func ValidatePassword(password, email string) string {
+	switch n := utf8.RuneCountInString(password); {
+	case !utf8.ValidString(password):
 		return "The password must be UTF-8 text."
 	case n < MinPasswordLength:
 		return fmt.Sprintf("Use at least %d characters.", MinPasswordLength)
-	case len(pw) > 1024:
-		return "Use at most 1024 bytes."
+	case len(password) > MaxPasswordBytes:
+		return fmt.Sprintf("Use at most %d bytes.", MaxPasswordBytes)
+	case isCommonPassword(password):
+		return "This password is on a list of commonly used passwords; choose another."
+	case containsEmail(password, email):
+		return "This password contains the email address or the name before its @; choose one without it."
 	}
 	return ""
 }
@@ -150,7 +158,7 @@ func (s *Store) createUser(ctx context.Context, actor Actor, in UserInput, first
 	email := v.email("email", in.Email, true)
 	role := v.oneOf("role", in.Role, UserRoles...)
 	ownerID := v.ref("owner_id", in.OwnerID, false)
-	if msg := ValidatePassword(in.Password); msg != "" {
+	if msg := ValidatePassword(in.Password, email); msg != "" {
 		v.fail("password", msg)
 	}
 	if err := v.err(); err != nil {

@@ -228,6 +228,10 @@ func TestAccessByRole(t *testing.T) {
 				if r.status != http.StatusNotFound { // no setup code: users exist
 					t.Errorf("%s GET %s: status %d, want 404", who, p, r.status)
 				}
+			case rt.Path == "/password/set":
+				if r.status != http.StatusGone { // no set-password link given
+					t.Errorf("%s GET %s: status %d, want 410", who, p, r.status)
+				}
 			case rt.Path == "/login" && who != "anonymous":
 				if r.status != http.StatusOK && r.status != http.StatusSeeOther {
 					t.Errorf("%s GET %s: status %d", who, p, r.status)

@@ -54,8 +54,12 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodPost, "/logout", public, s.signOut},
 		{http.MethodGet, "/setup", public, s.showSetup},
 		{http.MethodPost, "/setup", public, s.createFirstAdmin},
+		{http.MethodGet, "/password/set", public, s.showSetPassword},
+		{http.MethodPost, "/password/set", public, s.setPasswordWithLink},
 
 		{http.MethodGet, "/", viewer, s.showHome},
+		{http.MethodGet, "/me", viewer, s.showMe},
+		{http.MethodPost, "/me/password", viewer, s.changeMyPassword},
 
 		{http.MethodGet, "/owners", viewer, s.listOwners},
 		{http.MethodGet, "/owners/new", editor, s.newOwner},
@@ -133,6 +137,7 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodPost, "/admin/users/:id/role", admin, s.changeUserRole},
 		{http.MethodPost, "/admin/users/:id/disable", admin, s.disableUser},
 		{http.MethodPost, "/admin/users/:id/enable", admin, s.enableUser},
+		{http.MethodPost, "/admin/users/:id/reset-password", admin, s.issuePasswordLink},
 	}
 }
 

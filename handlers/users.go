@@ -11,6 +11,11 @@ import (
 )
 
 func (s *Server) renderUsers(c echo.Context, status int, f components.Form) error {
+	return s.renderUsersWith(c, status, f, nil)
+}
+
+// renderUsersWith renders the users page, showing link if one was just issued.
+func (s *Server) renderUsersWith(c echo.Context, status int, f components.Form, link *pages.PasswordLink) error {
 	ctx := c.Request().Context()
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
@@ -20,7 +25,7 @@ func (s *Server) renderUsers(c echo.Context, status int, f components.Form) erro
 	if err != nil {
 		return err
 	}
-	a := pages.UsersAdmin{Users: users, Form: f, Owners: owners, SelfID: currentUser(c).ID}
+	a := pages.UsersAdmin{Users: users, Form: f, Owners: owners, SelfID: currentUser(c).ID, Link: link}
 	return render(c, status, pages.UsersPage(s.page(c, "Users", "admin"), a))
 }
 
