@@ -32,7 +32,9 @@ type Server struct {
 	sessions *sessionStore
 	flashes  *securecookie.SecureCookie // signs the flash cookie, see flash.go
 	throttle *throttle
-	imports  *importStash // uploaded files between their preview and their apply
+	// userDenials limits the audited refusals of each signed-in user.
+	userDenials *denialCounter
+	imports     *importStash // uploaded files between their preview and their apply
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -53,8 +55,9 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		sessions: newSessionStore(store, cfg.SessionKey, secure),
 		// JSON, not the default gob: gob describes its types anew in every
 		// cookie, a twentieth of a form post's time.
-		flashes:  securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
-		throttle: newThrottle(),
-		imports:  newImportStash(),
+		flashes:     securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
+		throttle:    newThrottle(),
+		userDenials: newDenialCounter(),
+		imports:     newImportStash(),
 	}
 }
