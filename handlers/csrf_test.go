@@ -89,8 +89,8 @@ func TestOriginMustMatchSchemeAndHost(t *testing.T) {
 	ed := app.signedIn("ed@example.com")
 	u, _ := url.Parse(app.srv.URL)
 	for origin, want := range map[string]int{
-		"http://" + u.Host:   http.StatusSeeOther,
-		"https://" + u.Host:  http.StatusForbidden,
+		"http://" + u.Host:    http.StatusSeeOther,
+		"https://" + u.Host:   http.StatusForbidden,
 		"http://evil.example": http.StatusForbidden,
 	} {
 		if r := ed.post("/owners", ownerForm("From "+origin, "", "active", "", ""), withHeader("Origin", origin)); r.status != want {
