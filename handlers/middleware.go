@@ -387,6 +387,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"path", c.Request().URL.Path, "err", err)
 	}
 	text, ok := errorPages[code]
+	if he != nil {
+		if t, own := he.Message.([2]string); own {
+			text, ok = t, true // a refusal that says why in its own words
+		}
+	}
 	if code == http.StatusRequestEntityTooLarge && isImportUpload(c.Request()) {
 		text = [2]string{"That file is too large", "An import file can be at most 20 MB. Split the spreadsheet into smaller files and import them one after another."}
 	}
