@@ -99,6 +99,11 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if fh.Size > db.MaxImportBytes {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
+		if db.HasInvisibleFormatting(fh.Filename) {
+			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, "The file's name contains invisible formatting "+
+				"characters (such as text-direction marks or zero-width spaces), which could make it read as another name. "+
+				"Rename the file and upload it again.")
+		}
 		file, err := fh.Open()
 		if err != nil {
 			return fmt.Errorf("open upload: %w", err)
