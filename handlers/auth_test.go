@@ -330,13 +330,16 @@ func TestAdminChangesEndSessions(t *testing.T) {
 	}
 }
 
+// TestDepartedOwnerLosesLogin: an admin marking someone departed disables
+// their login and ends its sessions (an editor's departure leaves it to an
+// admin: TestOnlyAdminsDisableLogins).
 func TestDepartedOwnerLosesLogin(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
-	app.createUser("editor@example.com", db.RoleEditor)
+	app.createUser("admin@example.com", db.RoleAdmin)
 	gina := app.createOwner("Gina Linked", "gina@example.com")
 	login := app.createUserWith(db.UserInput{Email: "gina@example.com", Password: testPassword, Role: db.RoleEditor, OwnerID: id(gina)})
-	editor := app.signedIn("editor@example.com")
+	editor := app.signedIn("admin@example.com")
 	ginaC := app.signedIn("gina@example.com")
 
 	r := editor.post(path("/owners/:id", gina), ownerForm("Gina Linked", "gina@example.com", "offboarding", "2030-01-31", ""))

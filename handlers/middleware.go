@@ -278,7 +278,7 @@ func currentUser(c echo.Context) *db.User {
 func actor(c echo.Context) db.Actor {
 	a := db.Actor{IP: c.RealIP()}
 	if u := currentUser(c); u != nil {
-		a.UserID, a.Email = u.ID, u.Email
+		a.UserID, a.Email, a.Role = u.ID, u.Email, u.Role
 	}
 	return a
 }
