@@ -151,7 +151,10 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 func readForm(r *http.Request) error {
 	err := r.ParseForm()
 	if err == nil {
-		if err = r.ParseMultipartForm(32 << 20); errors.Is(err, http.ErrNotMultipart) {
+		// Files over 1 MiB wait in temporary files, which the server removes
+		// after the request, rather than in memory: a 20 MB import upload
+		// must not be held once per request while it waits its turn.
+		if err = r.ParseMultipartForm(1 << 20); errors.Is(err, http.ErrNotMultipart) {
 			err = nil
 		}
 	}

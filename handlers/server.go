@@ -35,6 +35,8 @@ type Server struct {
 	// userDenials limits the audited refusals of each signed-in user.
 	userDenials *denialCounter
 	imports     *importStash // uploaded files between their preview and their apply
+	// importSlot holds the one import being read and checked, see importing.
+	importSlot chan struct{}
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -59,5 +61,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		throttle:    newThrottle(),
 		userDenials: newDenialCounter(),
 		imports:     newImportStash(),
+		importSlot:  make(chan struct{}, 1),
 	}
 }
