@@ -22,11 +22,22 @@ type Actor struct {
 	UserID int64
 	Email  string
 	IP     string
+	// Role is the signed-in user's role (RoleAdmin, RoleEditor, RoleViewer),
+	// or RoleSteward for Steward itself. The store reads it where an
+	// effect is an admin's alone, such as disabling a login.
+	Role string
 }
+
+// RoleSteward is the Role of changes Steward makes on its own.
+const RoleSteward = "steward"
 
 // SystemActor is the actor for changes Steward makes on its own (demo data,
 // command-line tools).
-func SystemActor(name string) Actor { return Actor{Email: name} }
+func SystemActor(name string) Actor { return Actor{Email: name, Role: RoleSteward} }
+
+// managesLogins reports whether the actor may disable or change logins:
+// an admin, or Steward itself.
+func (a Actor) managesLogins() bool { return a.Role == RoleAdmin || a.Role == RoleSteward }
 
 // Change is one field's value before and after an edit.
 type Change struct {

@@ -231,6 +231,11 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		if err != nil {
 			return fmt.Errorf("db: read checklist item: %w", err)
 		}
+		if in.Done && it.Action == ActDisableLogin && !actor.managesLogins() {
+			if err := loginLeftForAdmin(ctx, tx, it.TargetID); err != nil {
+				return err
+			}
+		}
 		if in.CarryOut && in.Done {
 			if err := s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke); err != nil {
 				return err
@@ -255,6 +260,22 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		return s.insertEvent(ctx, tx, actor, Event{Action: action, Subject: checklistRef(cid), Summary: summary,
 			Changes: changes, Related: []Ref{{kind, subjectID}}})
 	})
+}
+
+// loginLeftForAdmin refuses to let someone other than an admin tick
+// "Disable their Steward login" while the login is still enabled: only an
+// admin disables logins, so the item stays open for one.
+func loginLeftForAdmin(ctx context.Context, tx *sql.Tx, userID int64) error {
+	var disabled bool
+	err := tx.QueryRowContext(ctx, "SELECT disabled FROM users WHERE id = ?", userID).Scan(&disabled)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("db: read login: %w", err)
+	}
+	if err == nil && !disabled {
+		return ValidationError{"carry_out": "Only an admin can disable a Steward login. Leave this item open for an admin, " +
+			"who can carry it out here or under Admin → Users."}
+	}
+	return nil
 }
 
 // openChecklistTx reads an open checklist's subject; a completed one is a

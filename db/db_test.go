@@ -13,7 +13,7 @@ import (
 )
 
 // actor signs test changes.
-var actor = db.Actor{UserID: 0, Email: "tester@example.com", IP: "192.0.2.10"}
+var actor = db.Actor{UserID: 0, Email: "tester@example.com", IP: "192.0.2.10", Role: db.RoleAdmin}
 
 // openStore opens a fresh database file in a temporary directory.
 func openStore(t *testing.T) *db.Store {

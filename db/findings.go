@@ -60,6 +60,17 @@ var TokenFindings = map[string]string{
 // them and find the tokens by index; left to choose, it walked every active
 // token (70,000 in the benchmark's dataset) instead.
 var findingQueries = []findingQuery{
+	// First: a departed person who can still sign in to Steward is the most
+	// severe kind of access, "a departed person still holding access". Only
+	// an admin disables a login, so an editor's departure leaves it here.
+	{kind: "departed-with-login",
+		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
+			AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)`,
+		sample: `SELECT 'owner', o.id, o.name, 'can still sign in to Steward as ' || (SELECT group_concat(email, ', ')
+				FROM (SELECT u.email FROM users u WHERE u.owner_id = o.id AND u.disabled = 0 ORDER BY u.email))
+			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)
+			ORDER BY o.name, o.id LIMIT {limit}`,
+		args: noArgs},
 	{kind: "expired-active",
 		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on <> '' AND t.expires_on < ?1`,
 		sample: `SELECT 'token', t.id, t.name, 'expired on ' || t.expires_on` + tokenBase + ` AND t.expires_on <> '' AND t.expires_on < ?1 ORDER BY t.expires_on LIMIT {limit}`,

@@ -241,13 +241,19 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // file's Problems. It reads at most MaxImportBytes and never touches the
 // database, so it is safe to call on any input.
 func ParseImport(kind string, r io.Reader) (*ImportFile, error) {
-	spec, ok := importSpecs[kind]
-	if !ok {
-		return nil, fmt.Errorf("db: no import for kind %q", kind)
-	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("db: read import file: %w", err)
+	}
+	return ParseImportData(kind, data)
+}
+
+// ParseImportData is ParseImport of a file already in memory, which it
+// reads in place rather than copy: a 20 MB file is then held once.
+func ParseImportData(kind string, data []byte) (*ImportFile, error) {
+	spec, ok := importSpecs[kind]
+	if !ok {
+		return nil, fmt.Errorf("db: no import for kind %q", kind)
 	}
 	if len(data) > MaxImportBytes {
 		return nil, importErr("The file is over 20 MB. Split it into smaller files and import them one after another.")
@@ -353,6 +359,9 @@ func ParseImport(kind string, r io.Reader) (*ImportFile, error) {
 	return f, nil
 }
 
+// unknownColumnsNamed is how many unknown columns an error names.
+const unknownColumnsNamed = 5
+
 // skipColumn marks a column of an exported file that the import skips.
 const skipColumn = "\x00skip"
 
@@ -380,6 +389,9 @@ func importHeader(spec ImportSpec, header []string) ([]string, error) {
 			continue
 		}
 		if _, ok := spec.column(c); !ok {
+			if r := []rune(c); len(r) > 40 {
+				c = string(r[:40]) + "…"
+			}
 			unknown = append(unknown, strconv.Quote(c))
 		}
 	}
@@ -391,7 +403,13 @@ func importHeader(spec ImportSpec, header []string) ([]string, error) {
 		if len(unknown) > 1 {
 			s = "s"
 		}
-		return nil, importErr("Unknown column%s: %s. The columns for %s are: %s, and an optional id.", s, strings.Join(unknown, ", "),
+		// A few names say what is wrong; a file of thousands of columns
+		// must not make a message of thousands.
+		named := strings.Join(unknown[:min(len(unknown), unknownColumnsNamed)], ", ")
+		if more := len(unknown) - unknownColumnsNamed; more > 0 {
+			named += fmt.Sprintf(" and %s more", thousands(more))
+		}
+		return nil, importErr("Unknown column%s: %s. The columns for %s are: %s, and an optional id.", s, named,
 			spec.Plural, strings.Join(spec.Header(), ", "))
 	}
 	return cols, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -87,6 +88,10 @@ func TestParseImportRefusesBadFiles(t *testing.T) {
 		{"nameless header", "owner", " , \nAnn,x\n", "The first row must name the columns"},
 		{"duplicate column", "owner", "name,Name\nAnn,Ann\n", `The column "name" appears twice`},
 		{"unknown column", "role", "account_id,role,colour\n1,Admin,red\n", `Unknown column: "colour". The columns for roles are: account_id, owner_id`},
+		{"thousands of unknown columns", "owner", "name," + strings.Join(numbered("col", 5000), ",") + "\nAnn\n",
+			`Unknown columns: "col1", "col2", "col3", "col4", "col5" and 4,995 more. The columns for owners are:`},
+		{"a long unknown column", "owner", "name," + strings.Repeat("x", 5000) + "\nAnn,1\n",
+			`Unknown column: "` + strings.Repeat("x", 40) + `…". The columns`},
 		{"secret", "token", "name,kind,Secret\nx,api_key,y\n", "Steward does not import token values; register each value on the token's page"},
 		{"bare quote", "owner", "name\nAnn \"the boss\" Lee\n", "Row 2 could not be read"},
 		{"open quote", "owner", "name\nAnn\nBen\n\"Cat\n", "Row 4 could not be read"},
@@ -312,4 +317,13 @@ func BenchmarkImportOwners10k(b *testing.B) {
 		s.Close()
 		b.StartTimer()
 	}
+}
+
+// numbered is prefix1, prefix2 … prefixN.
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + strconv.Itoa(i+1)
+	}
+	return out
 }

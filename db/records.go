@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -125,8 +126,28 @@ func (v *validator) text(field, s string, required bool, maxLen int) string {
 		v.fail(field, fmt.Sprintf("At most %d characters.", maxLen))
 	case strings.ContainsFunc(s, isControl):
 		v.fail(field, "Contains control characters.")
+	case strings.ContainsFunc(s, isBidiControl):
+		v.fail(field, "Contains invisible characters that change the direction of text. Retype it without them.")
 	}
 	return s
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override or
+// isolate (U+202A–U+202E, U+2066–U+2069), which can make text read
+// differently from what it holds.
+func isBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
+// HasInvisibleFormatting reports whether s holds a Unicode format character
+// (category Cf: text-direction overrides, zero-width spaces and joiners,
+// the byte order mark, soft hyphens) or a line or paragraph separator
+// (U+2028, U+2029): a single-line value with one looks like another value,
+// or breaks a line where nobody sees a line break.
+func HasInvisibleFormatting(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	})
 }
 
 // isControl reports whether r is a control character other than a newline
@@ -137,11 +158,14 @@ func isControl(r rune) bool {
 	return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r >= 0x7f && r <= 0x9f
 }
 
-// line is text that must fit on one line.
+// line is text that must fit on one line, without invisible formatting.
 func (v *validator) line(field, s string, required bool, maxLen int) string {
 	s = v.text(field, s, required, maxLen)
 	if strings.ContainsAny(s, "\r\n") {
 		v.fail(field, "Must be a single line.")
+	}
+	if HasInvisibleFormatting(s) {
+		v.fail(field, "Contains invisible formatting characters (such as zero-width spaces, text-direction marks or line separators). Retype it without them.")
 	}
 	return s
 }

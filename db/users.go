@@ -314,8 +314,15 @@ func (s *Store) changeUserTx(ctx context.Context, tx *sql.Tx, actor Actor, id in
 }
 
 // disableLoginsOfOwner disables every enabled login linked to a departed
-// owner and ends its sessions, inside the caller's transaction.
+// owner and ends its sessions, inside the caller's transaction. Only an
+// admin (or Steward itself) disables logins: when an editor marks someone
+// departed, by form, import or checklist, their logins stay enabled for an
+// admin to disable, which the owner's checklist item "Disable their Steward
+// login" and the home page's departed-with-login finding ask for.
 func (s *Store) disableLoginsOfOwner(ctx context.Context, tx *sql.Tx, actor Actor, ownerID int64) error {
+	if !actor.managesLogins() {
+		return nil
+	}
 	// Never the last enabled admin: nobody could sign in to manage logins.
 	var theirAdmins, otherAdmins int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE owner_id = ?1), COUNT(*) FILTER (WHERE owner_id IS NOT ?1)

@@ -45,7 +45,8 @@ func (s *Server) verifyAudit(c echo.Context) error {
 	return redirect(c, "/admin")
 }
 
-// downloadBackup is GET /admin/backup: a consistent copy of the database,
+// downloadBackup is POST /admin/backup (a form, since it writes a file and
+// an audit event): a consistent copy of the database,
 // made with Store.Backup into a temporary file (checked and synced before it
 // is sent), streamed as an attachment, then deleted.
 func (s *Server) downloadBackup(c echo.Context) error {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,7 +100,19 @@ func TestAdminBackupDownload(t *testing.T) {
 	owners := app.count("SELECT COUNT(*) FROM owners")
 	events := app.count("SELECT COUNT(*) FROM audit_events")
 
-	r := c.get("/admin/backup")
+	// A GET has no side effects: it is not allowed, writes no file and no
+	// audit event.
+	if r := c.get("/admin/backup"); r.status != http.StatusMethodNotAllowed || r.header.Get("Content-Disposition") != "" {
+		t.Errorf("GET /admin/backup: status %d, Content-Disposition %q; want 405 and no download", r.status, r.header.Get("Content-Disposition"))
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'backup.downloaded'"); n != 0 {
+		t.Errorf("%d backup.downloaded events after a GET, want 0", n)
+	}
+	// The admin page's button posts the form with its token.
+	if page := c.get("/admin").body; !regexp.MustCompile(`(?s)<form method="post" action="/admin/backup"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"`).MatchString(page) {
+		t.Error("the admin page has no backup form posting /admin/backup with _csrf")
+	}
+	r := c.post("/admin/backup", nil)
 	expectAttachment(t, r, "application/vnd.sqlite3", "steward-backup-"+app.store.Today()+".db")
 	if !strings.HasPrefix(r.body, "SQLite format 3\x00") {
 		t.Fatalf("the download is not an SQLite file: %q", r.body[:min(len(r.body), 16)])

@@ -177,11 +177,12 @@ func (a *testApp) signedIn(email string) *client {
 	return c
 }
 
-// cookie is the value of the jar's cookie name, or "".
+// cookie is the value of the jar's cookie name, or "". With an https base
+// URL the name carries the __Host- prefix, which this adds.
 func (c *client) cookie(name string) string {
 	u, _ := url.Parse(c.app.srv.URL)
 	for _, ck := range c.jar.Cookies(u) {
-		if ck.Name == name {
+		if ck.Name == name || ck.Name == "__Host-"+name {
 			return ck.Value
 		}
 	}

@@ -541,13 +541,16 @@ func TestAdminChangesEndSessions(t *testing.T) {
 	}
 }
 
+// TestDepartedOwnerLosesLogin: an admin marking someone departed disables
+// their login and ends its sessions (an editor's departure leaves it to an
+// admin: TestOnlyAdminsDisableLogins).
 func TestDepartedOwnerLosesLogin(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
-	app.createUser("editor@example.com", db.RoleEditor)
+	app.createUser("admin@example.com", db.RoleAdmin)
 	gina := app.createOwner("Gina Linked", "gina@example.com")
 	login := app.createUserWith(db.UserInput{Email: "gina@example.com", Password: testPassword, Role: db.RoleEditor, OwnerID: id(gina)})
-	editor := app.signedIn("editor@example.com")
+	editor := app.signedIn("admin@example.com")
 	ginaC := app.signedIn("gina@example.com")
 
 	r := editor.post(path("/owners/:id", gina), ownerForm("Gina Linked", "gina@example.com", "offboarding", "2030-01-31", ""))
@@ -703,15 +706,46 @@ func TestSecureCookiesAndProxyAddress(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("sign in: status %d", r.status)
 	}
+	// __Host- names: browsers keep such a cookie only when it is Secure, for
+	// Path=/ and without Domain, so a sibling subdomain cannot plant one.
 	secure := 0
 	for _, line := range r.header.Values("Set-Cookie") {
-		if ck, err := http.ParseSetCookie(line); err == nil && (ck.Name == sessionCookie || ck.Name == csrfCookie) && ck.Secure {
-			secure++
+		ck, err := http.ParseSetCookie(line)
+		if err != nil {
+			t.Fatalf("Set-Cookie %q: %v", line, err)
+		}
+		if ck.Name == "__Host-"+sessionCookie || ck.Name == "__Host-"+csrfCookie {
+			if ck.Secure && ck.Path == "/" && ck.Domain == "" {
+				secure++
+			}
+		} else {
+			t.Errorf("cookie %q with an https base URL, want a __Host- name", ck.Name)
 		}
 	}
 	if secure != 2 {
-		t.Errorf("%d of the session and CSRF cookies are Secure with an https base URL, want 2", secure)
+		t.Errorf("%d of the session and CSRF cookies are __Host-, Secure, Path=/ without Domain with an https base URL, want 2", secure)
 	}
+	if got := r.header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security %q with an https base URL, want max-age=31536000", got)
+	}
+	// The flash cookie too.
+	app.createUser("ed@example.com", db.RoleEditor)
+	ed := app.signedIn("ed@example.com")
+	r = ed.post("/owners", ownerForm("Flash Gordon", "", "active", "", ""))
+	if r.status != http.StatusSeeOther || !strings.Contains(strings.Join(r.header.Values("Set-Cookie"), "\n"), "__Host-steward_flash=") {
+		t.Errorf("create an owner: status %d, Set-Cookie %q; want 303 and a __Host-steward_flash cookie", r.status, r.header.Values("Set-Cookie"))
+	}
+	// HSTS on every response, static files and error pages included.
+	for _, p := range []string{"/login", "/static/css/app.css", "/no-such-page"} {
+		if got := c.get(p).header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("GET %s: Strict-Transport-Security %q, want max-age=31536000", p, got)
+		}
+	}
+	plain := newTestApp(t)
+	if got := plain.newClient().get("/login").header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("Strict-Transport-Security %q over plain http, want none", got)
+	}
+
 	if ip := app.text("SELECT ip FROM audit_events WHERE action = 'user.signed_in' AND user_id = ?", lee); ip != "203.0.113.7" {
 		t.Errorf("behind a trusted proxy the audited address is %q, want 203.0.113.7", ip)
 	}

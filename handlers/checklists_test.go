@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -321,8 +322,20 @@ func TestChecklistTick(t *testing.T) {
 		// Ada's login is signed in.
 		ada := app.signedIn("ada.login@example.com")
 		iid := w.item(t, cid, db.ActDisableLogin, w.login)
-		if r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}); r.status != http.StatusSeeOther {
-			t.Fatalf("status %d", r.status)
+		// Only an admin disables a login: an editor's tick, carried out or
+		// not, is refused with a message and writes nothing.
+		before := w.checklistSnapshot() + app.wholeSnapshot()
+		for _, form := range []url.Values{{"done": {"1"}, "carry_out": {"1"}}, {"done": {"1"}}} {
+			r := w.editor().post(tickPath(cid, iid), form)
+			if r.status != http.StatusUnprocessableEntity || !slices.Contains(fieldErrors(r.body), "carry_out") || !strings.Contains(r.body, "Only an admin can disable a Steward login") {
+				t.Errorf("editor ticks %v: status %d, errors %v; want 422 saying only an admin can", form, r.status, fieldErrors(r.body))
+			}
+		}
+		if w.checklistSnapshot()+app.wholeSnapshot() != before {
+			t.Error("an editor's refused tick changed the database")
+		}
+		if r := w.admin().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("admin carries it out: status %d", r.status)
 		}
 		if app.count("SELECT disabled FROM users WHERE id = ?", w.login) != 1 || app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", w.login) != 0 {
 			t.Error("login still enabled or signed in")
@@ -429,8 +442,13 @@ func TestChecklistComplete(t *testing.T) {
 	if st := app.text("SELECT status FROM owners WHERE id = ?", w.ada); st != "departed" {
 		t.Errorf("owner %s, want departed", st)
 	}
-	if app.count("SELECT disabled FROM users WHERE id = ?", w.login) != 1 {
-		t.Error("the departed owner's login is enabled")
+	// An editor completed it: Ada's login stays enabled for an admin, and
+	// the home page says so.
+	if app.count("SELECT disabled FROM users WHERE id = ?", w.login) != 0 {
+		t.Error("an editor's completion disabled the departed owner's login")
+	}
+	if n := findingCount(t, w.viewer().get("/").body, "departed-with-login"); n != "1" {
+		t.Errorf("departed-with-login shows %s, want 1", n)
 	}
 	changes := app.text("SELECT changes FROM audit_events WHERE action = 'checklist.completed'")
 	if !strings.Contains(changes, "Handled by IT on paper") {

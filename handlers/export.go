@@ -26,7 +26,7 @@ func (s *Server) exportRoutes() []Route {
 		Route{http.MethodGet, "/export.json", admin, s.exportEverything},
 		Route{http.MethodGet, "/admin", admin, s.showAdmin},
 		Route{http.MethodPost, "/admin/audit/verify", admin, s.verifyAudit},
-		Route{http.MethodGet, "/admin/backup", admin, s.downloadBackup},
+		Route{http.MethodPost, "/admin/backup", admin, s.downloadBackup},
 	)
 }
 

@@ -538,7 +538,7 @@ func TestExportAdminOnlyEndpointsRefuseOthers(t *testing.T) {
 	app.createOwner("Ada", "ada@example.com")
 	for _, who := range []string{"viewer@example.com", "editor@example.com"} {
 		c := app.signedIn(who)
-		for _, p := range []string{"/export.json", "/audit/export.csv", "/audit/export.json", "/admin", "/admin/backup"} {
+		for _, p := range []string{"/export.json", "/audit/export.csv", "/audit/export.json", "/admin"} {
 			r := c.get(p)
 			if r.status != http.StatusForbidden {
 				t.Errorf("%s GET %s: status %d, want 403", who, p, r.status)
@@ -549,6 +549,9 @@ func TestExportAdminOnlyEndpointsRefuseOthers(t *testing.T) {
 		}
 		if r := c.post("/admin/audit/verify", nil); r.status != http.StatusForbidden {
 			t.Errorf("%s POST /admin/audit/verify: status %d, want 403", who, r.status)
+		}
+		if r := c.post("/admin/backup", nil); r.status != http.StatusForbidden || r.header.Get("Content-Disposition") != "" {
+			t.Errorf("%s POST /admin/backup: status %d, Content-Disposition %q; want 403 and no download", who, r.status, r.header.Get("Content-Disposition"))
 		}
 		// Lists are theirs to export.
 		if r := c.get("/owners/export.csv"); r.status != http.StatusOK || !strings.Contains(r.body, "Ada") {

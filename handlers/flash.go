@@ -38,7 +38,7 @@ func (s *Server) pendingFlashes(c echo.Context) *flashes {
 		return f
 	}
 	f := &flashes{}
-	if ck, err := c.Cookie(flashCookie); err == nil {
+	if ck, err := c.Cookie(cookieName(s.secure, flashCookie)); err == nil {
 		// A cookie that does not decode is dropped, never shown.
 		f.changed = true
 		_ = s.flashes.Decode(flashCookie, ck.Value, &f.messages)
@@ -52,7 +52,7 @@ func (s *Server) writeFlashCookie(c echo.Context, f *flashes) {
 	if !f.changed {
 		return
 	}
-	ck := &http.Cookie{Name: flashCookie, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
+	ck := &http.Cookie{Name: cookieName(s.secure, flashCookie), Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	if len(f.messages) > 0 {
 		encoded, err := s.flashes.Encode(flashCookie, f.messages)
 		if err != nil {

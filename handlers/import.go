@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -88,6 +89,47 @@ func (s *Server) importTemplate(kind string) echo.HandlerFunc {
 	}
 }
 
+// Import work (reading a file, checking every row of it in a rolled-back
+// transaction) holds the whole file and its rows in memory, so one runs at a
+// time per server: another waits up to importWait, then is told to try
+// again in a moment, rather than have four 20 MB files parsed at once.
+var importWait = 10 * time.Second
+
+// errImportBusy answers an import that waited importWait for another.
+var errImportBusy = &echo.HTTPError{Code: http.StatusServiceUnavailable, Message: [2]string{"Another import is running",
+	"Steward checks one import file at a time, and another one is being checked now. Try again in a moment: nothing of yours was lost."}}
+
+// importing takes the server's one import slot, waiting up to importWait;
+// it returns the release, or errImportBusy with Retry-After set.
+func (s *Server) importing(c echo.Context) (release func(), err error) {
+	release = func() { <-s.importSlot }
+	taken := func() (func(), error) {
+		if testHookImporting != nil {
+			testHookImporting()
+		}
+		return release, nil
+	}
+	select { // a free slot is taken at once, whatever importWait
+	case s.importSlot <- struct{}{}:
+		return taken()
+	default:
+	}
+	timer := time.NewTimer(importWait)
+	defer timer.Stop()
+	select {
+	case s.importSlot <- struct{}{}:
+		return taken()
+	case <-timer.C:
+		c.Response().Header().Set("Retry-After", "10")
+		return nil, errImportBusy
+	case <-c.Request().Context().Done():
+		return nil, c.Request().Context().Err()
+	}
+}
+
+// testHookImporting, when set by a test, runs as an import takes the slot.
+var testHookImporting func()
+
 // previewImport reads the uploaded file and shows what importing it would
 // do, writing nothing; a file without problems is kept for the confirm form.
 func (s *Server) previewImport(kind string) echo.HandlerFunc {
@@ -99,19 +141,29 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if fh.Size > db.MaxImportBytes {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
+		if db.HasInvisibleFormatting(fh.Filename) {
+			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, "The file's name contains invisible formatting "+
+				"characters (such as text-direction marks or zero-width spaces), which could make it read as another name. "+
+				"Rename the file and upload it again.")
+		}
+		release, err := s.importing(c)
+		if err != nil {
+			return err
+		}
+		defer release()
 		file, err := fh.Open()
 		if err != nil {
 			return fmt.Errorf("open upload: %w", err)
 		}
-		data, err := io.ReadAll(io.LimitReader(file, db.MaxImportBytes+1))
+		// The upload waits in a temporary file (see readForm); read it into
+		// one buffer of its size, the only copy the preview holds.
+		data := make([]byte, fh.Size)
+		_, err = io.ReadFull(file, data)
 		file.Close()
 		if err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
-		if len(data) > db.MaxImportBytes {
-			return echo.ErrStatusRequestEntityTooLarge
-		}
-		parsed, err := db.ParseImport(checklistKinds[kind][0], bytes.NewReader(data))
+		parsed, err := db.ParseImportData(checklistKinds[kind][0], data)
 		var ierr *db.ImportError
 		if errors.As(err, &ierr) {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, ierr.Message)
@@ -119,15 +171,22 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// The rows are parsed: keep the file compressed for the confirm form
+		// and let the 20 MB go before checking every row.
+		stashed, err := newStashedImport(kind, uploadName(fh.Filename), data, currentUser(c).ID)
+		if err != nil {
+			return err
+		}
+		data = nil
 		res, err := s.store.PreviewImport(c.Request().Context(), actor(c), parsed)
 		if err != nil {
 			return err
 		}
-		v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: uploadName(fh.Filename), Result: res, CSRF: csrfToken(c)}
+		v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: stashed.fileName, Result: res, CSRF: csrfToken(c)}
 		status := http.StatusUnprocessableEntity
 		if len(res.Problems) == 0 {
 			status = http.StatusOK
-			v.Token, v.Sum = s.imports.put(stashedImport{kind: kind, fileName: v.FileName, data: data, userID: currentUser(c).ID})
+			v.Token, v.Sum = s.imports.put(stashed)
 		}
 		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
 	}
@@ -137,12 +196,21 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 // every row is written in one transaction, or none is.
 func (s *Server) applyImport(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		release, err := s.importing(c)
+		if err != nil {
+			return err
+		}
+		defer release()
 		st, ok := s.imports.take(c.FormValue("import"), c.FormValue("sha256"), kind, currentUser(c).ID)
 		if !ok {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity,
 				"That preview has expired or was already imported. Upload the file again to see a fresh preview.")
 		}
-		parsed, err := db.ParseImport(checklistKinds[kind][0], bytes.NewReader(st.data))
+		data, err := st.file()
+		if err != nil {
+			return err
+		}
+		parsed, err := db.ParseImportData(checklistKinds[kind][0], data)
 		if err != nil {
 			return err // it parsed for the preview; the same bytes cannot fail now
 		}
@@ -184,16 +252,47 @@ func uploadName(name string) string {
 const (
 	importStashTTL   = time.Hour
 	importStashFiles = 16
-	importStashBytes = 128 << 20
+	importStashBytes = 32 << 20 // compressed
 )
 
-// stashedImport is an uploaded file between its preview and its apply.
+// stashedImport is an uploaded file between its preview and its apply,
+// gzipped: a spreadsheet's CSV shrinks to a fifth or less, so a few waiting
+// 20 MB files do not hold the server's memory.
 type stashedImport struct {
 	kind, fileName string
-	data           []byte
-	sum            string // hex SHA-256 of data
+	gz             []byte // the file, compressed
+	size           int    // its length uncompressed
+	sum            string // hex SHA-256 of the file
 	userID         int64
 	at             time.Time
+}
+
+// newStashedImport compresses and sums an uploaded file for the stash.
+func newStashedImport(kind, fileName string, data []byte, userID int64) (stashedImport, error) {
+	digest := sha256.Sum256(data)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level cannot fail
+	if _, err := zw.Write(data); err != nil {
+		return stashedImport{}, fmt.Errorf("compress upload: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return stashedImport{}, fmt.Errorf("compress upload: %w", err)
+	}
+	return stashedImport{kind: kind, fileName: fileName, gz: bytes.Clone(buf.Bytes()), size: len(data),
+		sum: hex.EncodeToString(digest[:]), userID: userID}, nil
+}
+
+// file is the stashed file uncompressed.
+func (e stashedImport) file() ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(e.gz))
+	if err != nil {
+		return nil, fmt.Errorf("stashed import: %w", err)
+	}
+	data := make([]byte, e.size)
+	if _, err := io.ReadFull(zr, data); err != nil {
+		return nil, fmt.Errorf("stashed import: %w", err)
+	}
+	return data, nil
 }
 
 // importStash keeps previewed files in memory, each named by a random
@@ -212,8 +311,7 @@ func (st *importStash) put(e stashedImport) (token, sum string) {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	token = base64.RawURLEncoding.EncodeToString(b)
-	digest := sha256.Sum256(e.data)
-	e.sum, e.at = hex.EncodeToString(digest[:]), time.Now()
+	e.at = time.Now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for t, old := range st.entries {
@@ -221,9 +319,9 @@ func (st *importStash) put(e stashedImport) (token, sum string) {
 			delete(st.entries, t)
 		}
 	}
-	total := len(e.data)
+	total := len(e.gz)
 	for _, old := range st.entries {
-		total += len(old.data)
+		total += len(old.gz)
 	}
 	for len(st.entries) > 0 && (len(st.entries) >= importStashFiles || total > importStashBytes) {
 		oldest := ""
@@ -232,7 +330,7 @@ func (st *importStash) put(e stashedImport) (token, sum string) {
 				oldest = t
 			}
 		}
-		total -= len(st.entries[oldest].data)
+		total -= len(st.entries[oldest].gz)
 		delete(st.entries, oldest)
 	}
 	st.entries[token] = e

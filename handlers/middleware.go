@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -10,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -22,11 +26,18 @@ import (
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
 
+// hsts tells browsers to use only https for a year, once they have seen it
+// over https; sent only when the base URL is https.
+const hsts = "max-age=31536000"
+
 // securityHeaders sets the headers every response carries, error pages and
 // static files included; it runs before the handler so errors keep them.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		if s.secure {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
@@ -80,31 +91,41 @@ func bodyLimit() echo.MiddlewareFunc {
 }
 
 const (
-	csrfCookie  = "steward_csrf"
-	csrfKey     = "csrf"
-	userCtxKey  = "user"
-	csrfField   = "_csrf"
-	csrfHeader  = "X-CSRF-Token"
-	csrfTokenSz = 32
+	csrfCookie = "steward_csrf"
+	csrfKey    = "csrf"
+	userCtxKey = "user"
+	csrfField  = "_csrf"
+	csrfHeader = "X-CSRF-Token"
+	csrfRandSz = 32
 )
 
+// cookieName is the name a cookie goes by. With an https base URL it takes
+// the __Host- prefix: browsers then accept it only Secure, for Path=/ and
+// without Domain, so neither a sibling subdomain nor plain http can plant
+// one.
+func cookieName(secure bool, name string) string {
+	if secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
 // csrf protects every state-changing request twice: the browser must say
-// the request is same-origin (Fetch Metadata, else Origin), and it must carry
-// the token from the CSRF cookie in the _csrf field or X-CSRF-Token header.
+// the request is same-origin (Fetch Metadata, else Origin), and it must send
+// this browser's CSRF token in the _csrf field or X-CSRF-Token header. The
+// token is bound to the session (see csrfFor), so one lifted from another
+// session is worthless here.
 func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token := ""
-		if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) == base64.RawURLEncoding.EncodedLen(csrfTokenSz) {
-			token = ck.Value
-		} else {
-			token = s.setCSRFCookie(c)
+		token, err := s.csrfFor(c)
+		if err != nil {
+			return err
 		}
-		c.Set(csrfKey, token)
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if reason := crossSite(c.Request()); reason != "" {
+		if reason := s.crossSite(c); reason != "" {
 			s.deny(c, "cross-site request refused: "+reason)
 			return echo.NewHTTPError(http.StatusForbidden, "cross-site request")
 		}
@@ -130,7 +151,10 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 func readForm(r *http.Request) error {
 	err := r.ParseForm()
 	if err == nil {
-		if err = r.ParseMultipartForm(32 << 20); errors.Is(err, http.ErrNotMultipart) {
+		// Files over 1 MiB wait in temporary files, which the server removes
+		// after the request, rather than in memory: a 20 MB import upload
+		// must not be held once per request while it waits its turn.
+		if err = r.ParseMultipartForm(1 << 20); errors.Is(err, http.ErrNotMultipart) {
 			err = nil
 		}
 	}
@@ -140,20 +164,65 @@ func readForm(r *http.Request) error {
 	return nil
 }
 
-// setCSRFCookie issues a fresh CSRF token; sign-in calls it too, so a token
-// planted before sign-in is worthless after.
-func (s *Server) setCSRFCookie(c echo.Context) string {
-	b := make([]byte, csrfTokenSz)
-	_, _ = rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
-	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionAbsolute.Seconds())})
+// csrfFor returns the CSRF token this request must carry, and makes it the
+// page's. With a session it is an HMAC of the session's ID under the
+// server's key, so it changes at sign-in and is worthless with any other
+// session. Before sign-in it is a random value with its HMAC, kept in the
+// CSRF cookie: only a token the server made, sent back with the same cookie,
+// passes. The cookie always holds the current token.
+func (s *Server) csrfFor(c echo.Context) (string, error) {
+	sess, err := s.sessions.Get(c.Request(), sessionCookie)
+	if err != nil {
+		return "", fmt.Errorf("load session: %w", err)
+	}
+	var token string
+	if sess.ID != "" && sess.Options.MaxAge >= 0 {
+		token = s.csrfMAC("session", sess.ID)
+	} else if ck, err := c.Cookie(cookieName(s.secure, csrfCookie)); err == nil && s.validAnonymousToken(ck.Value) {
+		token = ck.Value
+	} else {
+		b := make([]byte, csrfRandSz)
+		_, _ = rand.Read(b)
+		r := base64.RawURLEncoding.EncodeToString(b)
+		token = r + "." + s.csrfMAC("anonymous", r)
+	}
+	if ck, err := c.Cookie(cookieName(s.secure, csrfCookie)); err != nil || ck.Value != token {
+		c.SetCookie(&http.Cookie{Name: cookieName(s.secure, csrfCookie), Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
+			SameSite: http.SameSiteLaxMode, MaxAge: int(SessionAbsolute.Seconds())})
+	}
 	c.Set(csrfKey, token)
+	return token, nil
+}
+
+// setCSRFCookie gives the page the token of the session just started or
+// ended; sign-in calls it, so a token from before sign-in is worthless after.
+func (s *Server) setCSRFCookie(c echo.Context) string {
+	token, err := s.csrfFor(c)
+	if err != nil {
+		s.log.Error("csrf token", "err", err)
+	}
 	return token
 }
 
-// crossSite says why a state-changing request looks cross-site, or "".
-func crossSite(r *http.Request) string {
+// csrfMAC is the HMAC of value under the server's key, for kind of binding.
+func (s *Server) csrfMAC(kind, value string) string {
+	m := hmac.New(sha256.New, s.cfg.SessionKey)
+	m.Write([]byte("steward csrf\x00" + kind + "\x00" + value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// validAnonymousToken reports whether t is a pre-sign-in token this server made.
+func (s *Server) validAnonymousToken(t string) bool {
+	r, mac, ok := strings.Cut(t, ".")
+	return ok && len(r) == base64.RawURLEncoding.EncodedLen(csrfRandSz) &&
+		hmac.Equal([]byte(mac), []byte(s.csrfMAC("anonymous", r)))
+}
+
+// crossSite says why a state-changing request looks cross-site, or "". An
+// Origin must match this site's scheme and host: the base URL's when set,
+// else the request's own.
+func (s *Server) crossSite(c echo.Context) string {
+	r := c.Request()
 	switch site := r.Header.Get("Sec-Fetch-Site"); site {
 	case "", "same-origin", "none":
 	default:
@@ -163,8 +232,15 @@ func crossSite(r *http.Request) string {
 	if origin == "" {
 		return ""
 	}
+	scheme, host := "http", r.Host
+	if r.TLS != nil || (s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+		scheme = "https"
+	}
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && base.Host != "" {
+		scheme, host = base.Scheme, base.Host
+	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+	if err != nil || !strings.EqualFold(u.Scheme, scheme) || u.Host == "" || !strings.EqualFold(u.Host, host) {
 		return "Origin " + origin
 	}
 	return ""
@@ -205,7 +281,7 @@ func currentUser(c echo.Context) *db.User {
 func actor(c echo.Context) db.Actor {
 	a := db.Actor{IP: c.RealIP()}
 	if u := currentUser(c); u != nil {
-		a.UserID, a.Email = u.ID, u.Email
+		a.UserID, a.Email, a.Role = u.ID, u.Email, u.Role
 	}
 	return a
 }
@@ -249,8 +325,10 @@ func (s *Server) require(level access) echo.MiddlewareFunc {
 }
 
 // deny records a refused request in the audit log, under the user when it
-// came with a signed-in session; refusals of nobody signed in beyond a few
-// (see auditAnonymousDenial) go to the server log only.
+// came with a signed-in session. Beyond a few per user (userDenials) or per
+// address of nobody signed in (auditAnonymousDenial) within the window,
+// refusals go to the server log only: audit events stay for good, and a
+// scan must not grow the log without limit.
 func (s *Server) deny(c echo.Context, why string) {
 	summary := fmt.Sprintf("Refused %s %s: %s", c.Request().Method, c.Request().URL.Path, why)
 	a := actor(c)
@@ -262,8 +340,12 @@ func (s *Server) deny(c echo.Context, why string) {
 			}
 		}
 	}
-	if a.UserID == 0 && !s.throttle.auditAnonymousDenial(a.IP) {
-		s.log.Warn("request denied", "summary", summary, "ip", a.IP)
+	audited := s.userDenials.allow(a.UserID)
+	if a.UserID == 0 {
+		audited = s.throttle.auditAnonymousDenial(a.IP)
+	}
+	if !audited {
+		s.log.Warn("request denied", "summary", summary, "ip", a.IP, "user", a.UserID)
 		return
 	}
 	if err := s.store.Audit(c.Request().Context(), a, db.Event{Action: "request.denied", Summary: summary}); err != nil {
@@ -308,6 +390,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"path", c.Request().URL.Path, "err", err)
 	}
 	text, ok := errorPages[code]
+	if he != nil {
+		if t, own := he.Message.([2]string); own {
+			text, ok = t, true // a refusal that says why in its own words
+		}
+	}
 	if code == http.StatusRequestEntityTooLarge && isImportUpload(c.Request()) {
 		text = [2]string{"That file is too large", "An import file can be at most 20 MB. Split the spreadsheet into smaller files and import them one after another."}
 	}
@@ -325,4 +412,43 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(code, text[0])
 	}
+}
+
+// deniedPerUser is how many refused requests of one signed-in user are
+// audited within throttleWindow; the rest go to the server log only.
+const deniedPerUser = 10
+
+// denialCounter counts recently audited refusals per signed-in user.
+type denialCounter struct {
+	mu  sync.Mutex
+	at  map[int64][]time.Time
+	now func() time.Time
+}
+
+func newDenialCounter() *denialCounter {
+	return &denialCounter{at: map[int64][]time.Time{}, now: time.Now}
+}
+
+// allow reports whether another refusal of user is still to be audited,
+// and counts it.
+func (d *denialCounter) allow(user int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	cutoff := now.Add(-throttleWindow)
+	kept := d.at[user][:0]
+	for _, at := range d.at[user] {
+		if at.After(cutoff) {
+			kept = append(kept, at)
+		}
+	}
+	if len(kept) >= deniedPerUser {
+		d.at[user] = kept
+		return false
+	}
+	if len(d.at) > 100_000 { // bound memory, as the sign-in throttle does
+		clear(d.at)
+	}
+	d.at[user] = append(kept, now)
+	return true
 }

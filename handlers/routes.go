@@ -153,7 +153,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(middleware.RequestID())
-	e.Use(securityHeaders)
+	e.Use(s.securityHeaders)
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
@@ -162,7 +162,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	routes := s.routes()
 	for _, r := range routes {
-		e.Add(r.Method, r.Path, r.Handler, s.csrf, s.loadUser, s.require(r.Access))
+		e.Add(r.Method, r.Path, r.Handler, s.csrf, s.loadUser, s.require(r.Access), limitSearchTerms)
 	}
 	// Unknown paths get echo's default 404, which handleError renders. Do not
 	// set echo.NotFoundHandler: it is a package global, a data race when two

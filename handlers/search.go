@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,6 +12,36 @@ import (
 
 // searchPerKind is how many hits of each kind a search shows.
 const searchPerKind = 8
+
+// MaxSearchTerm is the longest search term or filter value, in characters:
+// longer ones are a mistake or a probe, and a LIKE pattern past SQLite's
+// limit would fail as an internal error.
+const MaxSearchTerm = 200
+
+// searchParams are the query parameters that carry search terms and text
+// filters: every list's q and the token list's responsible person, the
+// search page's, the pickers', and the audit log's filters.
+var searchParams = []string{"q", "responsible", "platform", "actor", "action", "kind"}
+
+// errSearchTooLong answers a search term over MaxSearchTerm.
+var errSearchTooLong = &echo.HTTPError{Code: http.StatusBadRequest, Message: [2]string{"That search is too long",
+	"Search terms and filters can be at most 200 characters. Shorten what you typed and try again."}}
+
+// limitSearchTerms refuses, on every route, a search term or filter over
+// MaxSearchTerm characters with 400 and a message saying so.
+func limitSearchTerms(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		for _, name := range searchParams {
+			for _, v := range q[name] {
+				if utf8.RuneCountInString(v) > MaxSearchTerm {
+					return errSearchTooLong
+				}
+			}
+		}
+		return next(c)
+	}
+}
 
 // search finds records of every kind: the header's drop-down (htmx) or the
 // full results page.

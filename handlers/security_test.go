@@ -177,6 +177,21 @@ func (a *testApp) wholeSnapshot(skip ...string) string {
 }
 
 // lastDenial is the summary of the newest request.denied event.
+// auditedRefusalsPerUser is how many refused requests of one signed-in user
+// are audited within 15 minutes; the rest go to the server log only.
+const auditedRefusalsPerUser = 10
+
+// auditedRefusalsDue is how many request.denied events the log should hold
+// after one more refusal of the login email, given it held denied before:
+// one more while the login has fewer than auditedRefusalsPerUser.
+func (a *testApp) auditedRefusalsDue(email string, denied int64) int64 {
+	a.t.Helper()
+	if a.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied' AND actor = ?", email) < auditedRefusalsPerUser {
+		return denied + 1
+	}
+	return denied
+}
+
 func (a *testApp) lastDenial() string {
 	a.t.Helper()
 	return a.text("SELECT COALESCE((SELECT summary FROM audit_events WHERE action = 'request.denied' ORDER BY id DESC LIMIT 1), '')")
@@ -299,6 +314,9 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 				if name == "anonymous" && n == denied {
 					// Past the first few from one address, anonymous
 					// refusals are not audited (TestAnonymousRefusalsAuditedUpToALimit).
+				} else if name == "admin" && n == denied && app.auditedRefusalsDue(w.emails[db.RoleAdmin], denied) == denied {
+					// The same for a signed-in user past their first few
+					// (TestSignedInRefusalsAuditedUpToALimit).
 				} else if d := app.lastDenial(); n != denied+1 || !strings.Contains(d, v.reason) || !strings.Contains(d, p) {
 					t.Errorf("%s %s %s, %s: newest request.denied event %q, want it to name %q and the path", name, rt.Method, p, v.name, d, v.reason)
 				}
@@ -417,5 +435,69 @@ func TestAnonymousRefusalsAuditedUpToALimit(t *testing.T) {
 	}
 	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied' AND actor LIKE '%@%'"); n != 0 {
 		t.Errorf("%d anonymous refusals audited under a user", n)
+	}
+}
+
+// TestSignedInRefusalsAuditedUpToALimit: a signed-in user's refused
+// requests are audited up to a limit per user, like anonymous ones per
+// address, so a scan cannot grow the permanent log without end; the limit
+// is per user, so another user's refusals are still audited.
+func TestSignedInRefusalsAuditedUpToALimit(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("viewer@example.com", db.RoleViewer)
+	app.createUser("other@example.com", db.RoleViewer)
+	viewer, other := app.signedIn("viewer@example.com"), app.signedIn("other@example.com")
+	for i := range 50 {
+		if r := viewer.post("/owners", url.Values{"name": {"Scan " + strconv.Itoa(i)}}); r.status != http.StatusForbidden {
+			t.Fatalf("viewer POST /owners #%d: status %d, want 403", i+1, r.status)
+		}
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied' AND actor = 'viewer@example.com'"); n != auditedRefusalsPerUser {
+		t.Errorf("%d request.denied events for 50 refusals of one viewer, want the first %d", n, auditedRefusalsPerUser)
+	}
+	if r := other.get("/admin"); r.status != http.StatusForbidden {
+		t.Fatalf("other viewer GET /admin: status %d, want 403", r.status)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied' AND actor = 'other@example.com'"); n != 1 {
+		t.Errorf("%d request.denied events for another viewer's refusal, want 1", n)
+	}
+	if n := app.count("SELECT COUNT(*) FROM owners"); n != 0 {
+		t.Errorf("%d owners after refused posts, want 0", n)
+	}
+}
+
+// TestLongSearchTermsRefused: a search term or filter over 200 characters
+// gets 400 with a message saying so, on every place that searches, never a
+// 500; 200 characters still search.
+func TestLongSearchTermsRefused(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("viewer@example.com", db.RoleViewer)
+	c := app.signedIn("viewer@example.com")
+	long := url.QueryEscape(strings.Repeat("%_ä", 67)) // 201 characters, LIKE wildcards included
+	fits := url.QueryEscape(strings.Repeat("%_ä", 66) + "ab")
+	var paths []string
+	for _, kind := range []string{"owners", "accounts", "roles", "system-users", "integrations", "tokens"} {
+		paths = append(paths, "/"+kind+"?q=", "/"+kind+"/export.csv?q=")
+	}
+	paths = append(paths, "/search?q=", "/tokens?responsible=", "/options/owners?field=owner_id&q=", "/options/accounts?field=account_id&q=",
+		"/options/system-users?field=system_user_id&q=", "/options/integrations?field=integration_id&q=", "/audit?actor=", "/audit?action=")
+	for _, p := range paths {
+		r := c.get(p + long)
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "at most 200 characters") {
+			t.Errorf("GET %s<201 characters>: status %d, want 400 with a message", p, r.status)
+		}
+		if r := c.get(p + fits); r.status != http.StatusOK {
+			t.Errorf("GET %s<200 characters>: status %d, want 200", p, r.status)
+		}
+	}
+	// Past SQLite's LIKE pattern limit: what used to be a 500.
+	if r := c.get("/owners?q=" + url.QueryEscape(strings.Repeat("a%", 30000))); r.status != http.StatusBadRequest {
+		t.Errorf("GET /owners with a 60,000-character term: status %d, want 400", r.status)
+	}
+	htmx := c.get("/search?q="+long, asHTMX("header-results"))
+	if htmx.status != http.StatusBadRequest {
+		t.Errorf("header search with 201 characters: status %d, want 400", htmx.status)
 	}
 }

@@ -38,8 +38,11 @@ type Server struct {
 	sessions *sessionStore
 	flashes  *securecookie.SecureCookie // signs the flash cookie, see flash.go
 	throttle *throttle
-	imports  *importStash // uploaded files between their preview and their apply
-
+	// userDenials limits the audited refusals of each signed-in user.
+	userDenials *denialCounter
+	imports     *importStash // uploaded files between their preview and their apply
+	// importSlot holds the one import being read and checked, see importing.
+	importSlot chan struct{}
 	// hashSlots holds a token for each password check running, see auth.go.
 	hashSlots chan struct{}
 }
@@ -62,10 +65,11 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		sessions: newSessionStore(store, cfg.SessionKey, secure),
 		// JSON, not the default gob: gob describes its types anew in every
 		// cookie, a twentieth of a form post's time.
-		flashes:  securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
-		throttle: newThrottle(cfg.now),
-		imports:  newImportStash(),
-
-		hashSlots: make(chan struct{}, maxPasswordChecks),
+		flashes:     securecookie.New(cfg.SessionKey, nil).SetSerializer(securecookie.JSONEncoder{}).MaxAge(flashMaxAge),
+		throttle:    newThrottle(cfg.now),
+		userDenials: newDenialCounter(),
+		imports:     newImportStash(),
+		importSlot:  make(chan struct{}, 1),
+		hashSlots:   make(chan struct{}, maxPasswordChecks),
 	}
 }

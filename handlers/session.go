@@ -33,6 +33,7 @@ type sessionStore struct {
 	store  *db.Store
 	codecs []securecookie.Codec
 	opts   sessions.Options
+	secure bool // cookies go by __Host- names, see cookieName
 
 	decodedMu sync.RWMutex
 	decoded   map[string]map[any]any // see decode
@@ -42,6 +43,7 @@ func newSessionStore(store *db.Store, key []byte, secure bool) *sessionStore {
 	return &sessionStore{
 		store:  store,
 		codecs: securecookie.CodecsFromPairs(key),
+		secure: secure,
 		opts: sessions.Options{Path: "/", MaxAge: int(SessionAbsolute.Seconds()), HttpOnly: true, Secure: secure,
 			SameSite: http.SameSiteLaxMode},
 		decoded: map[string]map[any]any{},
@@ -60,7 +62,7 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	opts := st.opts
 	s.Options = &opts
 	s.IsNew = true
-	c, err := r.Cookie(name)
+	c, err := r.Cookie(cookieName(st.secure, name))
 	if err != nil {
 		return s, nil
 	}
@@ -148,7 +150,7 @@ func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 				return err
 			}
 		}
-		http.SetCookie(w, sessions.NewCookie(s.Name(), "", s.Options))
+		http.SetCookie(w, sessions.NewCookie(cookieName(st.secure, s.Name()), "", s.Options))
 		return nil
 	}
 	if s.ID == "" {
@@ -172,7 +174,7 @@ func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, sessions.NewCookie(s.Name(), encoded, s.Options))
+	http.SetCookie(w, sessions.NewCookie(cookieName(st.secure, s.Name()), encoded, s.Options))
 	return nil
 }
 
