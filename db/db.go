@@ -50,6 +50,9 @@ type Store struct {
 	closeOnce     sync.Once
 	onBatch       func(size int) // tests watch batches form
 
+	passwordTurns chan struct{}   // see passwordTurn
+	passwordWork  func(delta int) // tests watch password work, see ObservePasswordWork
+
 	ckpt             *sql.DB       // checkpoints only, see checkpoints
 	checkpointWanted chan struct{} // see checkpointSoon
 	checkpointerDone chan struct{}
@@ -168,7 +171,8 @@ func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
 		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), views: newMemo[View](maxCachedViews),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
-		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{})}
+		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
+		passwordTurns: make(chan struct{}, MaxPasswordChecks)}
 	s.views.keep = func(v View) bool { return v.size() <= maxCachedViewBytes }
 	go s.commitWrites()
 	go s.checkpoints()

@@ -62,7 +62,11 @@ func (s *Store) ChangePassword(ctx context.Context, actor Actor, userID int64, c
 		return fmt.Errorf("db: read user: %w", err)
 	}
 	v := newValidator()
-	if !checkPassword(hash, current) {
+	matches, err := s.passwordMatches(ctx, hash, current)
+	if err != nil {
+		return err
+	}
+	if !matches {
 		v.fail("current_password", "That is not your current password. Type the password you sign in with.")
 	} else if next == current {
 		v.fail("new_password", "This is your current password; choose a new one.")
@@ -73,7 +77,7 @@ func (s *Store) ChangePassword(ctx context.Context, actor Actor, userID int64, c
 	if err := v.err(); err != nil {
 		return err
 	}
-	newHash, err := HashPassword(next)
+	newHash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -165,7 +169,7 @@ func (s *Store) SetPasswordWithLink(ctx context.Context, actor Actor, token, pas
 	if msg := ValidatePassword(password, u.Email); msg != "" {
 		return ValidationError{"password": msg}
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func (s *Store) createUser(ctx context.Context, actor Actor, in UserInput, first
 	if err := v.err(); err != nil {
 		return 0, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return 0, err
 	}
@@ -199,21 +199,25 @@ func (s *Store) createUser(ctx context.Context, actor Actor, in UserInput, first
 
 // Authenticate returns the enabled user with this email and password. Unknown
 // emails, wrong passwords and disabled users all return ErrNotFound after the
-// same amount of work.
+// same amount of work; ErrPasswordBusy when no turn to check the password
+// came in time.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
 	var hash string
 	var id int64
 	var disabled bool
 	err := s.read.QueryRowContext(ctx, "SELECT id, password_hash, disabled FROM users WHERE email = ? COLLATE NOCASE",
 		strings.TrimSpace(email)).Scan(&id, &hash, &disabled)
+	known := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
-		checkPassword(dummyHash, password)
-		return User{}, ErrNotFound
-	}
-	if err != nil {
+		hash = dummyHash
+	} else if err != nil {
 		return User{}, fmt.Errorf("db: read user: %w", err)
 	}
-	if !checkPassword(hash, password) || disabled {
+	ok, err := s.passwordMatches(ctx, hash, password)
+	if err != nil {
+		return User{}, err
+	}
+	if !known || !ok || disabled {
 		return User{}, ErrNotFound
 	}
 	return s.UserByID(ctx, id)

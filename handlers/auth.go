@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -43,9 +42,9 @@ func (s *Server) signIn(c echo.Context) error {
 		return refuse(http.StatusTooManyRequests, wait, "Too many failed sign-ins. Try again in "+waitText(wait)+".")
 	}
 	defer attempt.release() // when the password was never checked
-	u, err := s.authenticate(c.Request().Context(), email, password)
-	if errors.Is(err, errHashBusy) {
-		return refuse(http.StatusServiceUnavailable, hashBusyRetry,
+	u, err := s.store.Authenticate(c.Request().Context(), email, password)
+	if errors.Is(err, db.ErrPasswordBusy) {
+		return refuse(http.StatusServiceUnavailable, passwordBusyRetry,
 			"Steward is busy checking other sign-ins. Try again in a few seconds.")
 	}
 	if errors.Is(err, db.ErrNotFound) {
@@ -90,43 +89,6 @@ func waitText(d time.Duration) string {
 		unit += "s"
 	}
 	return strconv.Itoa(n) + " " + unit
-}
-
-// Password checks. Each argon2id hash holds 19 MiB while it runs, so a burst
-// of sign-ins (unknown emails too: they hash a dummy to take as long) took
-// as much memory as it had requests: 40 at once reached 780 MiB. At most
-// maxPasswordChecks run at once. A hash is one thread of pure computation,
-// so more than two at once finish no sooner on a small server, only take
-// more memory (measured: 40 at once peak at 115 MiB with two, 170 MiB with
-// three; and a burst of 100 had fewer sign-ins told to retry with two). A
-// sign-in waits up to hashSlotWait for its turn (two checks clear a burst
-// of 40 in about a second) and is then told to retry.
-const (
-	maxPasswordChecks = 2
-	hashSlotWait      = 3 * time.Second
-	hashBusyRetry     = 2 * time.Second
-)
-
-// errHashBusy answers a sign-in that found no turn to check its password.
-var errHashBusy = errors.New("handlers: every password check slot is busy")
-
-// authenticate checks email and password when a check slot is free.
-func (s *Server) authenticate(ctx context.Context, email, password string) (db.User, error) {
-	timer := time.NewTimer(hashSlotWait)
-	defer timer.Stop()
-	select {
-	case s.hashSlots <- struct{}{}:
-	case <-timer.C:
-		return db.User{}, errHashBusy
-	case <-ctx.Done():
-		return db.User{}, ctx.Err()
-	}
-	defer func() { <-s.hashSlots }()
-	if s.cfg.passwordWork != nil {
-		s.cfg.passwordWork(+1)
-		defer s.cfg.passwordWork(-1)
-	}
-	return s.store.Authenticate(ctx, email, password)
 }
 
 // safeNext keeps a post-sign-in redirect on this site.

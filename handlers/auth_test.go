@@ -125,7 +125,7 @@ func (c *testClock) advance(d time.Duration) { c.nanos.Add(int64(d)) }
 // newThrottledApp is a test app behind a trusted proxy, so each request can
 // claim its client address, with the sign-in throttle on clock.
 func newThrottledApp(t *testing.T, clock *testClock) *testApp {
-	return newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey, TrustProxy: true}, clock.now, nil))
+	return newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey, TrustProxy: true}, clock.now))
 }
 
 // signInFrom posts the sign-in form from the client address addr.
@@ -314,7 +314,8 @@ func TestPasswordChecksAreBounded(t *testing.T) {
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
 	}
-	app := newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey}, nil, hook))
+	app := newTestApp(t)
+	app.store.ObservePasswordWork(hook)
 	for i := range 4 {
 		app.createUser(fmt.Sprintf("user%d@example.com", i), db.RoleViewer)
 	}

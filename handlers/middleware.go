@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -367,6 +368,14 @@ var errorPages = map[int][2]string{
 		"Nothing of this change was saved, and everything saved before is safe. Free some space on the server (or ask your admin to), then try again."},
 }
 
+// passwordBusyRetry is when a request that found no turn to check a
+// password (db.ErrPasswordBusy) is told to try again.
+const passwordBusyRetry = 2 * time.Second
+
+// errPasswordBusy is the page for db.ErrPasswordBusy.
+var errPasswordBusy = &echo.HTTPError{Code: http.StatusServiceUnavailable, Message: [2]string{"Steward is busy",
+	"Steward is checking other passwords right now. Try again in a few seconds: nothing was changed."}}
+
 // handleError is the one place errors become pages. Unexpected errors are
 // logged with the request ID and shown as a generic 500, never their text.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -384,8 +393,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// 507 Insufficient Storage: the change was refused whole, and the
 		// same request works once an admin frees space, without a restart.
 		code = http.StatusInsufficientStorage
+	case errors.Is(err, db.ErrPasswordBusy):
+		code, he = http.StatusServiceUnavailable, errPasswordBusy
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(passwordBusyRetry/time.Second)))
 	}
-	if code >= 500 {
+	if he == errPasswordBusy || he == errImportBusy {
+		s.log.Warn("busy", "path", c.Request().URL.Path, "err", err) // expected under load; the client is told to retry
+	} else if code >= 500 {
 		s.log.Error("request failed", "id", c.Response().Header().Get(echo.HeaderXRequestID),
 			"path", c.Request().URL.Path, "err", err)
 	}

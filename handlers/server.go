@@ -22,11 +22,9 @@ type Config struct {
 	// SessionKey signs session and CSRF cookies; 32 bytes or more.
 	SessionKey []byte
 
-	// Test hooks, set through hooks_test.go: the sign-in throttle's clock
-	// (nil is time.Now), and a call as each password check starts (+1) and
-	// ends (-1).
-	now          func() time.Time
-	passwordWork func(delta int)
+	// The sign-in throttle's clock (nil is time.Now), a test hook set
+	// through hooks_test.go.
+	now func() time.Time
 }
 
 // Server holds what every handler needs.
@@ -43,8 +41,6 @@ type Server struct {
 	imports     *importStash // uploaded files between their preview and their apply
 	// importSlot holds the one import being read and checked, see importing.
 	importSlot chan struct{}
-	// hashSlots holds a token for each password check running, see auth.go.
-	hashSlots chan struct{}
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -70,6 +66,5 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		userDenials: newDenialCounter(),
 		imports:     newImportStash(),
 		importSlot:  make(chan struct{}, 1),
-		hashSlots:   make(chan struct{}, maxPasswordChecks),
 	}
 }
