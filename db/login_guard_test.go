@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"steward/db"
@@ -98,5 +100,62 @@ func TestOnlyAdminsDisableLoginsInTheStore(t *testing.T) {
 			}
 			expectFindings(t, s, want, "offboarding-overdue")
 		})
+	}
+}
+
+// TestOnlyAdminsChangeLoginsInTheStore: adding a login, changing its role,
+// disabling or enabling it and issuing a set-password link are refused in
+// the store itself for anyone but an admin or Steward, with nothing written,
+// whichever path calls them.
+func TestOnlyAdminsChangeLoginsInTheStore(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	admin := db.Actor{UserID: 1, Email: "root@example.com", Role: db.RoleAdmin}
+	if _, err := s.CreateUser(ctx, admin, db.UserInput{Email: "root@example.com", Password: "a long enough password", Role: db.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	lee, err := s.CreateUser(ctx, db.SystemActor("command line"), db.UserInput{Email: "lee@example.com", Password: "a long enough password", Role: db.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		t.Helper()
+		var b strings.Builder
+		for _, q := range []string{"SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM users WHERE role = 'admin'",
+			"SELECT COUNT(*) FROM users WHERE disabled = 1", "SELECT COUNT(*) FROM password_links", "SELECT COUNT(*) FROM audit_events"} {
+			n, err := s.QueryInt(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%d ", n)
+		}
+		return b.String()
+	}
+	for _, who := range []db.Actor{
+		{UserID: 2, Email: "ed@example.com", Role: db.RoleEditor},
+		{UserID: 3, Email: "vi@example.com", Role: db.RoleViewer},
+		{Email: "nobody"},
+	} {
+		before := state()
+		_, createErr := s.CreateUser(ctx, who, db.UserInput{Email: "new@example.com", Password: "a long enough password", Role: db.RoleAdmin})
+		_, _, linkErr := s.IssuePasswordLink(ctx, who, lee)
+		for what, err := range map[string]error{
+			"CreateUser":        createErr,
+			"SetUserRole":       s.SetUserRole(ctx, who, lee, db.RoleAdmin),
+			"SetUserDisabled":   s.SetUserDisabled(ctx, who, lee, true),
+			"IssuePasswordLink": linkErr,
+		} {
+			var verr db.ValidationError
+			if !errors.As(err, &verr) || !strings.Contains(fmt.Sprint(verr), "Only an admin") {
+				t.Errorf("%s as %q: %v, want refused: only an admin", what, who.Role, err)
+			}
+		}
+		if after := state(); after != before {
+			t.Errorf("refused login changes as %q changed the database: %s -> %s", who.Role, before, after)
+		}
+	}
+	// An admin may.
+	if err := s.SetUserRole(ctx, admin, lee, db.RoleEditor); err != nil {
+		t.Errorf("an admin changing a role: %v", err)
 	}
 }

@@ -114,6 +114,9 @@ var ErrPasswordLinkInvalid = errors.New("db: set-password link unknown, expired 
 // set the login's password, until it expires. Only the token's hash is
 // kept; an earlier link for the login stops working.
 func (s *Store) IssuePasswordLink(ctx context.Context, actor Actor, userID int64) (token string, expires time.Time, err error) {
+	if !actor.managesLogins() {
+		return "", time.Time{}, errOnlyAdminsChangeLogins("password")
+	}
 	token = randomToken(passwordLinkBytes)
 	now := s.now()
 	expires = now.Add(PasswordLinkLifetime)

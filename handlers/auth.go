@@ -36,10 +36,9 @@ func (s *Server) signIn(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
 		return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message))
 	}
-	attempt, wait := s.throttle.reserve(email, ip)
+	attempt, refusal := s.reservePasswordAttempt(c, email)
 	if attempt == nil {
-		wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up: retrying then is not too early
-		return refuse(http.StatusTooManyRequests, wait, "Too many failed sign-ins. Try again in "+waitText(wait)+".")
+		return render(c, http.StatusTooManyRequests, pages.Login(s.page(c, "Sign in", ""), f, "Too many failed sign-ins. "+refusal))
 	}
 	defer attempt.release() // when the password was never checked
 	u, err := s.store.Authenticate(c.Request().Context(), email, password)
@@ -77,6 +76,19 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	return redirect(c, safeNext(c.FormValue("next")))
+}
+
+// reservePasswordAttempt reserves an attempt to check email's password from
+// the client's address (see throttle). When the pair must wait first it
+// returns nil, with Retry-After set and a sentence saying how long.
+func (s *Server) reservePasswordAttempt(c echo.Context, email string) (*signInAttempt, string) {
+	attempt, wait := s.throttle.reserve(email, c.RealIP())
+	if attempt != nil {
+		return attempt, ""
+	}
+	wait = (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up: retrying then is not too early
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+	return nil, "Try again in " + waitText(wait) + "."
 }
 
 // waitText says a wait in words: "1 second", "8 seconds", "4 minutes".

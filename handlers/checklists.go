@@ -74,7 +74,7 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		return pages.ChecklistView{}, err
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k[0], SubjectID: id, SubjectName: name, SubjectNoun: k[1],
-		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit()}
+		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
 	rv := s.viewValues(c)
 	v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
 	if f.Values == nil {

@@ -324,6 +324,13 @@ func TestChecklistTick(t *testing.T) {
 		iid := w.item(t, cid, db.ActDisableLogin, w.login)
 		// Only an admin disables a login: an editor's tick, carried out or
 		// not, is refused with a message and writes nothing.
+		page := path("/owners/:id/checklist", w.ada)
+		if items := tagsWith(w.editor().get(page).body, "left-for-admin"); len(items) != 1 {
+			t.Errorf("an editor's checklist shows %d items left for an admin, want the login's", len(items))
+		}
+		if items := tagsWith(w.admin().get(page).body, "left-for-admin"); len(items) != 0 {
+			t.Errorf("an admin's checklist leaves %d items for an admin instead of offering them", len(items))
+		}
 		before := w.checklistSnapshot() + app.wholeSnapshot()
 		for _, form := range []url.Values{{"done": {"1"}, "carry_out": {"1"}}, {"done": {"1"}}} {
 			r := w.editor().post(tickPath(cid, iid), form)

@@ -31,14 +31,26 @@ func (s *Server) changeMyPassword(c echo.Context) error {
 		return err
 	}
 	f := components.Form{CSRF: csrfToken(c)} // passwords are never shown back
+	// Wrong current passwords count like failed sign-ins of the login from
+	// this address: a stolen session must not guess at argon2's speed.
+	attempt, refusal := s.reservePasswordAttempt(c, currentUser(c).Email)
+	if attempt == nil {
+		f.Errors = map[string]string{"current_password": "Too many wrong passwords. " + refusal}
+		return s.renderMe(c, http.StatusTooManyRequests, f)
+	}
+	defer attempt.release()
 	err = s.store.ChangePassword(c.Request().Context(), actor(c), currentUser(c).ID,
 		c.FormValue("current_password"), c.FormValue("new_password"), sess.ID)
 	if invalid(err, &f) {
+		if f.Errors["current_password"] != "" {
+			attempt.failed()
+		}
 		return s.renderMe(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
 		return err
 	}
+	attempt.succeeded()
 	s.flash(c, "Password changed. You were signed out everywhere else.")
 	return redirect(c, "/me")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -260,5 +261,42 @@ func TestPasswordLinkUsedOnce(t *testing.T) {
 	}
 	if r := app.newClient().signIn("una@example.com", "parallel passphrase "+id(int64(won))); r.status != http.StatusSeeOther {
 		t.Errorf("sign in with the winner's password: status %d, want 303", r.status)
+	}
+}
+
+// Wrong current passwords on /me slow down like failed sign-ins: a stolen
+// session cannot guess the password at argon2's speed.
+func TestChangeOwnPasswordGuessesSlowDown(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := newThrottledApp(t, clock)
+	uid := app.createUser("vera@example.com", db.RoleViewer)
+	vera := app.signedIn("vera@example.com")
+	hash := app.text("SELECT password_hash FROM users WHERE id = ?", uid)
+	change := func(current string) response {
+		return vera.post("/me/password", url.Values{"current_password": {current}, "new_password": {"a fresh passphrase for me"}})
+	}
+	for i := range 5 {
+		if r := change(fmt.Sprintf("guess number %d", i)); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong guess %d: status %d, want 422", i+1, r.status)
+		}
+	}
+	for _, current := range []string{"guess number 6", testPassword} {
+		r := change(current)
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" ||
+			!strings.Contains(r.body, "Too many wrong passwords. Try again in 1 second.") {
+			t.Errorf("after five wrong guesses, %q: status %d, Retry-After %q; want 429 saying to wait a second",
+				current, r.status, r.header.Get("Retry-After"))
+		}
+	}
+	if app.text("SELECT password_hash FROM users WHERE id = ?", uid) != hash {
+		t.Fatal("a refused change changed the password")
+	}
+	clock.advance(2 * time.Second)
+	if r := change(testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("the right password after the wait: status %d, want 303", r.status)
+	}
+	if app.text("SELECT password_hash FROM users WHERE id = ?", uid) == hash {
+		t.Error("the password was not changed")
 	}
 }
