@@ -209,10 +209,16 @@ func TestChecklistPageAndStart(t *testing.T) {
 	if r.status != http.StatusOK || len(checklistItems(r.body)) != 3 || strings.Contains(r.body, "Start checklist") {
 		t.Fatalf("started page: status %d, %d items", r.status, len(checklistItems(r.body)))
 	}
+	// Every item has a tick form, but disabling Ada's login: only an admin
+	// does that, and the editor sees it left for one.
 	for _, it := range checklistItems(r.body) {
-		if !strings.Contains(r.body, `action="`+tickPath(cid, mustInt(t, it["data-item-id"]))+`"`) {
-			t.Errorf("item %s has no tick form", it["data-item-id"])
+		hasForm := strings.Contains(r.body, `action="`+tickPath(cid, mustInt(t, it["data-item-id"]))+`"`)
+		if isLogin := it["data-action"] == db.ActDisableLogin; hasForm == isLogin {
+			t.Errorf("item %s (%s): tick form shown to the editor %v", it["data-item-id"], it["data-action"], hasForm)
 		}
+	}
+	if len(tagsWith(r.body, "left-for-admin")) != 1 {
+		t.Error("the editor is not told the login is left for an admin")
 	}
 	if !strings.Contains(r.body, `action="`+completePath(cid)+`"`) {
 		t.Error("no Complete form")

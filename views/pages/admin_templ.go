@@ -79,7 +79,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"card mb-6\" aria-labelledby=\"audit-heading\" data-testid=\"audit-verification\"><h2 id=\"audit-heading\" class=\"text-lg font-semibold mb-2\">Audit log integrity</h2><p class=\"text-sm text-slate-600 mb-4\">Every audit event carries a SHA-256 hash over its content and the event before it, so an edit, a deletion or an insertion made with another tool breaks the chain. A check recomputes every hash.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"card mb-6\" aria-labelledby=\"audit-heading\" data-testid=\"audit-verification\"><h2 id=\"audit-heading\" class=\"text-lg font-semibold mb-2\">Audit log integrity</h2><p class=\"text-sm text-slate-600 mb-4\">Every audit event carries a hash over its content and the event before it, keyed with a secret kept outside the database (the audit key file beside it, or <code>STEWARD_AUDIT_KEY</code>), so an edit, a deletion or an insertion made with another tool breaks the chain, and whoever can write the database file alone cannot rebuild it. A check recomputes every hash.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -96,7 +96,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(verifiedAt(a.Verification))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 43, Col: 42}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 45, Col: 42}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -109,7 +109,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Verification.Checked, 10))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 43, Col: 97}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 45, Col: 97}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -127,7 +127,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.FormatInt(a.Verification.BrokenID, 10)).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 47, Col: 212}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 49, Col: 212}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
@@ -140,7 +140,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(verifiedAt(a.Verification))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 50, Col: 75}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 52, Col: 75}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -153,7 +153,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Verification.BrokenID, 10))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 50, Col: 156}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 52, Col: 156}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
@@ -166,7 +166,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(a.Verification.Problem)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 52, Col: 45}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 54, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -192,7 +192,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Events, 10))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 62, Col: 74}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 64, Col: 74}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
@@ -206,7 +206,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<button type=\"submit\" class=\"btn\">Download backup</button></form><p class=\"text-sm text-slate-600\">To restore: stop Steward, replace its database file with the backup (and delete any <code>-wal</code> and <code>-shm</code> files beside it), then start Steward and run <code>steward audit verify</code>. The README has the details.</p></section><section class=\"card\" aria-labelledby=\"export-heading\"><h2 id=\"export-heading\" class=\"text-lg font-semibold mb-2\">Export</h2><p class=\"text-sm text-slate-600 mb-4\">Every record of every kind, the standing checklist items and the logins (without passwords) in one JSON file. Each list also exports its own rows as CSV or JSON from its page.</p><p class=\"flex flex-wrap gap-2\"><a class=\"btn-secondary\" href=\"/export.json\" download>Export everything (JSON)</a> <a class=\"btn-secondary\" href=\"/audit/export.csv\" download>Audit log (CSV)</a> <a class=\"btn-secondary\" href=\"/audit/export.json\" download>Audit log (JSON)</a></p></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<button type=\"submit\" class=\"btn\">Download backup</button></form><p class=\"text-sm text-slate-600\">The backup does not hold the audit key: keep a copy of the key file (made when Steward first started, beside the database) with your backups, or the audit log cannot be verified. To restore: stop Steward, replace its database file with the backup (and delete any <code>-wal</code> and <code>-shm</code> files beside it), keep the same key, then start Steward and run <code>steward audit verify</code>. The README has the details.</p></section><section class=\"card\" aria-labelledby=\"export-heading\"><h2 id=\"export-heading\" class=\"text-lg font-semibold mb-2\">Export</h2><p class=\"text-sm text-slate-600 mb-4\">Every record of every kind, the standing checklist items and the logins (without passwords) in one JSON file. Each list also exports its own rows as CSV or JSON from its page.</p><p class=\"flex flex-wrap gap-2\"><a class=\"btn-secondary\" href=\"/export.json\" download>Export everything (JSON)</a> <a class=\"btn-secondary\" href=\"/audit/export.csv\" download>Audit log (CSV)</a> <a class=\"btn-secondary\" href=\"/audit/export.json\" download>Audit log (JSON)</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
