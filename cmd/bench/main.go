@@ -116,8 +116,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		"net/http handler serving the same response from memory, in %d alternating rounds\n\n", cfg.conns, cfg.duration, cfg.maxRequests, rounds)
 
 	if cfg.from != "" {
-		if err := copyFile(cfg.from, dbPath); err != nil {
-			return 2, err
+		// The audit key beside the database comes along: without it the
+		// copy does not open.
+		for _, f := range [][2]string{{cfg.from, dbPath}, {db.AuditKeyFile(cfg.from), db.AuditKeyFile(dbPath)}} {
+			if err := copyFile(f[0], f[1]); err != nil {
+				return 2, err
+			}
 		}
 		fmt.Fprintf(stdout, "Database: copied from %s\n", cfg.from)
 	} else {
@@ -737,7 +741,7 @@ func freePort() (string, error) {
 func randomSecret() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	return "bench_" + hex.EncodeToString(b)
+	return hex.EncodeToString(b) // nothing of the email in it: passwords may not contain it
 }
 
 func copyFile(from, to string) error {
@@ -746,7 +750,7 @@ func copyFile(from, to string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(to)
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ Flags (each falls back to an environment variable):
                                       the audit log's key (default: the database's name + .audit-key, e.g.
                                       steward.db.audit-key), created with mode 0600 on first start;
                                       STEWARD_AUDIT_KEY (64 hex digits) gives the key itself instead
-  -base-url URL    STEWARD_BASE_URL   public address; cookies are Secure when it is https
+  -base-url URL    STEWARD_BASE_URL   public address; when https: Secure __Host- cookies and HSTS
   -demo            STEWARD_DEMO=1     fill an empty database with a realistic sample company
   -trust-proxy     STEWARD_TRUST_PROXY=1
                                       take the client address from X-Forwarded-For (only behind a proxy)
@@ -147,7 +147,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	addr := fs.String("addr", envOr(getenv, "STEWARD_ADDR", "127.0.0.1:8080"), "address to listen on (STEWARD_ADDR)")
 	sf := addStoreFlags(fs, getenv)
 	dbPath := sf.db
-	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure (STEWARD_BASE_URL)")
+	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure with __Host- names and adds HSTS (STEWARD_BASE_URL)")
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For (STEWARD_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
