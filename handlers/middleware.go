@@ -341,9 +341,11 @@ func (s *Server) deny(c echo.Context, why string) {
 			}
 		}
 	}
-	audited := s.userDenials.allow(a.UserID)
+	var audited bool
 	if a.UserID == 0 {
 		audited = s.throttle.auditAnonymousDenial(a.IP)
+	} else {
+		audited = s.userDenials.allow(a.UserID)
 	}
 	if !audited {
 		s.log.Warn("request denied", "summary", summary, "ip", a.IP, "user", a.UserID)
