@@ -3,16 +3,18 @@ package db
 import "strings"
 
 // Kind describes one kind of record: how each layer spells it and what ends
-// it. Every place that lists or translates record kinds (routes, record
-// names, timeline links, search groups, checklists, imports, pickers)
-// derives from Kinds.
+// it. What lists or translates record kinds (per-kind routes, record names
+// and links, menu, search group titles, checklist kinds, import and audit
+// kinds) derives from Kinds; what each kind does differently (its SQL, its
+// checklist plan, its forms) stays with that kind's own code.
 //
 // To add a seventh kind: add its table in a migration and its store
-// functions (ByID, List, Each…, create/update writing an audit event), add
-// it to Kinds below, then write its handlers (the recordHandlers entry in
-// handlers/routes.go; TestKindRoutes fails until every per-kind route is
-// there), its pages, its checklist plan (planChecklist), its import spec and
-// export columns, and its lines in handlers/testdata/route_access.txt.
+// functions (ByID, List, Each…, create/update writing an audit event), then
+// add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go)
+// and listWriters (handlers/export.go): TestKindRoutes fails until every
+// per-kind route exists. Then its pages, its checklist (Store.plan,
+// retireSubject, checklistSubject), its import spec and importer, its
+// search group, and its routes' lines in handlers/testdata/route_access.txt.
 type Kind struct {
 	Name   string // in audit events, checklists and imports: "system_user"
 	Table  string // the SQLite table: "system_users"
