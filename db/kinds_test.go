@@ -9,7 +9,8 @@ import (
 
 // TestKindsMatchTheSchema checks each kind's table and name column against
 // the real schema (a wrong one is an SQL error, not "not found"), and that
-// every kind can be imported and has a checklist that ends it.
+// every kind can be imported, has a checklist that ends it and, when forms
+// pick it, a picker.
 func TestKindsMatchTheSchema(t *testing.T) {
 	s := openStore(t)
 	for _, k := range db.Kinds {
@@ -21,6 +22,9 @@ func TestKindsMatchTheSchema(t *testing.T) {
 		}
 		if db.ChecklistKinds[k.Name] == "" || k.Ended == "" {
 			t.Errorf("kind %s has no status its checklist ends it with", k.Name)
+		}
+		if _, err := s.PickerOptions(t.Context(), k.Table, "", 1, []int64{1}); k.Picker && err != nil {
+			t.Errorf("kind %s is picked in forms but has no picker: %v", k.Name, err)
 		}
 		if got, ok := db.KindAtPath(k.Path); !ok || got.Name != k.Name {
 			t.Errorf("KindAtPath(%q) = %v, %v", k.Path, got, ok)
