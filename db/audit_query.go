@@ -23,8 +23,9 @@ type AuditFilter struct {
 // who was tried, from where and when, which is for whoever guards logins.
 const adminOnlyActions = `('user.sign_in_failed')`
 
-// AuditKinds are the record kinds audit events are about.
-var AuditKinds = []string{"owner", "account", "role", "system_user", "integration", "token", "checklist", "user", "standing_item"}
+// AuditKinds are the kinds of thing audit events are about: the record
+// kinds, checklists, logins and standing checklist items.
+var AuditKinds = append(kindNames(), "checklist", "user", "standing_item")
 
 // Validate checks the filter's dates.
 func (f AuditFilter) Validate() error {

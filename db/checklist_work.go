@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // checklistRef is a checklist's own audit record.
@@ -77,7 +78,7 @@ func (s *Store) StartChecklist(ctx context.Context, actor Actor, kind string, id
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("db: find open checklist: %w", err)
 		}
-		name, err := recordNameTx(ctx, tx, kind, id)
+		name, err := recordName(ctx, tx, kind, id)
 		if err != nil {
 			return err
 		}
@@ -113,23 +114,6 @@ func insertItem(ctx context.Context, tx *sql.Tx, cid int64, it ChecklistItem) er
 		return fmt.Errorf("db: add checklist item: %w", err)
 	}
 	return nil
-}
-
-func recordNameTx(ctx context.Context, tx *sql.Tx, kind string, id int64) (string, error) {
-	table, ok := recordTables[kind]
-	if !ok {
-		return "", ErrNotFound
-	}
-	col := "name"
-	if kind == "role" {
-		col = "role"
-	}
-	var name string
-	err := tx.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = ?", id).Scan(&name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	return name, err
 }
 
 // syncChecklists adds to each open checklist of the given records the items
@@ -455,6 +439,18 @@ type OpenChecklist struct {
 	Done        int
 }
 
+// subjectNameSQL selects the name of checklist c's subject, whatever its
+// kind: built from Kinds and recordTables, never from input.
+var subjectNameSQL = func() string {
+	var b strings.Builder
+	b.WriteString("CASE c.subject_kind")
+	for _, k := range Kinds {
+		tc := recordTables[k.Name]
+		fmt.Fprintf(&b, " WHEN '%s' THEN (SELECT %s FROM %s WHERE id = c.subject_id)", k.Name, tc[1], tc[0])
+	}
+	return b.String() + " END"
+}()
+
 // OpenChecklists lists open checklists with their progress, soonest due
 // first; subjectKind and subjectID narrow it when set.
 func (s *Store) OpenChecklists(ctx context.Context, subjectKind string, subjectID int64, limit int) ([]OpenChecklist, error) {
@@ -462,12 +458,7 @@ func (s *Store) OpenChecklists(ctx context.Context, subjectKind string, subjectI
 		var c OpenChecklist
 		return c, row.Scan(&c.ID, &c.SubjectKind, &c.SubjectID, &c.SubjectName, &c.DueOn, &c.Total, &c.Done)
 	}, "open checklists", `SELECT c.id, c.subject_kind, c.subject_id,
-		COALESCE(CASE c.subject_kind WHEN 'owner' THEN (SELECT name FROM owners WHERE id = c.subject_id)
-			WHEN 'account' THEN (SELECT name FROM accounts WHERE id = c.subject_id)
-			WHEN 'role' THEN (SELECT role FROM roles WHERE id = c.subject_id)
-			WHEN 'system_user' THEN (SELECT name FROM system_users WHERE id = c.subject_id)
-			WHEN 'integration' THEN (SELECT name FROM integrations WHERE id = c.subject_id)
-			WHEN 'token' THEN (SELECT name FROM tokens WHERE id = c.subject_id) END, ''),
+		COALESCE(`+subjectNameSQL+`, ''),
 		c.due_on, (SELECT COUNT(*) FROM checklist_items i WHERE i.checklist_id = c.id),
 		(SELECT COUNT(*) FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 1)
 		FROM checklists c WHERE c.status = 'open' AND (? = '' OR (c.subject_kind = ? AND c.subject_id = ?))

@@ -44,10 +44,13 @@ func NeedsOwner(action string) bool {
 
 // ChecklistKinds are the record kinds that have checklists, with the
 // status their subject moves to when the checklist is completed.
-var ChecklistKinds = map[string]string{
-	"owner": OwnerDeparted, "account": "retired", "role": "removed", "system_user": SystemUserRemoved,
-	"integration": IntegrationRetired, "token": "revoked",
-}
+var ChecklistKinds = func() map[string]string {
+	out := map[string]string{}
+	for _, k := range Kinds {
+		out[k.Name] = k.Ended
+	}
+	return out
+}()
 
 // ChecklistItem is one thing to do, planned from live data or saved.
 type ChecklistItem struct {

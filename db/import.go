@@ -77,10 +77,26 @@ func (sp ImportSpec) column(name string) (ImportColumn, bool) {
 }
 
 // Noun names one record of the kind, for messages: "system user".
-func (sp ImportSpec) Noun() string { return strings.ReplaceAll(sp.Kind, "_", " ") }
+func (sp ImportSpec) Noun() string {
+	k, _ := KindNamed(sp.Kind)
+	return k.Noun
+}
+
+// withKindNames fills in each spec's Kind and Plural from Kinds.
+func withKindNames(specs map[string]ImportSpec) map[string]ImportSpec {
+	for name, sp := range specs {
+		k, ok := KindNamed(name)
+		if !ok {
+			panic("db: import of unknown kind " + name)
+		}
+		sp.Kind, sp.Plural = k.Name, k.Plural
+		specs[name] = sp
+	}
+	return specs
+}
 
 // ImportKinds lists the kinds of record a CSV file can import, in menu order.
-var ImportKinds = []string{"owner", "account", "role", "system_user", "integration", "token"}
+var ImportKinds = kindNames()
 
 // ImportSpecFor returns the import description of a record kind.
 func ImportSpecFor(kind string) (ImportSpec, bool) {
@@ -96,8 +112,9 @@ const (
 	accountRefHelp = "an account's ID, external ID or exact name"
 )
 
-var importSpecs = map[string]ImportSpec{
-	"owner": {Kind: "owner", Plural: "owners",
+// importSpecs are the imports by kind; Kind and Plural come from Kinds.
+var importSpecs = withKindNames(map[string]ImportSpec{
+	"owner": {
 		Match: "A row updates the owner with the same email, in any case. Rows without an email always add a new owner.",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -110,7 +127,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "leaving_on", Help: "Leaving date as YYYY-MM-DD; needed when offboarding."},
 			{Name: "notes", Help: notesHelp},
 		}},
-	"account": {Kind: "account", Plural: "accounts",
+	"account": {
 		Match: "A row updates the account with the same platform and external ID. Without an external ID match, it updates the account with the same platform and exact name (one that has no other external ID).",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -125,7 +142,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "status", enum: true, keep: true, Help: "active or retired. Empty: active, or unchanged."},
 			{Name: "notes", Help: notesHelp},
 		}},
-	"role": {Kind: "role", Plural: "roles",
+	"role": {
 		Match: "A row updates the active role with the same account, holder and role name (in any case). Other rows grant new roles.",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -140,7 +157,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "status", enum: true, keep: true, Help: "active or removed. Empty: active, or unchanged."},
 			{Name: "notes", Help: notesHelp},
 		}},
-	"system_user": {Kind: "system_user", Plural: "system users",
+	"system_user": {
 		Match: "A row updates the system user in the same account with the same external ID; without one, the one with the same exact name.",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -153,7 +170,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "status", enum: true, keep: true, Help: "active or removed. Empty: active, or unchanged."},
 			{Name: "notes", Help: notesHelp},
 		}},
-	"integration": {Kind: "integration", Plural: "integrations",
+	"integration": {
 		Match: "A row updates the integration with the same exact name.",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -164,7 +181,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "status", enum: true, keep: true, Help: "active or retired. Empty: active, or unchanged."},
 			{Name: "notes", Help: notesHelp},
 		}},
-	"token": {Kind: "token", Plural: "tokens",
+	"token": {
 		Match: "A row updates the token with the same exact name on the same account. Token values are never imported: register each value on the token's page.",
 		Columns: []ImportColumn{
 			{Name: "id", Help: idHelp},
@@ -186,7 +203,7 @@ var importSpecs = map[string]ImportSpec{
 			{Name: "status", enum: true, keep: true, Help: "active, revoked or expired. Empty: active, or unchanged."},
 			{Name: "notes", Help: notesHelp},
 		}},
-}
+})
 
 // ImportFile is a CSV file read and split into rows, not yet checked
 // against the database.

@@ -293,29 +293,29 @@ func idString(id int64) string {
 // nullable turns a scanned NULL ID into 0.
 func nullable(n sql.NullInt64) int64 { return n.Int64 }
 
-// recordTables maps a record kind to its table.
-var recordTables = map[string]string{
-	"owner": "owners", "account": "accounts", "role": "roles", "system_user": "system_users",
-	"integration": "integrations", "user": "users", "token": "tokens", "checklist": "checklists",
-}
+// recordTables maps a record kind to its table and the column that names
+// a record: the six of Kinds, logins and checklists.
+var recordTables = func() map[string][2]string {
+	out := map[string][2]string{"user": {"users", "email"}, "checklist": {"checklists", "'checklist #' || id"}}
+	for _, k := range Kinds {
+		out[k.Name] = [2]string{k.Table, k.NameColumn}
+	}
+	return out
+}()
 
 // RecordName returns a record's display name, or ErrNotFound.
 func (s *Store) RecordName(ctx context.Context, kind string, id int64) (string, error) {
-	table, ok := recordTables[kind]
+	return recordName(ctx, s.read, kind, id)
+}
+
+// recordName is RecordName read through q.
+func recordName(ctx context.Context, q querier, kind string, id int64) (string, error) {
+	tc, ok := recordTables[kind]
 	if !ok {
 		return "", ErrNotFound
 	}
-	col := "name"
-	switch kind {
-	case "role":
-		col = "role"
-	case "user":
-		col = "email"
-	case "checklist":
-		col = "'checklist #' || id"
-	}
 	var name string
-	err := s.read.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = ?", id).Scan(&name)
+	err := q.QueryRowContext(ctx, "SELECT "+tc[1]+" FROM "+tc[0]+" WHERE id = ?", id).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}

@@ -13,13 +13,6 @@ import (
 	"steward/views/pages"
 )
 
-// checklistKinds maps a URL's record kind to the audit kind and the noun a
-// checklist uses for it.
-var checklistKinds = map[string][2]string{
-	"owners": {"owner", "person"}, "accounts": {"account", "account"}, "roles": {"role", "role"},
-	"system-users": {"system_user", "system user"}, "integrations": {"integration", "integration"}, "tokens": {"token", "token"},
-}
-
 // checklistSubject describes the record a checklist is about: its name and
 // the key facts printed in the header.
 func (s *Server) checklistSubject(c echo.Context, kind string, id int64) (string, [][2]string, string, error) {
@@ -67,13 +60,13 @@ func yesNo(b bool) string {
 
 // checklistView loads everything a checklist page shows.
 func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f components.Form) (pages.ChecklistView, error) {
-	k := checklistKinds[kindPath]
+	k := kindAt(kindPath)
 	ctx := c.Request().Context()
-	name, facts, due, err := s.checklistSubject(c, k[0], id)
+	name, facts, due, err := s.checklistSubject(c, k.Name, id)
 	if err != nil {
 		return pages.ChecklistView{}, err
 	}
-	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k[0], SubjectID: id, SubjectName: name, SubjectNoun: k[1],
+	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
 		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
 	rv := s.viewValues(c)
 	v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
@@ -81,10 +74,10 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		f = components.Form{Values: map[string]string{"due_on": due}}
 	}
 	v.Form = f
-	saved, err := s.store.LatestChecklist(ctx, k[0], id)
+	saved, err := s.store.LatestChecklist(ctx, k.Name, id)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		v.Planned, err = s.store.PlanChecklist(ctx, k[0], id)
+		v.Planned, err = s.store.PlanChecklist(ctx, k.Name, id)
 		return v, err
 	case err != nil:
 		return v, err
@@ -126,12 +119,12 @@ func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		k := checklistKinds[kindPath]
-		if _, _, _, err := s.checklistSubject(c, k[0], id); err != nil {
+		k := kindAt(kindPath)
+		if _, _, _, err := s.checklistSubject(c, k.Name, id); err != nil {
 			return err
 		}
 		f := formOf(c, "due_on")
-		_, err = s.store.StartChecklist(c.Request().Context(), actor(c), k[0], id, f.Value("due_on"))
+		_, err = s.store.StartChecklist(c.Request().Context(), actor(c), k.Name, id, f.Value("due_on"))
 		if invalid(err, &f) {
 			v, verr := s.checklistView(c, kindPath, id, f)
 			if verr != nil {
@@ -157,12 +150,11 @@ func (s *Server) checklistPath(c echo.Context) (cid int64, kindPath string, subj
 	if err != nil {
 		return 0, "", 0, err
 	}
-	for path, k := range checklistKinds {
-		if k[0] == cl.SubjectKind {
-			return cid, path, cl.SubjectID, nil
-		}
+	k, ok := db.KindNamed(cl.SubjectKind)
+	if !ok {
+		return 0, "", 0, echo.ErrNotFound
 	}
-	return 0, "", 0, echo.ErrNotFound
+	return cid, k.Path, cl.SubjectID, nil
 }
 
 // tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
@@ -242,7 +234,7 @@ func (s *Server) checklistTimeline(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, components.TimelineEvents(page, more))
 	}
-	name, _, _, err := s.checklistSubject(c, checklistKinds[kindPath][0], subjectID)
+	name, _, _, err := s.checklistSubject(c, kindAt(kindPath).Name, subjectID)
 	if err != nil {
 		return err
 	}

@@ -13,23 +13,6 @@ import (
 	"steward/db"
 )
 
-// exportRoutes are the export, audit export and backup URLs.
-func (s *Server) exportRoutes() []Route {
-	var out []Route
-	for _, format := range []string{"csv", "json"} {
-		for _, l := range s.listExports() {
-			out = append(out, Route{http.MethodGet, "/" + l.kind + "/export." + format, viewer, s.exportList(l, format)})
-		}
-		out = append(out, Route{http.MethodGet, "/audit/export." + format, admin, s.exportAudit(format)})
-	}
-	return append(out,
-		Route{http.MethodGet, "/export.json", admin, s.exportEverything},
-		Route{http.MethodGet, "/admin", admin, s.showAdmin},
-		Route{http.MethodPost, "/admin/audit/verify", admin, s.verifyAudit},
-		Route{http.MethodPost, "/admin/backup", admin, s.downloadBackup},
-	)
-}
-
 // column is one column of an export: its name and how to read it from a
 // record.
 type column[T any] struct {
@@ -255,51 +238,46 @@ func columnIndex[T any](cols []column[T], name string) int {
 	panic("handlers: no export column " + name)
 }
 
-// listExport is one record list's export.
-type listExport struct {
-	kind string // the list's URL segment and file name part: owners, system-users, …
-	key  string // its key in the export of everything: owners, system_users, …
-	// write writes the records matching p (and, for tokens, f) as a table.
-	write func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error
-}
+// listWriter writes the records matching p (and, for tokens, f) of one
+// record list as a table.
+type listWriter func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error
 
-// listExports are the exports of the six record lists, in the order of the
-// export of everything.
-func (s *Server) listExports() []listExport {
-	return []listExport{
-		{"owners", "owners", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+// listWriters are the exports of the six record lists, by kind name.
+func (s *Server) listWriters() map[string]listWriter {
+	return map[string]listWriter{
+		"owner": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
 			return writeTable(t, ownerColumns, nil, func(fn func(db.Owner) error) error { return r.EachOwner(ctx, p, fn) })
-		}},
-		{"accounts", "accounts", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+		},
+		"account": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
 			return writeTable(t, accountColumns, nil, func(fn func(db.Account) error) error { return r.EachAccount(ctx, p, fn) })
-		}},
-		{"roles", "roles", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+		},
+		"role": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
 			return writeTable(t, roleColumns, nil, func(fn func(db.Role) error) error { return r.EachRole(ctx, p, db.RoleFilter{}, fn) })
-		}},
-		{"system-users", "system_users", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+		},
+		"system_user": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
 			return writeTable(t, systemUserColumns, nil, func(fn func(db.SystemUser) error) error { return r.EachSystemUser(ctx, p, fn) })
-		}},
-		{"integrations", "integrations", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+		},
+		"integration": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
 			return writeTable(t, integrationColumns, nil, func(fn func(db.Integration) error) error { return r.EachIntegration(ctx, p, fn) })
-		}},
-		{"tokens", "tokens", func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error {
+		},
+		"token": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error {
 			return writeTable(t, tokenColumns, effectiveStatus(s.store.Today()), func(fn func(db.Token) error) error {
 				return r.EachToken(ctx, p, f, fn)
 			})
-		}},
+		},
 	}
 }
 
 // exportList answers GET /{kind}/export.csv|json with every record the
 // list's search, status, sort and filters match (paging aside), streamed
 // from one snapshot.
-func (s *Server) exportList(l listExport, format string) echo.HandlerFunc {
+func (s *Server) exportList(k db.Kind, write listWriter, format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		p, f := listParams(c), tokenFilter(c)
 		p.Page = 0
-		return s.download(c, "steward-"+l.kind+"-"+s.store.Today()+"."+format, format, func(w io.Writer) error {
-			return s.store.ReadSnapshot(ctx, func(r db.Snapshot) error { return l.write(ctx, r, newTable(format, w), p, f) })
+		return s.download(c, "steward-"+k.Path+"-"+s.store.Today()+"."+format, format, func(w io.Writer) error {
+			return s.store.ReadSnapshot(ctx, func(r db.Snapshot) error { return write(ctx, r, newTable(format, w), p, f) })
 		})
 	}
 }
@@ -342,8 +320,9 @@ func (s *Server) exportEverything(c echo.Context) error {
 				fmt.Fprintf(bw, ",\n%q:", key)
 				return newJSONTable(bw)
 			}
-			for _, l := range s.listExports() {
-				if err := l.write(ctx, r, section(l.key), db.ListParams{}, db.TokenFilter{}); err != nil {
+			writers := s.listWriters()
+			for _, k := range db.Kinds {
+				if err := writers[k.Name](ctx, r, section(k.Table), db.ListParams{}, db.TokenFilter{}); err != nil {
 					return err
 				}
 			}

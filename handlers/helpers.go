@@ -36,6 +36,30 @@ func chosenIDs(f components.Form, fields []string) []int64 {
 	return ids
 }
 
+// kindAt is the record kind whose URL segment is path, such as
+// "system-users"; the routes only pass the segments of db.Kinds.
+func kindAt(path string) db.Kind {
+	k, _ := db.KindAtPath(path)
+	return k
+}
+
+// statusAction is a POST that moves one record of kind (a db.Kind name) on:
+// action changes it and writes its audit event, done is the flash, and the
+// answer is the record's page.
+func (s *Server) statusAction(kind string, action func(ctx context.Context, a db.Actor, id int64) error, done string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		if err := action(c.Request().Context(), actor(c), id); err != nil {
+			return err
+		}
+		s.flash(c, done)
+		return redirect(c, components.RecordURL(kind, id))
+	}
+}
+
 // findOptions is GET /options/{kind}: the options of a form's select that
 // match what was typed in the search box above it (htmx), keeping the one
 // chosen. field names the select, blank its empty choice.

@@ -12,10 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,20 +29,6 @@ import (
 // (db.MaxImportBytes) plus room for the rest of the multipart form.
 const MaxImportBody = "21M"
 
-// importRoutes are the CSV import URLs of every record list.
-func (s *Server) importRoutes() []Route {
-	var out []Route
-	for _, kind := range slices.Sorted(maps.Keys(checklistKinds)) {
-		base := "/" + kind + "/import"
-		out = append(out,
-			Route{http.MethodGet, base, editor, s.showImport(kind)},
-			Route{http.MethodGet, base + "/template.csv", editor, s.importTemplate(kind)},
-			Route{http.MethodPost, base, editor, s.previewImport(kind)},
-			Route{http.MethodPost, base + "/apply", editor, s.applyImport(kind)})
-	}
-	return out
-}
-
 // isImportUpload reports whether r uploads a file to an import, which may
 // be larger than any other request.
 func isImportUpload(r *http.Request) bool {
@@ -52,13 +36,13 @@ func isImportUpload(r *http.Request) bool {
 		return false
 	}
 	kind, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/import")
-	_, known := checklistKinds[kind]
+	_, known := db.KindAtPath(kind)
 	return ok && known
 }
 
 // importSpec is the import of the list at the URL kind, such as "owners".
 func importSpec(kind string) db.ImportSpec {
-	spec, _ := db.ImportSpecFor(checklistKinds[kind][0])
+	spec, _ := db.ImportSpecFor(kindAt(kind).Name)
 	return spec
 }
 
@@ -163,7 +147,7 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
-		parsed, err := db.ParseImportData(checklistKinds[kind][0], data)
+		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
 		var ierr *db.ImportError
 		if errors.As(err, &ierr) {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, ierr.Message)
@@ -210,7 +194,7 @@ func (s *Server) applyImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		parsed, err := db.ParseImportData(checklistKinds[kind][0], data)
+		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
 		if err != nil {
 			return err // it parsed for the preview; the same bytes cannot fail now
 		}

@@ -124,16 +124,3 @@ func (s *Server) updateIntegration(c echo.Context) error {
 	s.flash(c, "Integration saved.")
 	return redirect(c, components.RecordURL("integration", id))
 }
-
-// retireIntegration marks an integration retired; it stays in the history.
-func (s *Server) retireIntegration(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RetireIntegration(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	s.flash(c, "Integration retired.")
-	return redirect(c, components.RecordURL("integration", id))
-}

@@ -207,16 +207,3 @@ func (s *Server) removeRole(c echo.Context) error {
 	s.flash(c, "Role removed.")
 	return redirect(c, components.RecordURL("role", id))
 }
-
-// reviewRole records today's review of a role.
-func (s *Server) reviewRole(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.ReviewRole(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	s.flash(c, "Marked reviewed today.")
-	return redirect(c, components.RecordURL("role", id))
-}

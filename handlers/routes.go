@@ -27,27 +27,64 @@ func (r Route) AccessName() string {
 	return [...]string{"public", "viewer", "editor", "admin"}[r.Access]
 }
 
-// routes is every URL Steward answers, in one table.
-func (s *Server) routes() []Route {
-	routes := append(s.recordRoutes(), s.checklistRoutes()...)
-	routes = append(routes, s.exportRoutes()...)
-	return append(routes, s.importRoutes()...)
+// kindHandlers are the handlers of one record kind's own pages.
+type kindHandlers struct {
+	list, new, create, show, edit, update echo.HandlerFunc
 }
 
-// checklistRoutes are every record kind's checklist page and its start.
-func (s *Server) checklistRoutes() []Route {
+// kindHandlers are each record kind's page handlers, by db.Kind name.
+func (s *Server) kindHandlers() map[string]kindHandlers {
+	return map[string]kindHandlers{
+		"owner":       {s.listOwners, s.newOwner, s.createOwner, s.showOwner, s.editOwner, s.updateOwner},
+		"account":     {s.listAccounts, s.newAccount, s.createAccount, s.showAccount, s.editAccount, s.updateAccount},
+		"role":        {s.listRoles, s.newRole, s.createRole, s.showRole, s.editRole, s.updateRole},
+		"system_user": {s.listSystemUsers, s.newSystemUser, s.createSystemUser, s.showSystemUser, s.editSystemUser, s.updateSystemUser},
+		"integration": {s.listIntegrations, s.newIntegration, s.createIntegration, s.showIntegration, s.editIntegration, s.updateIntegration},
+		"token":       {s.listTokens, s.newToken, s.createToken, s.showToken, s.editToken, s.updateToken},
+	}
+}
+
+// kindRoutes are the pages every record kind of db.Kinds has, at
+// /{kind.Path}: its list, form, record page, timeline, checklist, exports,
+// import and, for kinds that forms pick, the picker's options. A kind
+// without handlers gets no routes (and fails TestKindRoutes).
+func (s *Server) kindRoutes() []Route {
+	byKind, writers := s.kindHandlers(), s.listWriters()
 	var out []Route
-	for _, kind := range []string{"owners", "accounts", "roles", "system-users", "integrations", "tokens"} {
+	for _, k := range db.Kinds {
+		h, ok := byKind[k.Name]
+		write, exports := writers[k.Name]
+		if !ok || !exports {
+			continue
+		}
+		base, one, imp := "/"+k.Path, "/"+k.Path+"/:id", "/"+k.Path+"/import"
 		out = append(out,
-			Route{http.MethodGet, "/" + kind + "/:id/checklist", viewer, s.showChecklist(kind)},
-			Route{http.MethodPost, "/" + kind + "/:id/checklist", editor, s.startChecklist(kind)})
+			Route{http.MethodGet, base, viewer, h.list},
+			Route{http.MethodGet, base + "/new", editor, h.new},
+			Route{http.MethodPost, base, editor, h.create},
+			Route{http.MethodGet, one, viewer, h.show},
+			Route{http.MethodGet, one + "/edit", editor, h.edit},
+			Route{http.MethodPost, one, editor, h.update},
+			Route{http.MethodGet, one + "/timeline", viewer, s.timeline(k.Name)},
+			Route{http.MethodGet, one + "/checklist", viewer, s.showChecklist(k.Path)},
+			Route{http.MethodPost, one + "/checklist", editor, s.startChecklist(k.Path)},
+			Route{http.MethodGet, base + "/export.csv", viewer, s.exportList(k, write, "csv")},
+			Route{http.MethodGet, base + "/export.json", viewer, s.exportList(k, write, "json")},
+			Route{http.MethodGet, imp, editor, s.showImport(k.Path)},
+			Route{http.MethodGet, imp + "/template.csv", editor, s.importTemplate(k.Path)},
+			Route{http.MethodPost, imp, editor, s.previewImport(k.Path)},
+			Route{http.MethodPost, imp + "/apply", editor, s.applyImport(k.Path)})
+		if k.Picker {
+			out = append(out, Route{http.MethodGet, "/options/" + k.Path, viewer, s.findOptions(k.Table)})
+		}
 	}
 	return out
 }
 
-// recordRoutes are the rest of the URL surface.
-func (s *Server) recordRoutes() []Route {
-	return []Route{
+// routes is every URL Steward answers, in one table.
+func (s *Server) routes() []Route {
+	return append(s.kindRoutes(), []Route{
+		// Signing in, and the load balancer's check: open to anyone.
 		{http.MethodGet, "/healthz", public, s.healthz},
 		{http.MethodGet, "/login", public, s.showLogin},
 		{http.MethodPost, "/login", public, s.signIn},
@@ -57,88 +94,46 @@ func (s *Server) recordRoutes() []Route {
 		{http.MethodGet, "/password/set", public, s.showSetPassword},
 		{http.MethodPost, "/password/set", public, s.setPasswordWithLink},
 
+		// Reading: home, one's own login, search, the audit log.
 		{http.MethodGet, "/", viewer, s.showHome},
 		{http.MethodGet, "/me", viewer, s.showMe},
 		{http.MethodPost, "/me/password", viewer, s.changeMyPassword},
-
-		{http.MethodGet, "/owners", viewer, s.listOwners},
-		{http.MethodGet, "/owners/new", editor, s.newOwner},
-		{http.MethodPost, "/owners", editor, s.createOwner},
-		{http.MethodGet, "/owners/:id", viewer, s.showOwner},
-		{http.MethodGet, "/owners/:id/edit", editor, s.editOwner},
-		{http.MethodPost, "/owners/:id", editor, s.updateOwner},
-		{http.MethodGet, "/owners/:id/timeline", viewer, s.timeline("owner")},
-
-		{http.MethodGet, "/accounts", viewer, s.listAccounts},
-		{http.MethodGet, "/accounts/new", editor, s.newAccount},
-		{http.MethodPost, "/accounts", editor, s.createAccount},
-		{http.MethodGet, "/accounts/:id", viewer, s.showAccount},
-		{http.MethodGet, "/accounts/:id/edit", editor, s.editAccount},
-		{http.MethodPost, "/accounts/:id", editor, s.updateAccount},
-		{http.MethodGet, "/accounts/:id/timeline", viewer, s.timeline("account")},
-
-		{http.MethodGet, "/roles", viewer, s.listRoles},
-		{http.MethodGet, "/roles/new", editor, s.newRole},
-		{http.MethodPost, "/roles", editor, s.createRole},
-		{http.MethodGet, "/roles/:id", viewer, s.showRole},
-		{http.MethodGet, "/roles/:id/edit", editor, s.editRole},
-		{http.MethodPost, "/roles/:id", editor, s.updateRole},
-		{http.MethodPost, "/roles/:id/remove", editor, s.removeRole},
-		{http.MethodPost, "/roles/:id/review", editor, s.reviewRole},
-		{http.MethodGet, "/roles/:id/timeline", viewer, s.timeline("role")},
-
-		{http.MethodGet, "/system-users", viewer, s.listSystemUsers},
-		{http.MethodGet, "/system-users/new", editor, s.newSystemUser},
-		{http.MethodPost, "/system-users", editor, s.createSystemUser},
-		{http.MethodGet, "/system-users/:id", viewer, s.showSystemUser},
-		{http.MethodGet, "/system-users/:id/edit", editor, s.editSystemUser},
-		{http.MethodPost, "/system-users/:id", editor, s.updateSystemUser},
-		{http.MethodPost, "/system-users/:id/remove", editor, s.removeSystemUser},
-		{http.MethodGet, "/system-users/:id/timeline", viewer, s.timeline("system_user")},
-
-		{http.MethodGet, "/integrations", viewer, s.listIntegrations},
-		{http.MethodGet, "/integrations/new", editor, s.newIntegration},
-		{http.MethodPost, "/integrations", editor, s.createIntegration},
-		{http.MethodGet, "/integrations/:id", viewer, s.showIntegration},
-		{http.MethodGet, "/integrations/:id/edit", editor, s.editIntegration},
-		{http.MethodPost, "/integrations/:id", editor, s.updateIntegration},
-		{http.MethodPost, "/integrations/:id/retire", editor, s.retireIntegration},
-		{http.MethodGet, "/integrations/:id/timeline", viewer, s.timeline("integration")},
-
-		{http.MethodGet, "/tokens", viewer, s.listTokens},
-		{http.MethodGet, "/tokens/new", editor, s.newToken},
-		{http.MethodPost, "/tokens", editor, s.createToken},
+		{http.MethodGet, "/search", viewer, s.search},
 		{http.MethodGet, "/tokens/lookup", viewer, s.showLookup},
 		{http.MethodPost, "/tokens/lookup", viewer, s.lookupToken},
-		{http.MethodGet, "/tokens/:id", viewer, s.showToken},
-		{http.MethodGet, "/tokens/:id/edit", editor, s.editToken},
-		{http.MethodPost, "/tokens/:id", editor, s.updateToken},
-		{http.MethodPost, "/tokens/:id/review", editor, s.reviewToken},
-		{http.MethodPost, "/tokens/:id/revoke", editor, s.revokeToken},
-		{http.MethodGet, "/tokens/:id/timeline", viewer, s.timeline("token")},
-
-		{http.MethodGet, "/search", viewer, s.search},
-		{http.MethodGet, "/options/owners", viewer, s.findOptions("owners")},
-		{http.MethodGet, "/options/accounts", viewer, s.findOptions("accounts")},
-		{http.MethodGet, "/options/system-users", viewer, s.findOptions("system_users")},
-		{http.MethodGet, "/options/integrations", viewer, s.findOptions("integrations")},
 		{http.MethodGet, "/audit", viewer, s.showAudit},
 
+		// Status actions on one record (each kind's pages are kindRoutes).
+		{http.MethodPost, "/roles/:id/remove", editor, s.removeRole},
+		{http.MethodPost, "/roles/:id/review", editor, s.statusAction("role", s.store.ReviewRole, "Marked reviewed today.")},
+		{http.MethodPost, "/system-users/:id/remove", editor, s.statusAction("system_user", s.store.RemoveSystemUser, "System user removed.")},
+		{http.MethodPost, "/integrations/:id/retire", editor, s.statusAction("integration", s.store.RetireIntegration, "Integration retired.")},
+		{http.MethodPost, "/tokens/:id/review", editor, s.statusAction("token", s.store.ReviewToken, "Marked reviewed today.")},
+		{http.MethodPost, "/tokens/:id/revoke", editor, s.statusAction("token", s.store.RevokeToken, "Token marked revoked.")},
+
+		// Saved checklists.
 		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},
 		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
+		// Administration: exports of everything, the audit chain, backups,
+		// standing checklist items and logins.
+		{http.MethodGet, "/admin", admin, s.showAdmin},
+		{http.MethodGet, "/export.json", admin, s.exportEverything},
+		{http.MethodGet, "/audit/export.csv", admin, s.exportAudit("csv")},
+		{http.MethodGet, "/audit/export.json", admin, s.exportAudit("json")},
+		{http.MethodPost, "/admin/audit/verify", admin, s.verifyAudit},
+		{http.MethodPost, "/admin/backup", admin, s.downloadBackup},
 		{http.MethodGet, "/admin/checklists", admin, s.listStandingItems},
 		{http.MethodPost, "/admin/checklists", admin, s.addStandingItem},
 		{http.MethodPost, "/admin/checklists/:id/delete", admin, s.deleteStandingItem},
-
 		{http.MethodGet, "/admin/users", admin, s.listUsers},
 		{http.MethodPost, "/admin/users", admin, s.createUser},
 		{http.MethodPost, "/admin/users/:id/role", admin, s.changeUserRole},
 		{http.MethodPost, "/admin/users/:id/disable", admin, s.disableUser},
 		{http.MethodPost, "/admin/users/:id/enable", admin, s.enableUser},
 		{http.MethodPost, "/admin/users/:id/reset-password", admin, s.issuePasswordLink},
-	}
+	}...)
 }
 
 // New builds the HTTP handler: middleware, every route, static files and

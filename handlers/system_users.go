@@ -135,16 +135,3 @@ func (s *Server) updateSystemUser(c echo.Context) error {
 	s.flash(c, "System user saved.")
 	return redirect(c, components.RecordURL("system_user", id))
 }
-
-// removeSystemUser marks a system user removed; it stays in the history.
-func (s *Server) removeSystemUser(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RemoveSystemUser(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	s.flash(c, "System user removed.")
-	return redirect(c, components.RecordURL("system_user", id))
-}

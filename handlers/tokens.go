@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -189,28 +188,6 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 	s.flash(c, "Token saved.")
 	s.flashDuplicates(c, saved)
-	return redirect(c, components.RecordURL("token", id))
-}
-
-// reviewToken records today's review of a token.
-func (s *Server) reviewToken(c echo.Context) error {
-	return s.tokenAction(c, s.store.ReviewToken, "Marked reviewed today.")
-}
-
-// revokeToken marks a token revoked.
-func (s *Server) revokeToken(c echo.Context) error {
-	return s.tokenAction(c, s.store.RevokeToken, "Token marked revoked.")
-}
-
-func (s *Server) tokenAction(c echo.Context, action func(ctx context.Context, a db.Actor, id int64) error, done string) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := action(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	s.flash(c, done)
 	return redirect(c, components.RecordURL("token", id))
 }
 

@@ -419,24 +419,8 @@ func actorText(e db.AuditEvent) string {
 
 // RecordURL is the page of a record named by an audit event's kind and ID.
 func RecordURL(kind string, id int64) string {
-	if id == 0 {
-		return ""
-	}
-	switch kind {
-	case "owner":
-		return fmt.Sprintf("/owners/%d", id)
-	case "account":
-		return fmt.Sprintf("/accounts/%d", id)
-	case "role":
-		return fmt.Sprintf("/roles/%d", id)
-	case "system_user":
-		return fmt.Sprintf("/system-users/%d", id)
-	case "integration":
-		return fmt.Sprintf("/integrations/%d", id)
-	case "token":
-		return fmt.Sprintf("/tokens/%d", id)
-	}
-	return ""
+	k, _ := db.KindNamed(kind)
+	return k.URL(id)
 }
 
 var _ = templruntime.GeneratedTemplate

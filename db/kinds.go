@@ -1,0 +1,97 @@
+package db
+
+import "strings"
+
+// Kind describes one kind of record: how each layer spells it and what ends
+// it. What lists or translates record kinds (per-kind routes, record names
+// and links, menu, search group titles, checklist kinds, import and audit
+// kinds) derives from Kinds; what each kind does differently (its SQL, its
+// checklist plan, its forms) stays with that kind's own code.
+//
+// To add a seventh kind: add its table in a migration and its store
+// functions (ByID, List, Each…, create/update writing an audit event), then
+// add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go)
+// and listWriters (handlers/export.go): TestKindRoutes fails until every
+// per-kind route exists. Then its pages, its checklist (Store.plan,
+// retireSubject, checklistSubject), its import spec and importer, its
+// search group, and its routes' lines in handlers/testdata/route_access.txt.
+type Kind struct {
+	Name   string // in audit events, checklists and imports: "system_user"
+	Table  string // the SQLite table: "system_users"
+	Path   string // the URL segment: "system-users"
+	Noun   string // one record, as UI text says it: "system user"
+	Plural string // several records: "system users"
+	// Ended is the status a record moves to when its checklist completes.
+	Ended string
+	// NameColumn is the column that names a record: "name", or "role" for roles.
+	NameColumn string
+	// ChecklistNoun is what a checklist calls its subject: "person" for an owner.
+	ChecklistNoun string
+	// Picker says forms pick records of this kind from /options/{Path}.
+	Picker bool
+}
+
+// Title is the kind's plural with a capital: "System users".
+func (k Kind) Title() string {
+	if k.Plural == "" {
+		return ""
+	}
+	return strings.ToUpper(k.Plural[:1]) + k.Plural[1:]
+}
+
+// URL is the page of the record with id, or "" for id 0 or no kind.
+func (k Kind) URL(id int64) string {
+	if id == 0 || k.Path == "" {
+		return ""
+	}
+	return "/" + k.Path + "/" + idString(id)
+}
+
+// Kinds are the six kinds of record, in menu order.
+var Kinds = []Kind{
+	{Name: "owner", Table: "owners", Path: "owners", Noun: "owner", Plural: "owners",
+		Ended: OwnerDeparted, NameColumn: "name", ChecklistNoun: "person", Picker: true},
+	{Name: "account", Table: "accounts", Path: "accounts", Noun: "account", Plural: "accounts",
+		Ended: "retired", NameColumn: "name", ChecklistNoun: "account", Picker: true},
+	{Name: "role", Table: "roles", Path: "roles", Noun: "role", Plural: "roles",
+		Ended: "removed", NameColumn: "role", ChecklistNoun: "role"},
+	{Name: "system_user", Table: "system_users", Path: "system-users", Noun: "system user", Plural: "system users",
+		Ended: SystemUserRemoved, NameColumn: "name", ChecklistNoun: "system user", Picker: true},
+	{Name: "integration", Table: "integrations", Path: "integrations", Noun: "integration", Plural: "integrations",
+		Ended: IntegrationRetired, NameColumn: "name", ChecklistNoun: "integration", Picker: true},
+	{Name: "token", Table: "tokens", Path: "tokens", Noun: "token", Plural: "tokens",
+		Ended: "revoked", NameColumn: "name", ChecklistNoun: "token"},
+}
+
+// KindNamed returns the kind called name ("system_user").
+func KindNamed(name string) (Kind, bool) {
+	return findKind(func(k Kind) bool { return k.Name == name })
+}
+
+// KindAtPath returns the kind whose URL segment is path ("system-users").
+func KindAtPath(path string) (Kind, bool) {
+	return findKind(func(k Kind) bool { return k.Path == path })
+}
+
+// KindOfTable returns the kind stored in table ("system_users").
+func KindOfTable(table string) (Kind, bool) {
+	return findKind(func(k Kind) bool { return k.Table == table })
+}
+
+func findKind(match func(Kind) bool) (Kind, bool) {
+	for _, k := range Kinds {
+		if match(k) {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// kindNames lists the kinds' names in menu order.
+func kindNames() []string {
+	out := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		out[i] = k.Name
+	}
+	return out
+}
