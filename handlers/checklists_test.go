@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"steward/db"
+	"steward/internal/seed"
 )
 
 // clWorld is an offboarding to work through the real router: Ada leaves,
@@ -717,7 +718,7 @@ func TestDecommissionLegacyCRM(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	ctx := context.Background()
-	if err := app.store.SeedDemo(ctx); err != nil {
+	if err := seed.Demo(ctx, app.store); err != nil {
 		t.Fatal(err)
 	}
 	app.createUser("ops@example.com", db.RoleEditor)

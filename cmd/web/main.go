@@ -21,6 +21,7 @@ import (
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/seed"
 )
 
 func main() {
@@ -161,7 +162,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 	if *demo {
-		if err := store.SeedDemo(ctx); err != nil {
+		if err := seed.Demo(ctx, store); err != nil {
 			return err
 		}
 	}
@@ -391,7 +392,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	owners := fs.Int("owners", 0, "with any size flag: fill an empty database with this many owners (default tokens/10)")
 	tokens := fs.Int("tokens", 0, "tokens in the large dataset (default owners*10)")
 	events := fs.Int("events", 0, "audit events in the large dataset (default tokens*10)")
-	seed := fs.Int64("seed", 1, "random seed of the large dataset; the same seed gives the same data on the same day")
+	randSeed := fs.Int64("seed", 1, "random seed of the large dataset; the same seed gives the same data on the same day")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -401,13 +402,13 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer store.Close()
 	if *owners == 0 && *tokens == 0 && *events == 0 {
-		if err := store.SeedDemo(ctx); err != nil {
+		if err := seed.Demo(ctx, store); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "seeded %s with the demo company\n", *dbPath)
 		return nil
 	}
-	size := db.SeedSize{Owners: *owners, Tokens: *tokens, Events: *events, Seed: *seed}
+	size := seed.Size{Owners: *owners, Tokens: *tokens, Events: *events, Seed: *randSeed}
 	if size.Owners == 0 {
 		size.Owners = max(20, size.Tokens/10)
 	}
@@ -418,7 +419,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		size.Events = size.Tokens * 10
 	}
 	start := time.Now()
-	st, err := store.SeedScale(ctx, size)
+	st, err := seed.Scale(ctx, store, size)
 	if err != nil {
 		return err
 	}

@@ -1,36 +1,30 @@
-package db
+package seed_test
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"steward/db"
+	"steward/internal/seed"
 )
 
 // seedSmall is the size the tests seed: small enough for -race, large
 // enough to plant every kind of risk.
-var seedSmall = SeedSize{Owners: 200, Tokens: 2000, Events: 20000, Seed: 7}
+var seedSmall = seed.Size{Owners: 200, Tokens: 2000, Events: 20000, Seed: 7}
 
 // seedAt opens a fresh database with the clock at now and seeds it.
-func seedAt(t testing.TB, now time.Time, size SeedSize) (*Store, SeedStats) {
+func seedAt(t testing.TB, now time.Time, size seed.Size) (*db.Store, db.BulkStats) {
 	t.Helper()
-	ctx := context.Background()
-	// One key for every seed, so that equal seeds give equal chains.
-	s, err := OpenWith(ctx, filepath.Join(t.TempDir(), "seed.db"), Options{AuditKey: bytes.Repeat([]byte{7}, 32)})
+	s := open(t, now)
+	st, err := seed.Scale(context.Background(), s, size)
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	s.SetClock(func() time.Time { return now })
-	st, err := s.SeedScale(ctx, size)
-	if err != nil {
-		t.Fatalf("SeedScale: %v", err)
+		t.Fatalf("Scale: %v", err)
 	}
 	return s, st
 }
 
-func TestSeedScaleIsReproducibleAndChained(t *testing.T) {
+func TestScaleIsReproducibleAndChained(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 	a, statsA := seedAt(t, now, seedSmall)
@@ -79,7 +73,7 @@ func TestSeedScaleIsReproducibleAndChained(t *testing.T) {
 	}
 
 	// A change through the dashboard's own writer continues the chain.
-	if _, err := a.CreateOwner(ctx, SystemActor("test"), OwnerInput{Name: "After Seed", Email: "after.seed@example.com"}); err != nil {
+	if _, err := a.CreateOwner(ctx, db.SystemActor("test"), db.OwnerInput{Name: "After Seed", Email: "after.seed@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := a.VerifyAudit(ctx); err != nil || res.BrokenID != 0 || res.Checked != 20001 {
@@ -87,7 +81,7 @@ func TestSeedScaleIsReproducibleAndChained(t *testing.T) {
 	}
 }
 
-func TestSeedScalePlantsRisks(t *testing.T) {
+func TestScalePlantsRisks(t *testing.T) {
 	ctx := context.Background()
 	s, _ := seedAt(t, time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC), seedSmall)
 	findings, err := s.Findings(ctx)
@@ -108,7 +102,7 @@ func TestSeedScalePlantsRisks(t *testing.T) {
 		}
 	}
 	// A token's timeline shows its creation, and the people it names see it too.
-	page, err := s.Timeline(ctx, Ref{"token", 1}, 0, 50)
+	page, err := s.Timeline(ctx, db.Ref{Kind: "token", ID: 1}, 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,18 +114,18 @@ func TestSeedScalePlantsRisks(t *testing.T) {
 		t.Errorf("token 1's timeline has no token.created among %d events", len(page.Events))
 	}
 	// A second seed into the same database is refused, not mixed in.
-	if _, err := s.SeedScale(ctx, seedSmall); err == nil {
-		t.Error("SeedScale into a seeded database: want an error")
+	if _, err := seed.Scale(ctx, s, seedSmall); err == nil {
+		t.Error("Scale into a seeded database: want an error")
 	}
 }
 
-// BenchmarkSeedScale1M times the dataset `make bench` uses:
+// BenchmarkScale1M times the dataset `make bench` uses:
 //
-//	go test ./db -run '^$' -bench SeedScale1M -benchtime 1x
-func BenchmarkSeedScale1M(b *testing.B) {
+//	go test ./internal/seed -run '^$' -bench Scale1M -benchtime 1x
+func BenchmarkScale1M(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
-		_, st := seedAt(b, time.Now(), SeedSize{Owners: 10_000, Tokens: 100_000, Events: 1_000_000, Seed: 1})
+		_, st := seedAt(b, time.Now(), seed.Size{Owners: 10_000, Tokens: 100_000, Events: 1_000_000, Seed: 1})
 		b.Logf("seeded %+v in %s", st, time.Since(start).Round(time.Millisecond))
 	}
 }

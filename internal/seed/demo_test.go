@@ -1,4 +1,4 @@
-package db_test
+package seed_test
 
 import (
 	"context"
@@ -6,22 +6,22 @@ import (
 	"time"
 
 	"steward/db"
+	"steward/internal/seed"
 )
 
-// seeded returns a store filled with the demo company on a fixed clock.
-func seeded(t *testing.T) *db.Store {
+// demo returns a store filled with the demo company on a fixed clock.
+func demo(t *testing.T) *db.Store {
 	t.Helper()
-	s := openStoreWithKey(t, testAuditKey) // one key, so equal seeds give equal chains
-	s.SetClock(func() time.Time { return time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC) })
-	if err := s.SeedDemo(context.Background()); err != nil {
-		t.Fatalf("SeedDemo: %v", err)
+	s := open(t, time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC))
+	if err := seed.Demo(context.Background(), s); err != nil {
+		t.Fatalf("Demo: %v", err)
 	}
 	return s
 }
 
-func TestSeedDemoFillsAnEmptyDatabase(t *testing.T) {
+func TestDemoFillsAnEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
-	s := seeded(t)
+	s := demo(t)
 	today := s.Now().Format("2006-01-02")
 
 	if n := count(t, s, "SELECT COUNT(*) FROM owners"); n < 18 || n > 25 {
@@ -164,97 +164,39 @@ func TestSeedDemoFillsAnEmptyDatabase(t *testing.T) {
 	}
 }
 
-func TestSeedDemoIsANoOpOnceOwnersExist(t *testing.T) {
+func TestDemoIsANoOpOnceOwnersExist(t *testing.T) {
 	ctx := context.Background()
-	s := seeded(t)
+	s := demo(t)
 	owners, roles, evs := count(t, s, "SELECT COUNT(*) FROM owners"), count(t, s, "SELECT COUNT(*) FROM roles"), events(t, s)
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatalf("second SeedDemo: %v", err)
+	if err := seed.Demo(ctx, s); err != nil {
+		t.Fatalf("second Demo: %v", err)
 	}
 	if count(t, s, "SELECT COUNT(*) FROM owners") != owners || count(t, s, "SELECT COUNT(*) FROM roles") != roles || events(t, s) != evs {
-		t.Error("the second SeedDemo changed the database")
+		t.Error("the second Demo changed the database")
 	}
 
 	// A database in use, even with a single owner, is left alone.
-	s2 := openStore(t)
-	mustOwner(t, s2, db.OwnerInput{Name: "Real Person"})
-	if err := s2.SeedDemo(ctx); err != nil {
+	s2 := open(t, time.Now())
+	if _, err := s2.CreateOwner(ctx, db.SystemActor("test"), db.OwnerInput{Name: "Real Person"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Demo(ctx, s2); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, s2, "SELECT COUNT(*) FROM owners"); n != 1 {
-		t.Errorf("owners = %d after SeedDemo on a database in use, want 1", n)
+		t.Errorf("owners = %d after Demo on a database in use, want 1", n)
 	}
 	if n := count(t, s2, "SELECT COUNT(*) FROM accounts"); n != 0 {
-		t.Errorf("accounts = %d after SeedDemo on a database in use, want 0", n)
+		t.Errorf("accounts = %d after Demo on a database in use, want 0", n)
 	}
 }
 
-func TestSeedDemoIsDeterministic(t *testing.T) {
+func TestDemoIsDeterministic(t *testing.T) {
 	// Same clock, same data, same events: the chains end in the same hash.
-	a, b := seeded(t), seeded(t)
+	a, b := demo(t), demo(t)
 	ha := str(t, a, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
 	hb := str(t, b, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
 	if ha != hb {
 		t.Errorf("two seeds on the same clock differ: %s vs %s", ha, hb)
-	}
-}
-
-func TestListsOverDemoData(t *testing.T) {
-	ctx := context.Background()
-	s := seeded(t)
-
-	departed, err := s.ListOwners(ctx, db.ListParams{Status: db.OwnerDeparted})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if departed.Total != 1 || len(departed.Items) != 1 || departed.Items[0].ActiveRoles < 1 || departed.Items[0].ManagerName == "" {
-		t.Fatalf("departed owners = %+v, want one with active roles and a manager", departed)
-	}
-	roles, err := s.ListRoles(ctx, db.ListParams{Status: "active"}, db.RoleFilter{OwnerID: departed.Items[0].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if roles.Total != 1 || !roles.Items[0].Admin || roles.Items[0].HolderStatus != db.OwnerDeparted {
-		t.Errorf("departed owner's active roles = %+v, want one admin role", roles.Items)
-	}
-	search, err := s.ListOwners(ctx, db.ListParams{Q: "engineer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if search.Total < 4 {
-		t.Errorf("search for engineer found %d owners", search.Total)
-	}
-
-	// Paging through every sort, both ways, visits each record exactly once.
-	total := int(count(t, s, "SELECT COUNT(*) FROM accounts"))
-	for _, sort := range []string{"name", "platform", "kind", "criticality", "status", "updated", "bogus"} {
-		for _, desc := range []bool{false, true} {
-			seen := map[int64]bool{}
-			for page := 1; page <= 10; page++ {
-				p, err := s.ListAccounts(ctx, db.ListParams{Sort: sort, Desc: desc, Page: page, PerPage: 3})
-				if err != nil {
-					t.Fatalf("ListAccounts(sort %s): %v", sort, err)
-				}
-				for _, a := range p.Items {
-					if seen[a.ID] {
-						t.Fatalf("sort %s desc %v: account %d on two pages", sort, desc, a.ID)
-					}
-					seen[a.ID] = true
-				}
-				if page >= p.Pages() {
-					break
-				}
-			}
-			if len(seen) != total {
-				t.Errorf("sort %s desc %v: visited %d accounts, want %d", sort, desc, len(seen), total)
-			}
-		}
-	}
-	allRoles, err := s.ListRoles(ctx, db.ListParams{Sort: "holder", PerPage: 200}, db.RoleFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if allRoles.Total != int(count(t, s, "SELECT COUNT(*) FROM roles")) || len(allRoles.Items) != allRoles.Total {
-		t.Errorf("ListRoles returned %d of %d roles", len(allRoles.Items), allRoles.Total)
 	}
 }

@@ -1,10 +1,12 @@
-package db
+package seed
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"steward/db"
 )
 
 // demoDomain is the sample company's mail domain; .example is reserved, so
@@ -12,7 +14,7 @@ import (
 const demoDomain = "northwind-outfitters.example"
 
 // demoActor signs every demo change in the audit log.
-var demoActor = SystemActor("demo")
+var demoActor = db.SystemActor("demo")
 
 type demoOwner struct {
 	key, name, email, title, department, manager, notes string
@@ -39,7 +41,7 @@ type demoSystemUser struct {
 	owner, integration, notes      string
 }
 
-// SeedDemo fills an empty database with a small sample company, Northwind
+// Demo fills an empty database with a small sample company, Northwind
 // Outfitters: about twenty people, its Meta Business Manager with ad accounts
 // and Pages, a GitHub organization, an AWS account, a Google Workspace and a
 // Stripe account, the roles people hold on them, the integrations that use
@@ -50,19 +52,19 @@ type demoSystemUser struct {
 // user, and a retired integration whose system user is still active.
 //
 // It goes through the same Store methods as the dashboard, signed by
-// SystemActor("demo"), so every record has its audit events. Dates are
-// relative to s.Now(); nothing is random. When any owner exists SeedDemo
+// db.SystemActor("demo"), so every record has its audit events. Dates are
+// relative to store.Now(); nothing is random. When any owner exists Demo
 // does nothing and returns nil, so it never mixes sample data into a
 // database in use and is safe to run twice.
-func (s *Store) SeedDemo(ctx context.Context) error {
-	counts, err := s.CountOwners(ctx)
+func Demo(ctx context.Context, store *db.Store) error {
+	counts, err := store.CountOwners(ctx)
 	if err != nil {
-		return fmt.Errorf("db: demo: count owners: %w", err)
+		return fmt.Errorf("seed: demo: count owners: %w", err)
 	}
 	if counts.Active+counts.Offboarding+counts.Departed > 0 {
 		return nil
 	}
-	today := s.Now()
+	today := store.Now()
 	day := func(offset int) string { return today.AddDate(0, 0, offset).Format("2006-01-02") }
 
 	owners := []demoOwner{
@@ -96,10 +98,10 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		if !strings.Contains(email, "@") {
 			email += "@" + demoDomain
 		}
-		id, err := s.CreateOwner(ctx, demoActor, OwnerInput{Name: o.name, Email: email, Title: o.title,
+		id, err := store.CreateOwner(ctx, demoActor, db.OwnerInput{Name: o.name, Email: email, Title: o.title,
 			Department: o.department, ManagerID: demoRef(ownerIDs, o.manager), Notes: o.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo owner %s: %w", o.name, err)
+			return fmt.Errorf("seed: demo owner %s: %w", o.name, err)
 		}
 		ownerIDs[o.key] = id
 	}
@@ -133,11 +135,11 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 	}
 	accountIDs := map[string]int64{}
 	for _, a := range accounts {
-		id, err := s.CreateAccount(ctx, demoActor, AccountInput{Name: a.name, Platform: a.platform, Kind: a.kind,
+		id, err := store.CreateAccount(ctx, demoActor, db.AccountInput{Name: a.name, Platform: a.platform, Kind: a.kind,
 			ExternalID: a.externalID, URL: a.url, ParentID: demoRef(accountIDs, a.parent), OwnerID: demoRef(ownerIDs, a.owner),
 			Criticality: a.criticality, Notes: a.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo account %s: %w", a.name, err)
+			return fmt.Errorf("seed: demo account %s: %w", a.name, err)
 		}
 		accountIDs[a.key] = id
 	}
@@ -194,7 +196,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		{"stripe", "emma", "Support Specialist", false, day(-330), "Tom Becker", "", "Issues refunds."},
 		{"stripe", "noah", "Support Specialist", false, day(-90), "Tom Becker", "", "Issues refunds."},
 	}
-	ownerRoles, err := s.seedDemoRoles(ctx, roles, accountIDs, ownerIDs, false)
+	ownerRoles, err := demoRoles(ctx, store, roles, accountIDs, ownerIDs, false)
 	if err != nil {
 		return err
 	}
@@ -211,10 +213,10 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 	}
 	integrationIDs := map[string]int64{}
 	for _, in := range integrations {
-		id, err := s.CreateIntegration(ctx, demoActor, IntegrationInput{Name: in.name, Description: in.description,
+		id, err := store.CreateIntegration(ctx, demoActor, db.IntegrationInput{Name: in.name, Description: in.description,
 			RunsOn: in.runsOn, ResponsibleOwnerID: demoRef(ownerIDs, in.owner), Notes: in.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo integration %s: %w", in.name, err)
+			return fmt.Errorf("seed: demo integration %s: %w", in.name, err)
 		}
 		integrationIDs[in.key] = id
 	}
@@ -236,11 +238,11 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		if u.admin {
 			admin = "1"
 		}
-		id, err := s.CreateSystemUser(ctx, demoActor, SystemUserInput{Name: u.name, AccountID: demoRef(accountIDs, u.account),
+		id, err := store.CreateSystemUser(ctx, demoActor, db.SystemUserInput{Name: u.name, AccountID: demoRef(accountIDs, u.account),
 			ExternalID: u.externalID, Admin: admin, ResponsibleOwnerID: demoRef(ownerIDs, u.owner),
 			IntegrationID: demoRef(integrationIDs, u.integration), Notes: u.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo system user %s: %w", u.name, err)
+			return fmt.Errorf("seed: demo system user %s: %w", u.name, err)
 		}
 		systemUserIDs[u.key] = id
 	}
@@ -257,59 +259,59 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		{"retargeting", "crm-upload", "Advertiser", false, day(-900), sofia, day(-200), "Custom audience uploads."},
 		{"prospecting", "crm-export", "Advertiser", false, day(-900), sofia, "", ""},
 	}
-	systemUserRoleIDs, err := s.seedDemoRoles(ctx, systemUserRoles, accountIDs, systemUserIDs, true)
+	systemUserRoleIDs, err := demoRoles(ctx, store, systemUserRoles, accountIDs, systemUserIDs, true)
 	if err != nil {
 		return err
 	}
 
-	if err := s.seedDemoTokens(ctx, day, ownerIDs, accountIDs, integrationIDs, systemUserIDs); err != nil {
+	if err := demoTokens(ctx, store, day, ownerIDs, accountIDs, integrationIDs, systemUserIDs); err != nil {
 		return err
 	}
 
 	// The CRM sync was retired. One of its system users was cleaned up, role
 	// first; the other was forgotten and keeps its access.
-	if err := s.RetireIntegration(ctx, demoActor, integrationIDs["crm"]); err != nil {
-		return fmt.Errorf("db: demo retire integration: %w", err)
+	if err := store.RetireIntegration(ctx, demoActor, integrationIDs["crm"]); err != nil {
+		return fmt.Errorf("seed: demo retire integration: %w", err)
 	}
-	if err := s.RemoveRole(ctx, demoActor, systemUserRoleIDs["prospecting/crm-export"]); err != nil {
-		return fmt.Errorf("db: demo remove role: %w", err)
+	if err := store.RemoveRole(ctx, demoActor, systemUserRoleIDs["prospecting/crm-export"]); err != nil {
+		return fmt.Errorf("seed: demo remove role: %w", err)
 	}
-	if err := s.RemoveSystemUser(ctx, demoActor, systemUserIDs["crm-export"]); err != nil {
-		return fmt.Errorf("db: demo remove system user: %w", err)
+	if err := store.RemoveSystemUser(ctx, demoActor, systemUserIDs["crm-export"]); err != nil {
+		return fmt.Errorf("seed: demo remove system user: %w", err)
 	}
 
 	// Jake left six weeks ago. Someone removed his ad account access but
 	// forgot the Business Manager, where he is still an admin.
-	if err := s.RemoveRole(ctx, demoActor, ownerRoles["retargeting/jake"]); err != nil {
-		return fmt.Errorf("db: demo remove role: %w", err)
+	if err := store.RemoveRole(ctx, demoActor, ownerRoles["retargeting/jake"]); err != nil {
+		return fmt.Errorf("seed: demo remove role: %w", err)
 	}
 	for _, change := range []struct {
 		key, status, leavingOn, notes string
 	}{
-		{"jake", OwnerDeparted, day(-41), "Left to join an agency. Laptop returned; Google account suspended."},
-		{"lena", OwnerOffboarding, day(14), "Moving to Berlin for a new job. Last day agreed with Priya."},
+		{"jake", db.OwnerDeparted, day(-41), "Left to join an agency. Laptop returned; Google account suspended."},
+		{"lena", db.OwnerOffboarding, day(14), "Moving to Berlin for a new job. Last day agreed with Priya."},
 	} {
 		id := ownerIDs[change.key]
-		o, err := s.OwnerByID(ctx, id)
+		o, err := store.OwnerByID(ctx, id)
 		if err != nil {
-			return fmt.Errorf("db: demo read owner: %w", err)
+			return fmt.Errorf("seed: demo read owner: %w", err)
 		}
 		in := o.Input()
 		in.Status, in.LeavingOn, in.Notes = change.status, change.leavingOn, change.notes
-		if err := s.UpdateOwner(ctx, demoActor, id, in); err != nil {
-			return fmt.Errorf("db: demo update owner %s: %w", o.Name, err)
+		if err := store.UpdateOwner(ctx, demoActor, id, in); err != nil {
+			return fmt.Errorf("seed: demo update owner %s: %w", o.Name, err)
 		}
 	}
 	return nil
 }
 
-// seedDemoRoles grants roles whose holders are the owners (or, with
+// demoRoles grants roles whose holders are the owners (or, with
 // systemUsers, the system users) in holderIDs, and returns each role's ID
 // keyed "account/holder".
-func (s *Store) seedDemoRoles(ctx context.Context, roles []demoRole, accountIDs, holderIDs map[string]int64, systemUsers bool) (map[string]int64, error) {
+func demoRoles(ctx context.Context, store *db.Store, roles []demoRole, accountIDs, holderIDs map[string]int64, systemUsers bool) (map[string]int64, error) {
 	ids := make(map[string]int64, len(roles))
 	for _, r := range roles {
-		in := RoleInput{AccountID: demoRef(accountIDs, r.account), Role: r.role, GrantedOn: r.grantedOn,
+		in := db.RoleInput{AccountID: demoRef(accountIDs, r.account), Role: r.role, GrantedOn: r.grantedOn,
 			GrantedBy: r.grantedBy, ReviewBy: r.reviewBy, Notes: r.notes}
 		if r.admin {
 			in.Admin = "1"
@@ -319,9 +321,9 @@ func (s *Store) seedDemoRoles(ctx context.Context, roles []demoRole, accountIDs,
 		} else {
 			in.OwnerID = demoRef(holderIDs, r.holder)
 		}
-		id, err := s.CreateRole(ctx, demoActor, in)
+		id, err := store.CreateRole(ctx, demoActor, in)
 		if err != nil {
-			return nil, fmt.Errorf("db: demo role %s on %s for %s: %w", r.role, r.account, r.holder, err)
+			return nil, fmt.Errorf("seed: demo role %s on %s for %s: %w", r.role, r.account, r.holder, err)
 		}
 		ids[r.account+"/"+r.holder] = id
 	}

@@ -1,8 +1,10 @@
-package db
+package seed
 
 import (
 	"context"
 	"fmt"
+
+	"steward/db"
 )
 
 // demoToken is one credential of the sample company.
@@ -12,10 +14,10 @@ type demoToken struct {
 	secret, notes                                                                string
 }
 
-// seedDemoTokens registers the sample company's tokens, chosen so that every
+// demoTokens registers the sample company's tokens, chosen so that every
 // risk finding has something to show. The demo values are made up; only
 // their fingerprints are kept, like any other.
-func (s *Store) seedDemoTokens(ctx context.Context, day func(int) string, owners, accounts, integrations, systemUsers map[string]int64) error {
+func demoTokens(ctx context.Context, store *db.Store, day func(int) string, owners, accounts, integrations, systemUsers map[string]int64) error {
 	tokens := []demoToken{
 		{name: "Conversions API – server events", kind: "system_user_token", account: "bm", systemUser: "capi-admin",
 			integration: "capi", responsible: "kenji", createdBy: "jake",
@@ -50,14 +52,14 @@ func (s *Store) seedDemoTokens(ctx context.Context, day func(int) string, owners
 			secret: "whsec_demoSHOPIFY0000000000000000NW08"},
 	}
 	for _, t := range tokens {
-		_, err := s.CreateToken(ctx, demoActor, TokenInput{Name: t.name, Kind: t.kind, AccountID: demoRef(accounts, t.account),
+		_, err := store.CreateToken(ctx, demoActor, db.TokenInput{Name: t.name, Kind: t.kind, AccountID: demoRef(accounts, t.account),
 			SystemUserID: demoRef(systemUsers, t.systemUser), OwnerID: demoRef(owners, t.owner),
 			IntegrationID: demoRef(integrations, t.integration), ResponsibleOwnerID: demoRef(owners, t.responsible),
 			CreatedByOwnerID: demoRef(owners, t.createdBy), Scopes: t.scopes, Assets: t.assets, IssuedOn: t.issuedOn,
 			ExpiresOn: t.expiresOn, LastRotatedOn: t.lastRotatedOn, LastReviewedOn: t.lastReviewedOn, StoredIn: t.storedIn,
 			Secret: t.secret, Notes: t.notes})
 		if err != nil {
-			return fmt.Errorf("db: demo token %s: %w", t.name, err)
+			return fmt.Errorf("seed: demo token %s: %w", t.name, err)
 		}
 	}
 	return nil
