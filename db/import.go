@@ -1,39 +1,18 @@
 package db
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
-
-// MaxImportBytes is the largest CSV file an import reads (20 MB).
-const MaxImportBytes = 20 << 20
-
-// MaxImportRows is the most rows of data one import file may have.
-const MaxImportRows = 50_000
 
 // ErrImportRefused is ApplyImport's answer when any row has a problem: the
 // whole file was refused and nothing was written.
 var ErrImportRefused = errors.New("db: import refused: rows have problems")
-
-// ImportError is a problem with a whole import file, worded for the person
-// who uploaded it; nothing in the file was imported.
-type ImportError struct{ Message string }
-
-// Error says what is wrong with the file, for logs.
-func (e *ImportError) Error() string { return "db: import: " + e.Message }
-
-func importErr(format string, args ...any) error {
-	return &ImportError{Message: fmt.Sprintf(format, args...)}
-}
 
 // ImportColumn is one column an import file may have.
 type ImportColumn struct {
@@ -205,8 +184,8 @@ var importSpecs = withKindNames(map[string]ImportSpec{
 		}},
 })
 
-// ImportFile is a CSV file read and split into rows, not yet checked
-// against the database.
+// ImportFile is an import file split into rows (by csvimport), not yet
+// checked against the database.
 type ImportFile struct {
 	Kind     string
 	Columns  []string // the header's column names, in file order
@@ -245,250 +224,6 @@ type ImportResult struct {
 	Created, Updated, Unchanged int
 	Outcomes                    []ImportOutcome // one per row without problems, in file order
 	Problems                    []ImportProblem // by row, then column
-}
-
-// utf8BOM is what spreadsheets put before "CSV UTF-8" files.
-var utf8BOM = []byte("\xef\xbb\xbf")
-
-// ParseImport reads a CSV file of records of kind (see ImportKinds): UTF-8,
-// with or without a byte order mark, a header row naming columns of the
-// kind's ImportSpec, then one record per row. A list's export imports as it
-// is: its ExportOnlyColumns are skipped and its neutralised cells restored. A problem with the whole file
-// is an *ImportError; a row with the wrong number of cells is one of the
-// file's Problems. It reads at most MaxImportBytes and never touches the
-// database, so it is safe to call on any input.
-func ParseImport(kind string, r io.Reader) (*ImportFile, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("db: read import file: %w", err)
-	}
-	return ParseImportData(kind, data)
-}
-
-// ParseImportData is ParseImport of a file already in memory, which it
-// reads in place rather than copy: a 20 MB file is then held once.
-func ParseImportData(kind string, data []byte) (*ImportFile, error) {
-	spec, ok := importSpecs[kind]
-	if !ok {
-		return nil, fmt.Errorf("db: no import for kind %q", kind)
-	}
-	if len(data) > MaxImportBytes {
-		return nil, importErr("The file is over 20 MB. Split it into smaller files and import them one after another.")
-	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	if bad := firstInvalidUTF8(data); bad >= 0 {
-		return nil, importErr("The file is not UTF-8 text: save it as CSV UTF-8 (in Excel: Save As, then \"CSV UTF-8\") and upload it again. "+
-			"The first character that is not UTF-8 is on line %d.", 1+bytes.Count(data[:bad], []byte("\n")))
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, importErr("The file is empty. Download the template, add one row per %s below its header, and upload it.", spec.Noun())
-	}
-
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	row, offset := 0, int64(0)
-	next := func() ([]string, error) {
-		rec, err := cr.Read()
-		if err != nil {
-			return nil, err
-		}
-		end := cr.InputOffset()
-		// The reader skips empty lines; a spreadsheet shows each as a row.
-		row += 1 + leadingBlankLines(data[offset:end])
-		offset = end
-		return rec, nil
-	}
-	readErr := func(err error) error {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("db: read import file: %w", err)
-		}
-		what := "it is not valid CSV"
-		switch {
-		case errors.Is(pe.Err, csv.ErrQuote):
-			what = `a quote mark (") opens a cell but does not close it, or text follows the closing one`
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			what = `a quote mark (") is inside a cell that does not start with one; put the whole cell in quotes and double the quote mark ("")`
-		}
-		return importErr("Row %d could not be read: %s (line %d of the file).", row+1, what, pe.StartLine)
-	}
-
-	header, err := next()
-	if err != nil {
-		return nil, readErr(err)
-	}
-	cols, err := importHeader(spec, header)
-	if err != nil {
-		return nil, err
-	}
-	f := &ImportFile{Kind: kind}
-	for _, c := range cols {
-		if c != "" && c != skipColumn {
-			f.Columns = append(f.Columns, c)
-		}
-	}
-	for {
-		rec, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, readErr(err)
-		}
-		if !slices.ContainsFunc(rec, func(s string) bool { return strings.TrimSpace(s) != "" }) {
-			continue // a blank row, such as the empty rows a spreadsheet adds at the end
-		}
-		f.Total++
-		if f.Total > MaxImportRows {
-			return nil, importErr("The file has more than %s rows. Split it into files of at most %s rows each.",
-				thousands(MaxImportRows), thousands(MaxImportRows))
-		}
-		if len(rec) != len(cols) {
-			f.Problems = append(f.Problems, ImportProblem{Row: row, Message: fmt.Sprintf(
-				"This row has %d cells but the header has %d columns. Look for a stray comma or a missing quote mark.", len(rec), len(cols))})
-			continue
-		}
-		cells := make(map[string]string, len(f.Columns))
-		unnamed := -1
-		for i, v := range rec {
-			v = unneutralise(strings.TrimSpace(v))
-			if cols[i] == skipColumn {
-				continue
-			}
-			if cols[i] == "" {
-				if v != "" && unnamed < 0 {
-					unnamed = i
-				}
-				continue
-			}
-			cells[cols[i]] = v
-		}
-		if unnamed >= 0 {
-			f.Problems = append(f.Problems, ImportProblem{Row: row, Column: "column " + columnLetter(unnamed),
-				Message: "This cell has a value, but its column has no name in the header row."})
-			continue
-		}
-		f.Rows = append(f.Rows, ImportRow{Number: row, Cells: cells})
-	}
-	if f.Total == 0 {
-		return nil, importErr("The file has a header row but no rows of data below it.")
-	}
-	return f, nil
-}
-
-// unknownColumnsNamed is how many unknown columns an error names.
-const unknownColumnsNamed = 5
-
-// skipColumn marks a column of an exported file that the import skips.
-const skipColumn = "\x00skip"
-
-// importHeader checks the header row and returns its column names, lower
-// case. A column with no name is "" (its cells must stay empty); a column
-// only an export has, such as owners' manager_name, is skipColumn.
-func importHeader(spec ImportSpec, header []string) ([]string, error) {
-	cols := make([]string, len(header))
-	seen := map[string]bool{}
-	var unknown []string
-	for i, h := range header {
-		c := strings.ToLower(strings.TrimSpace(h))
-		cols[i] = c
-		switch {
-		case c == "":
-			continue
-		case seen[c]:
-			return nil, importErr("The column %q appears twice in the header row.", c)
-		case c == "secret" && spec.Kind == "token":
-			return nil, importErr("Steward does not import token values; register each value on the token's page. Remove the secret column and upload the file again.")
-		}
-		seen[c] = true
-		if slices.Contains(ExportOnlyColumns[spec.Kind], c) {
-			cols[i] = skipColumn
-			continue
-		}
-		if _, ok := spec.column(c); !ok {
-			if r := []rune(c); len(r) > 40 {
-				c = string(r[:40]) + "…"
-			}
-			unknown = append(unknown, strconv.Quote(c))
-		}
-	}
-	if len(seen) == 0 {
-		return nil, importErr("The first row must name the columns, as the template's header row does.")
-	}
-	if len(unknown) > 0 {
-		s := ""
-		if len(unknown) > 1 {
-			s = "s"
-		}
-		// A few names say what is wrong; a file of thousands of columns
-		// must not make a message of thousands.
-		named := strings.Join(unknown[:min(len(unknown), unknownColumnsNamed)], ", ")
-		if more := len(unknown) - unknownColumnsNamed; more > 0 {
-			named += fmt.Sprintf(" and %s more", thousands(more))
-		}
-		return nil, importErr("Unknown column%s: %s. The columns for %s are: %s, and an optional id.", s, named,
-			spec.Plural, strings.Join(spec.Header(), ", "))
-	}
-	return cols, nil
-}
-
-// unneutralise undoes what an export does to a cell a spreadsheet could run
-// as a formula: it drops the single quote put before a leading =, +, -, @,
-// tab or carriage return, so an exported file imports its values unchanged.
-func unneutralise(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.IndexByte("=+-@\t\r", v[1]) >= 0 {
-		return strings.TrimSpace(v[1:])
-	}
-	return v
-}
-
-// firstInvalidUTF8 is the offset of the first byte that is not UTF-8, or -1.
-func firstInvalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
-
-// leadingBlankLines counts the empty lines at the start of b.
-func leadingBlankLines(b []byte) int {
-	n := 0
-	for {
-		switch {
-		case bytes.HasPrefix(b, []byte("\n")):
-			b = b[1:]
-		case bytes.HasPrefix(b, []byte("\r\n")):
-			b = b[2:]
-		default:
-			return n
-		}
-		n++
-	}
-}
-
-// columnLetter names a column as a spreadsheet does: A, B, … Z, AA, AB …
-func columnLetter(i int) string {
-	s := ""
-	for i++; i > 0; i = (i - 1) / 26 {
-		s = string(rune('A'+(i-1)%26)) + s
-	}
-	return s
-}
-
-// thousands writes n with thousands separators.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // errImportPreview rolls a preview's transaction back.

@@ -22,11 +22,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
+	"steward/internal/csvimport"
 	"steward/views/pages"
 )
 
 // MaxImportBody is the request body limit of an import upload: the file
-// (db.MaxImportBytes) plus room for the rest of the multipart form.
+// (csvimport.MaxBytes) plus room for the rest of the multipart form.
 const MaxImportBody = "21M"
 
 // isImportUpload reports whether r uploads a file to an import, which may
@@ -44,6 +45,29 @@ func isImportUpload(r *http.Request) bool {
 func importSpec(kind string) db.ImportSpec {
 	spec, _ := db.ImportSpecFor(kindAt(kind).Name)
 	return spec
+}
+
+// parseImport splits a file for the list at the URL kind into rows, for the
+// store to check and import.
+func parseImport(kind string, data []byte) (*db.ImportFile, error) {
+	k, spec := kindAt(kind), importSpec(kind)
+	var secret []string
+	if k.Name == "token" {
+		secret = []string{"secret"}
+	}
+	f, err := csvimport.ParseData(csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: spec.Header(),
+		ExportOnly: db.ExportOnlyColumns[k.Name], Secret: secret}, data)
+	if err != nil {
+		return nil, err
+	}
+	out := &db.ImportFile{Kind: k.Name, Columns: f.Columns, Total: f.Total, Rows: make([]db.ImportRow, len(f.Rows))}
+	for i, r := range f.Rows {
+		out.Rows[i] = db.ImportRow(r)
+	}
+	for _, p := range f.Problems {
+		out.Problems = append(out.Problems, db.ImportProblem(p))
+	}
+	return out, nil
 }
 
 // renderImportForm shows the import page, with msg beside the file input.
@@ -122,7 +146,7 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, "Choose a CSV file to upload.")
 		}
-		if fh.Size > db.MaxImportBytes {
+		if fh.Size > csvimport.MaxBytes {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
 		if db.HasInvisibleFormatting(fh.Filename) {
@@ -147,8 +171,8 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
-		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
-		var ierr *db.ImportError
+		parsed, err := parseImport(kind, data)
+		var ierr *csvimport.Error
 		if errors.As(err, &ierr) {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, ierr.Message)
 		}
@@ -194,7 +218,7 @@ func (s *Server) applyImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
+		parsed, err := parseImport(kind, data)
 		if err != nil {
 			return err // it parsed for the preview; the same bytes cannot fail now
 		}
