@@ -16,13 +16,8 @@ import (
 func parse(t testing.TB, kind, file string) *db.ImportFile {
 	t.Helper()
 	k, _ := db.KindNamed(kind)
-	spec, _ := db.ImportSpecFor(kind)
-	var secret []string
-	if kind == "token" {
-		secret = []string{"secret"}
-	}
-	f, err := csvimport.Parse(csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: spec.Header(),
-		ExportOnly: db.ExportOnlyColumns[kind], Secret: secret}, strings.NewReader(file))
+	f, err := csvimport.Parse(csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: k.Columns(),
+		ExportOnly: k.ExportOnly, Secret: k.SecretColumns()}, strings.NewReader(file))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -42,12 +37,9 @@ func TestImportTakesEveryColumn(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	for _, kind := range db.ImportKinds {
-		spec, ok := db.ImportSpecFor(kind)
-		if !ok {
-			t.Fatalf("no spec for %s", kind)
-		}
-		header := append([]string{"id"}, spec.Header()...)
+	for _, k := range db.Kinds {
+		kind := k.Name
+		header := append([]string{"id"}, k.Columns()...)
 		cells := make([]string, len(header))
 		for i, c := range header {
 			cells[i] = "value of " + c

@@ -136,6 +136,19 @@ func formOf(c echo.Context, names ...string) components.Form {
 	return f
 }
 
+// readRecordForm reads a record form from the request, each field its input's
+// field table names: the form to show again, and the input to save.
+func readRecordForm[In any](c echo.Context, fields db.Fields[In]) (components.Form, In) {
+	var in In
+	fields.Fill(&in, c.FormValue)
+	return recordForm(c, fields, in), in
+}
+
+// recordForm is a record form showing in's fields (never a secret).
+func recordForm[In any](c echo.Context, fields db.Fields[In], in In) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: fields.Values(in)}
+}
+
 // invalid reports whether err is a validation failure and, if so, puts its
 // messages on the form.
 func invalid(err error, f *components.Form) bool {

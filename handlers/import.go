@@ -41,26 +41,21 @@ func isImportUpload(r *http.Request) bool {
 	return ok && known
 }
 
-// importSpec is the import of the list at the URL kind, such as "owners".
-func importSpec(kind string) db.ImportSpec {
-	spec, _ := db.ImportSpecFor(kindAt(kind).Name)
-	return spec
+// importSpec is what the parser needs to know of the import of the list
+// at the URL kind, such as "owners".
+func importSpec(kind string) csvimport.Spec {
+	k := kindAt(kind)
+	return csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: k.Columns(), ExportOnly: k.ExportOnly, Secret: k.SecretColumns()}
 }
 
 // parseImport splits a file for the list at the URL kind into rows, for the
 // store to check and import.
 func parseImport(kind string, data []byte) (*db.ImportFile, error) {
-	k, spec := kindAt(kind), importSpec(kind)
-	var secret []string
-	if k.Name == "token" {
-		secret = []string{"secret"}
-	}
-	f, err := csvimport.ParseData(csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: spec.Header(),
-		ExportOnly: db.ExportOnlyColumns[k.Name], Secret: secret}, data)
+	f, err := csvimport.ParseData(importSpec(kind), data)
 	if err != nil {
 		return nil, err
 	}
-	out := &db.ImportFile{Kind: k.Name, Columns: f.Columns, Total: f.Total, Rows: make([]db.ImportRow, len(f.Rows))}
+	out := &db.ImportFile{Kind: kindAt(kind).Name, Columns: f.Columns, Total: f.Total, Rows: make([]db.ImportRow, len(f.Rows))}
 	for i, r := range f.Rows {
 		out.Rows[i] = db.ImportRow(r)
 	}
@@ -72,9 +67,8 @@ func parseImport(kind string, data []byte) (*db.ImportFile, error) {
 
 // renderImportForm shows the import page, with msg beside the file input.
 func (s *Server) renderImportForm(c echo.Context, kind string, status int, msg string) error {
-	spec := importSpec(kind)
-	f := pages.ImportForm{Path: "/" + kind, Spec: spec, Message: msg, CSRF: csrfToken(c)}
-	return render(c, status, pages.ImportPage(s.page(c, "Import "+spec.Plural, kind), f))
+	f := pages.ImportForm{Path: "/" + kind, Kind: kindAt(kind), Message: msg, CSRF: csrfToken(c)}
+	return render(c, status, pages.ImportPage(s.page(c, "Import "+f.Kind.Plural, kind), f))
 }
 
 // showImport explains a kind's columns and offers the template and the upload.
@@ -89,7 +83,7 @@ func (s *Server) importTemplate(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
-		_ = w.Write(importSpec(kind).Header())
+		_ = w.Write(kindAt(kind).Columns())
 		w.Flush()
 		h := c.Response().Header()
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="steward-%s-template.csv"`, kind))
@@ -190,13 +184,13 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: stashed.fileName, Result: res, CSRF: csrfToken(c)}
+		v := pages.ImportPreview{Path: "/" + kind, Kind: kindAt(kind), FileName: stashed.fileName, Result: res, CSRF: csrfToken(c)}
 		status := http.StatusUnprocessableEntity
 		if len(res.Problems) == 0 {
 			status = http.StatusOK
 			v.Token, v.Sum = s.imports.put(stashed)
 		}
-		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Kind.Plural, kind), v))
 	}
 }
 
@@ -224,15 +218,15 @@ func (s *Server) applyImport(kind string) echo.HandlerFunc {
 		}
 		res, err := s.store.ApplyImport(c.Request().Context(), actor(c), parsed, st.fileName)
 		if errors.Is(err, db.ErrImportRefused) {
-			v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: st.fileName, Result: res, CSRF: csrfToken(c),
+			v := pages.ImportPreview{Path: "/" + kind, Kind: kindAt(kind), FileName: st.fileName, Result: res, CSRF: csrfToken(c),
 				Message: "Nothing was imported: the records changed since the preview, and some rows now have problems."}
-			return render(c, http.StatusUnprocessableEntity, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+			return render(c, http.StatusUnprocessableEntity, pages.ImportPreviewPage(s.page(c, "Import "+v.Kind.Plural, kind), v))
 		}
 		if err != nil {
 			return err
 		}
 		s.flash(c, fmt.Sprintf("Imported %s: %d %s created, %d updated, %d unchanged.", st.fileName, res.Created,
-			importSpec(kind).Plural, res.Updated, res.Unchanged))
+			kindAt(kind).Plural, res.Updated, res.Unchanged))
 		return redirect(c, "/"+kind)
 	}
 }

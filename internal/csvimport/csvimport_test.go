@@ -18,14 +18,9 @@ import (
 
 // specOf is the import of kind, as the import page describes it.
 func specOf(kind string) (csvimport.Spec, bool) {
-	k, _ := db.KindNamed(kind)
-	spec, ok := db.ImportSpecFor(kind)
-	var secret []string
-	if kind == "token" {
-		secret = []string{"secret"}
-	}
-	return csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: spec.Header(),
-		ExportOnly: db.ExportOnlyColumns[kind], Secret: secret}, ok
+	k, ok := db.KindNamed(kind)
+	return csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: k.Columns(),
+		ExportOnly: k.ExportOnly, Secret: k.SecretColumns()}, ok
 }
 
 // parseAs parses file as an import of kind.

@@ -28,7 +28,7 @@ const (
 // to download and the upload form.
 type ImportForm struct {
 	Path    string // the list's URL, such as /owners
-	Spec    db.ImportSpec
+	Kind    db.Kind
 	Message string // what was wrong with the last upload, if anything
 	CSRF    string
 }
@@ -93,7 +93,7 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
-				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(f.Spec.Plural)
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(f.Kind.Plural)
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/import.templ`, Line: 31, Col: 78}
 				}
@@ -107,7 +107,7 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading("Import "+f.Spec.Plural, "Add and update "+f.Spec.Plural+" from a spreadsheet saved as CSV.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading("Import "+f.Kind.Plural, "Add and update "+f.Kind.Plural+" from a spreadsheet saved as CSV.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -129,9 +129,9 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var7 string
-			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(f.Spec.Noun())
+			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(f.Kind.Noun)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/import.templ`, Line: 38, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/import.templ`, Line: 38, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -209,9 +209,9 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
-			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(f.Spec.Match)
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(importHelps[f.Kind.Name].Match)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/import.templ`, Line: 67, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/import.templ`, Line: 67, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -221,7 +221,7 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, c := range f.Spec.Columns {
+			for _, c := range importColumns(f.Kind) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<tr data-testid=\"import-column\" data-column=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -294,7 +294,7 @@ func ImportPage(p layout.Page, f ImportForm) templ.Component {
 // applies it.
 type ImportPreview struct {
 	Path     string // the list's URL, such as /owners
-	Spec     db.ImportSpec
+	Kind     db.Kind
 	FileName string
 	Result   db.ImportResult
 	Token    string // names the stashed file; empty when it cannot be applied
@@ -365,7 +365,7 @@ func ImportPreviewPage(p layout.Page, v ImportPreview) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading("Import "+v.Spec.Plural+": preview", v.FileName).Render(templ.WithChildren(ctx, templ_7745c5c3_Var17), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading("Import "+v.Kind.Plural+": preview", v.FileName).Render(templ.WithChildren(ctx, templ_7745c5c3_Var17), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
