@@ -59,11 +59,11 @@ func (s *Server) showAccount(c echo.Context) error {
 
 func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.AccountFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	parents, err := s.pickerOptions(ctx, "accounts", f, "parent_id")
+	parents, err := s.refOptions(ctx, "account", db.AccountFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -76,8 +76,8 @@ func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f compo
 
 // newAccount shows an empty account form.
 func (s *Server) newAccount(c echo.Context) error {
-	return s.renderAccountForm(c, http.StatusOK, 0, recordForm(c, db.AccountFields, db.AccountInput{Criticality: "medium", Status: "active",
-		ParentID: c.QueryParam("parent_id")}))
+	return s.renderAccountForm(c, http.StatusOK, 0, newRecordForm(c, db.AccountFields, db.AccountInput{Criticality: "medium", Status: "active"},
+		"parent_id"))
 }
 
 // createAccount saves a new account, or re-renders the form with its errors.

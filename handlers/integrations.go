@@ -49,7 +49,7 @@ func (s *Server) showIntegration(c echo.Context) error {
 }
 
 func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f components.Form) error {
-	owners, err := s.pickerOptions(c.Request().Context(), "owners", f, "responsible_owner_id")
+	owners, err := s.refOptions(c.Request().Context(), "owner", db.IntegrationFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -63,8 +63,8 @@ func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f c
 // newIntegration shows an empty integration form, optionally with the
 // responsible owner chosen.
 func (s *Server) newIntegration(c echo.Context) error {
-	return s.renderIntegrationForm(c, http.StatusOK, 0, recordForm(c, db.IntegrationFields, db.IntegrationInput{Status: db.IntegrationActive,
-		ResponsibleOwnerID: c.QueryParam("responsible_owner_id")}))
+	return s.renderIntegrationForm(c, http.StatusOK, 0, newRecordForm(c, db.IntegrationFields, db.IntegrationInput{Status: db.IntegrationActive},
+		"responsible_owner_id"))
 }
 
 // createIntegration saves a new integration, or re-renders the form with its errors.

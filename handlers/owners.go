@@ -72,7 +72,7 @@ func (s *Server) showOwner(c echo.Context) error {
 }
 
 func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f components.Form) error {
-	managers, err := s.pickerOptions(c.Request().Context(), "owners", f, "manager_id")
+	managers, err := s.refOptions(c.Request().Context(), "owner", db.OwnerFields.Specs(), f)
 	if err != nil {
 		return err
 	}

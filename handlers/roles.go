@@ -42,9 +42,9 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 	}
 	var options []db.Option
 	if context == "account" {
-		options, err = s.pickerOptions(ctx, "owners", f, "owner_id")
+		options, err = s.refOptions(ctx, "owner", db.RoleFields.Specs(), f)
 	} else {
-		options, err = s.pickerOptions(ctx, "accounts", f, "account_id")
+		options, err = s.refOptions(ctx, "account", db.RoleFields.Specs(), f)
 	}
 	f.CSRF = csrfToken(c)
 	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
@@ -102,11 +102,11 @@ func (s *Server) showRole(c echo.Context) error {
 
 func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
+	accounts, err := s.refOptions(ctx, "account", db.RoleFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.RoleFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -119,8 +119,8 @@ func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f componen
 
 // newRole shows an empty role form, optionally with the account or holder chosen.
 func (s *Server) newRole(c echo.Context) error {
-	return s.renderRoleForm(c, http.StatusOK, 0, recordForm(c, db.RoleFields, db.RoleInput{AccountID: c.QueryParam("account_id"),
-		OwnerID: c.QueryParam("owner_id"), SystemUserID: c.QueryParam("system_user_id"), GrantedOn: today(), Status: "active"}))
+	return s.renderRoleForm(c, http.StatusOK, 0, newRecordForm(c, db.RoleFields, db.RoleInput{GrantedOn: today(), Status: "active"},
+		"account_id", "owner_id", "system_user_id"))
 }
 
 // createRole grants a role from the role form or inline from a record page.

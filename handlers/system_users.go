@@ -50,15 +50,15 @@ func (s *Server) showSystemUser(c echo.Context) error {
 
 func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
+	accounts, err := s.refOptions(ctx, "account", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	owners, err := s.pickerOptions(ctx, "owners", f, "responsible_owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	integrations, err := s.pickerOptions(ctx, "integrations", f, "integration_id")
+	integrations, err := s.refOptions(ctx, "integration", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -72,9 +72,8 @@ func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f co
 // newSystemUser shows an empty system user form, optionally with its
 // account, responsible owner or integration chosen.
 func (s *Server) newSystemUser(c echo.Context) error {
-	return s.renderSystemUserForm(c, http.StatusOK, 0, recordForm(c, db.SystemUserFields, db.SystemUserInput{Status: db.SystemUserActive,
-		AccountID: c.QueryParam("account_id"), ResponsibleOwnerID: c.QueryParam("responsible_owner_id"),
-		IntegrationID: c.QueryParam("integration_id")}))
+	return s.renderSystemUserForm(c, http.StatusOK, 0, newRecordForm(c, db.SystemUserFields, db.SystemUserInput{Status: db.SystemUserActive},
+		"account_id", "responsible_owner_id", "integration_id"))
 }
 
 // createSystemUser saves a new system user, or re-renders the form with its errors.

@@ -87,16 +87,16 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 	ctx := c.Request().Context()
 	var pick pages.TokenPickers
 	var err error
-	if pick.Accounts, err = s.pickerOptions(ctx, "accounts", f, "account_id"); err != nil {
+	if pick.Accounts, err = s.refOptions(ctx, "account", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.SystemUsers, err = s.pickerOptions(ctx, "system_users", f, "system_user_id"); err != nil {
+	if pick.SystemUsers, err = s.refOptions(ctx, "system_user", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.Owners, err = s.pickerOptions(ctx, "owners", f, "owner_id", "responsible_owner_id", "created_by_owner_id"); err != nil {
+	if pick.Owners, err = s.refOptions(ctx, "owner", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.Integrations, err = s.pickerOptions(ctx, "integrations", f, "integration_id"); err != nil {
+	if pick.Integrations, err = s.refOptions(ctx, "integration", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
 	title := "Register token"
@@ -108,10 +108,8 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 
 // newToken shows an empty token form, optionally with related records chosen.
 func (s *Server) newToken(c echo.Context) error {
-	q := c.QueryParam
-	return s.renderTokenForm(c, http.StatusOK, 0, recordForm(c, db.TokenFields, db.TokenInput{Kind: "system_user_token", Status: "active",
-		AccountID: q("account_id"), SystemUserID: q("system_user_id"), OwnerID: q("owner_id"), IntegrationID: q("integration_id"),
-		ResponsibleOwnerID: q("responsible_owner_id"), IssuedOn: today()}))
+	return s.renderTokenForm(c, http.StatusOK, 0, newRecordForm(c, db.TokenFields, db.TokenInput{Kind: "system_user_token", Status: "active",
+		IssuedOn: today()}, "account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"))
 }
 
 // flashDuplicates warns when the pasted value is already on other tokens.
