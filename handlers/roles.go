@@ -127,8 +127,9 @@ func (s *Server) newRole(c echo.Context) error {
 func (s *Server) createRole(c echo.Context) error {
 	f, in := readRecordForm(c, db.RoleFields)
 	context, contextID := panelContext(c)
-	if context != "" && f.Values["granted_on"] == "" {
-		f.Values["granted_on"] = today()
+	if context != "" && in.GrantedOn == "" {
+		in.GrantedOn = today()
+		f = recordForm(c, db.RoleFields, in)
 	}
 	id, err := s.store.CreateRole(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
