@@ -13,8 +13,9 @@ import "strings"
 // add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go)
 // and listWriters (handlers/export.go): TestKindRoutes fails until every
 // per-kind route exists. Then its pages, its checklist (Store.plan,
-// retireSubject, checklistSubject), its input's field table (Fields), its
-// importer and import help, its search group, and its routes' lines in handlers/testdata/route_access.txt.
+// retireSubject, checklistSubject), its input's field table (Fields) and
+// export columns (ExportOnly), its importer and import help, its search
+// group, and its routes' lines in handlers/testdata/route_access.txt.
 type Kind struct {
 	Name   string // in audit events, checklists and imports: "system_user"
 	Table  string // the SQLite table: "system_users"

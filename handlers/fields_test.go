@@ -13,8 +13,8 @@ import (
 	"steward/db"
 )
 
-// TestFormsUseTheFieldTable renders every kind's new and edit forms, its
-// import page and its import template, and fails when one names a field
+// TestFormsUseTheFieldTable renders every kind's new and edit forms, the
+// forms on its record page, its import page and its import template, and fails when one names a field
 // that is not in the kind's field table (db.Kind.Fields, from OwnerFields
 // and the others), or a table field is missing from all its forms: a misspelt
 // field name in a template or handler would otherwise post nothing. The
@@ -52,6 +52,18 @@ func TestFormsUseTheFieldTable(t *testing.T) {
 		for _, f := range fields {
 			if !shown[f] {
 				t.Errorf("%s's forms lack the field %q of its field table", k.Name, f)
+			}
+		}
+		// Forms on the record's page that add records of any kind, such
+		// as the roles panel's grant form, name only that kind's fields
+		// (and the page the form came from).
+		page := path(base+"/:id", records[k.Name])
+		body := c.get(page).body
+		for _, other := range db.Kinds {
+			for _, n := range formInputNames(body, "/"+other.Path) {
+				if !slices.ContainsFunc(other.Fields, func(f db.FieldSpec) bool { return f.Name == n }) && n != "context" && n != "context_id" {
+					t.Errorf("%s: the form adding %s has a field %q its field table lacks", page, other.Plural, n)
+				}
 			}
 		}
 		want := k.Columns()
