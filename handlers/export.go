@@ -31,18 +31,21 @@ func columnNames[T any](cols []column[T]) []string {
 	return out
 }
 
-// columns are a whole export's columns: their names, and how one record
-// fills a row's values.
+// columns are a whole export's columns: their names, and a filler that
+// sets a row's values from one record. Each table gets its own filler,
+// which may keep scratch space from row to row.
 type columns[T any] struct {
-	names []string
-	fill  func(v T, values []any)
+	names  []string
+	filler func() func(v T, values []any)
 }
 
 // plainColumns are the columns cols, each reading its value on its own.
 func plainColumns[T any](cols []column[T]) columns[T] {
-	return columns[T]{names: columnNames(cols), fill: func(v T, values []any) {
-		for i, c := range cols {
-			values[i] = c.value(v)
+	return columns[T]{names: columnNames(cols), filler: func() func(T, []any) {
+		return func(v T, values []any) {
+			for i, c := range cols {
+				values[i] = c.value(v)
+			}
 		}
 	}}
 }
@@ -58,14 +61,17 @@ func recordColumns[T, In any](kind string, id func(T) int64, input func(T) In, f
 	}
 	exported := slices.DeleteFunc(slices.Clone(fields), func(f db.Field[In]) bool { return f.Secret })
 	names := append(append([]string{"id"}, k.Columns()...), k.ExportOnly...)
-	return columns[T]{names: names, fill: func(v T, values []any) {
-		values[0] = id(v)
-		in := input(v)
-		for i, f := range exported {
-			values[1+i] = fieldValue(f.FieldSpec, *f.Of(&in))
-		}
-		for i, c := range extra {
-			values[1+len(exported)+i] = c.value(v)
+	return columns[T]{names: names, filler: func() func(T, []any) {
+		in := new(In) // one input for every row, not one each
+		return func(v T, values []any) {
+			values[0] = id(v)
+			*in = input(v)
+			for i, f := range exported {
+				values[1+i] = fieldValue(f.FieldSpec, *f.Of(in))
+			}
+			for i, c := range extra {
+				values[1+len(exported)+i] = c.value(v)
+			}
 		}
 	}}
 }
@@ -74,6 +80,8 @@ func recordColumns[T, In any](kind string, id func(T) int64, input func(T) In, f
 // nothing), true or false for a yes/no field, else the text.
 func fieldValue(f db.FieldSpec, v string) any {
 	switch {
+	case f.Ref != "" && v == "":
+		return nil
 	case f.Ref != "":
 		id, _ := strconv.ParseInt(v, 10, 64)
 		return ref(id)
@@ -194,9 +202,9 @@ func writeTable[T any](t table, cols columns[T], fix func(T, []any), each func(f
 	if err := t.header(cols.names); err != nil {
 		return err
 	}
-	values := make([]any, len(cols.names))
+	values, fill := make([]any, len(cols.names)), cols.filler()
 	err := each(func(v T) error {
-		cols.fill(v, values)
+		fill(v, values)
 		if fix != nil {
 			fix(v, values)
 		}
