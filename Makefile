@@ -27,7 +27,7 @@ test-faults: ## Full fault tests: 20 SIGKILL rounds, a full disk, 32 writers for
 # The fuzz targets: package and name. `go test -fuzz` takes one target per
 # run. Each starts from its seeds and committed corpus (testdata/fuzz/<name>);
 # an input that fails is written there, to commit with its fix.
-FUZZ_TARGETS := ./db:FuzzParseImport ./handlers:FuzzRecordForm ./handlers:FuzzFormBody
+FUZZ_TARGETS := ./internal/csvimport:FuzzParseImport ./handlers:FuzzRecordForm ./handlers:FuzzFormBody
 FUZZTIME ?= 10s
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 10s; CI runs 5s each)

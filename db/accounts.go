@@ -46,6 +46,20 @@ type AccountInput struct {
 	Name, Platform, Kind, ExternalID, URL, ParentID, OwnerID, Criticality, Status, Notes string
 }
 
+// AccountFields is the field table of AccountInput: its form, import and export columns.
+var AccountFields = Fields[AccountInput]{
+	{FieldSpec{Name: "name", Required: true}, func(in *AccountInput) *string { return &in.Name }},
+	{FieldSpec{Name: "platform", Required: true}, func(in *AccountInput) *string { return &in.Platform }},
+	{FieldSpec{Name: "kind"}, func(in *AccountInput) *string { return &in.Kind }},
+	{FieldSpec{Name: "external_id"}, func(in *AccountInput) *string { return &in.ExternalID }},
+	{FieldSpec{Name: "url"}, func(in *AccountInput) *string { return &in.URL }},
+	{FieldSpec{Name: "parent_id", Ref: "account"}, func(in *AccountInput) *string { return &in.ParentID }},
+	{FieldSpec{Name: "owner_id", Ref: "owner"}, func(in *AccountInput) *string { return &in.OwnerID }},
+	{FieldSpec{Name: "criticality", Enum: true, Keep: true}, func(in *AccountInput) *string { return &in.Criticality }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *AccountInput) *string { return &in.Status }},
+	{FieldSpec{Name: "notes"}, func(in *AccountInput) *string { return &in.Notes }},
+}
+
 // Input returns the account's fields for an edit form.
 func (a Account) Input() AccountInput {
 	return AccountInput{Name: a.Name, Platform: a.Platform, Kind: a.Kind, ExternalID: a.ExternalID, URL: a.URL,

@@ -99,18 +99,3 @@ func (r Snapshot) StandingItems(ctx context.Context) ([]StandingItem, error) {
 		return it, row.Scan(&it.ID, &it.Kind, &it.Text)
 	}, "standing items", "SELECT id, kind, text FROM standing_items ORDER BY kind, position, id")
 }
-
-// ExportOnlyColumns are, per record kind (as in ImportKinds), the read-only
-// columns a list's export has after the fields a form or an import sets:
-// values Steward computes (a token's fingerprint and last four characters),
-// labels and counts that help a reader of the file. An import of an exported
-// file should skip them.
-var ExportOnlyColumns = map[string][]string{
-	"owner":       {"manager_name", "active_roles", "created_at", "updated_at"},
-	"account":     {"parent_name", "owner_name", "active_roles", "admin_holders", "created_at", "updated_at"},
-	"role":        {"last_reviewed_on", "account_name", "platform", "holder_name", "created_at", "updated_at"},
-	"system_user": {"account_name", "platform", "responsible_owner_name", "integration_name", "active_roles", "created_at", "updated_at"},
-	"integration": {"responsible_owner_name", "active_system_users", "created_at", "updated_at"},
-	"token": {"fingerprint", "last_four", "account_name", "platform", "system_user_name", "owner_name", "integration_name",
-		"responsible_owner_name", "created_by_name", "effective_status", "created_at", "updated_at"},
-}

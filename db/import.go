@@ -1,212 +1,21 @@
 package db
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
-
-// MaxImportBytes is the largest CSV file an import reads (20 MB).
-const MaxImportBytes = 20 << 20
-
-// MaxImportRows is the most rows of data one import file may have.
-const MaxImportRows = 50_000
 
 // ErrImportRefused is ApplyImport's answer when any row has a problem: the
 // whole file was refused and nothing was written.
 var ErrImportRefused = errors.New("db: import refused: rows have problems")
 
-// ImportError is a problem with a whole import file, worded for the person
-// who uploaded it; nothing in the file was imported.
-type ImportError struct{ Message string }
-
-// Error says what is wrong with the file, for logs.
-func (e *ImportError) Error() string { return "db: import: " + e.Message }
-
-func importErr(format string, args ...any) error {
-	return &ImportError{Message: fmt.Sprintf(format, args...)}
-}
-
-// ImportColumn is one column an import file may have.
-type ImportColumn struct {
-	Name     string
-	Help     string
-	Required bool // a new record needs a value here
-
-	ref  string // the kind of record a reference column names
-	flag bool   // a yes/no column
-	enum bool   // one of a few lower-case words; any case is accepted
-	keep bool   // an empty cell keeps the record's value when updating
-}
-
-// ImportSpec describes the CSV import of one kind of record.
-type ImportSpec struct {
-	Kind    string // the record kind: owner, account, role, system_user, integration, token
-	Plural  string // what people call a list of them: owners, system users, …
-	Columns []ImportColumn
-	Match   string // how a row finds the record it updates, for people
-}
-
-// Header is the template's header row: the name of every column but the
-// optional id.
-func (sp ImportSpec) Header() []string {
-	out := make([]string, 0, len(sp.Columns))
-	for _, c := range sp.Columns {
-		if c.Name != "id" {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
-
-func (sp ImportSpec) column(name string) (ImportColumn, bool) {
-	for _, c := range sp.Columns {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return ImportColumn{}, false
-}
-
-// Noun names one record of the kind, for messages: "system user".
-func (sp ImportSpec) Noun() string {
-	k, _ := KindNamed(sp.Kind)
-	return k.Noun
-}
-
-// withKindNames fills in each spec's Kind and Plural from Kinds.
-func withKindNames(specs map[string]ImportSpec) map[string]ImportSpec {
-	for name, sp := range specs {
-		k, ok := KindNamed(name)
-		if !ok {
-			panic("db: import of unknown kind " + name)
-		}
-		sp.Kind, sp.Plural = k.Name, k.Plural
-		specs[name] = sp
-	}
-	return specs
-}
-
-// ImportKinds lists the kinds of record a CSV file can import, in menu order.
-var ImportKinds = kindNames()
-
-// ImportSpecFor returns the import description of a record kind.
-func ImportSpecFor(kind string) (ImportSpec, bool) {
-	sp, ok := importSpecs[kind]
-	return sp, ok
-}
-
-const (
-	idHelp         = "Optional. The record's ID in Steward: the row updates that record."
-	notesHelp      = "Free text; it may run over several lines."
-	dateHelp       = "A date as YYYY-MM-DD."
-	ownerRefHelp   = "an owner's ID or email"
-	accountRefHelp = "an account's ID, external ID or exact name"
-)
-
-// importSpecs are the imports by kind; Kind and Plural come from Kinds.
-var importSpecs = withKindNames(map[string]ImportSpec{
-	"owner": {
-		Match: "A row updates the owner with the same email, in any case. Rows without an email always add a new owner.",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "name", Required: true, Help: "Full name."},
-			{Name: "email", Help: "Work email address."},
-			{Name: "title", Help: "Job title."},
-			{Name: "department", Help: "Department or team."},
-			{Name: "manager_id", ref: "owner", Help: "Their manager: " + ownerRefHelp + ", also one an earlier row adds."},
-			{Name: "status", enum: true, keep: true, Help: "active, offboarding or departed. Empty: active for a new owner, unchanged for an existing one."},
-			{Name: "leaving_on", Help: "Leaving date as YYYY-MM-DD; needed when offboarding."},
-			{Name: "notes", Help: notesHelp},
-		}},
-	"account": {
-		Match: "A row updates the account with the same platform and external ID. Without an external ID match, it updates the account with the same platform and exact name (one that has no other external ID).",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "name", Required: true, Help: "The account's name, as the platform shows it."},
-			{Name: "platform", Required: true, Help: "Meta, GitHub, AWS, Google Workspace, Stripe … any text."},
-			{Name: "kind", Help: "Business Manager, Ad account, Page, Organization … any text."},
-			{Name: "external_id", Help: "The platform's own ID for the account."},
-			{Name: "url", Help: "Its web address, starting with https://."},
-			{Name: "parent_id", ref: "account", Help: "The account it sits in: " + accountRefHelp + "."},
-			{Name: "owner_id", ref: "owner", Help: "The accountable owner: " + ownerRefHelp + "."},
-			{Name: "criticality", enum: true, keep: true, Help: "low, medium, high or critical. Empty: medium for a new account, unchanged for an existing one."},
-			{Name: "status", enum: true, keep: true, Help: "active or retired. Empty: active, or unchanged."},
-			{Name: "notes", Help: notesHelp},
-		}},
-	"role": {
-		Match: "A row updates the active role with the same account, holder and role name (in any case). Other rows grant new roles.",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "account_id", Required: true, ref: "account", Help: "The account the role is on: " + accountRefHelp + "."},
-			{Name: "owner_id", ref: "owner", Help: "The person who holds it: " + ownerRefHelp + ". Fill this or system_user_id."},
-			{Name: "system_user_id", ref: "system_user", Help: "The system user who holds it: its ID or exact name."},
-			{Name: "role", Required: true, Help: "The role's name on the platform, such as Admin or Employee."},
-			{Name: "admin", flag: true, Help: "1 or yes when the role is admin-level; 0, no or empty otherwise."},
-			{Name: "granted_on", Help: dateHelp},
-			{Name: "granted_by", Help: "Who granted it (text)."},
-			{Name: "review_by", Help: "When to review it, as YYYY-MM-DD."},
-			{Name: "status", enum: true, keep: true, Help: "active or removed. Empty: active, or unchanged."},
-			{Name: "notes", Help: notesHelp},
-		}},
-	"system_user": {
-		Match: "A row updates the system user in the same account with the same external ID; without one, the one with the same exact name.",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "name", Required: true, Help: "Its name on the platform."},
-			{Name: "account_id", Required: true, ref: "account", Help: "The account it lives in, such as a Business Manager: " + accountRefHelp + "."},
-			{Name: "external_id", Help: "The platform's ID for it."},
-			{Name: "admin", flag: true, Help: "1 or yes for an admin system user; 0, no or empty otherwise."},
-			{Name: "responsible_owner_id", ref: "owner", Help: "Who answers for it: " + ownerRefHelp + "."},
-			{Name: "integration_id", ref: "integration", Help: "The integration that uses it: its ID or exact name."},
-			{Name: "status", enum: true, keep: true, Help: "active or removed. Empty: active, or unchanged."},
-			{Name: "notes", Help: notesHelp},
-		}},
-	"integration": {
-		Match: "A row updates the integration with the same exact name.",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "name", Required: true, Help: "What the team calls it."},
-			{Name: "description", Help: "What it does."},
-			{Name: "runs_on", Help: "Where it runs: a server, a SaaS tool …"},
-			{Name: "responsible_owner_id", ref: "owner", Help: "Who answers for it: " + ownerRefHelp + "."},
-			{Name: "status", enum: true, keep: true, Help: "active or retired. Empty: active, or unchanged."},
-			{Name: "notes", Help: notesHelp},
-		}},
-	"token": {
-		Match: "A row updates the token with the same exact name on the same account. Token values are never imported: register each value on the token's page.",
-		Columns: []ImportColumn{
-			{Name: "id", Help: idHelp},
-			{Name: "name", Required: true, Help: "What the team calls it."},
-			{Name: "kind", Required: true, enum: true, keep: true, Help: strings.Join(TokenKinds, ", ") + "."},
-			{Name: "account_id", ref: "account", Help: "The account it reaches: " + accountRefHelp + "."},
-			{Name: "system_user_id", ref: "system_user", Help: "Issued to this system user: its ID or exact name."},
-			{Name: "owner_id", ref: "owner", Help: "Or issued to this person: " + ownerRefHelp + "."},
-			{Name: "integration_id", ref: "integration", Help: "The integration that uses it: its ID or exact name."},
-			{Name: "responsible_owner_id", ref: "owner", Help: "Who answers for it: " + ownerRefHelp + "."},
-			{Name: "created_by_owner_id", ref: "owner", Help: "Who created it and saw its value: " + ownerRefHelp + "."},
-			{Name: "scopes", Help: "Its permissions, such as ads_read, business_management."},
-			{Name: "assets", Help: "The asset IDs it reaches."},
-			{Name: "issued_on", Help: dateHelp},
-			{Name: "expires_on", Help: "A date as YYYY-MM-DD; empty means it never expires."},
-			{Name: "last_rotated_on", Help: dateHelp},
-			{Name: "last_reviewed_on", Help: "A date as YYYY-MM-DD. Empty: today for a new token, unchanged for an existing one."},
-			{Name: "stored_in", Help: "Where the value is kept, such as a vault path."},
-			{Name: "status", enum: true, keep: true, Help: "active, revoked or expired. Empty: active, or unchanged."},
-			{Name: "notes", Help: notesHelp},
-		}},
-})
-
-// ImportFile is a CSV file read and split into rows, not yet checked
-// against the database.
+// ImportFile is an import file split into rows (by csvimport), not yet
+// checked against the database.
 type ImportFile struct {
 	Kind     string
 	Columns  []string // the header's column names, in file order
@@ -247,250 +56,6 @@ type ImportResult struct {
 	Problems                    []ImportProblem // by row, then column
 }
 
-// utf8BOM is what spreadsheets put before "CSV UTF-8" files.
-var utf8BOM = []byte("\xef\xbb\xbf")
-
-// ParseImport reads a CSV file of records of kind (see ImportKinds): UTF-8,
-// with or without a byte order mark, a header row naming columns of the
-// kind's ImportSpec, then one record per row. A list's export imports as it
-// is: its ExportOnlyColumns are skipped and its neutralised cells restored. A problem with the whole file
-// is an *ImportError; a row with the wrong number of cells is one of the
-// file's Problems. It reads at most MaxImportBytes and never touches the
-// database, so it is safe to call on any input.
-func ParseImport(kind string, r io.Reader) (*ImportFile, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("db: read import file: %w", err)
-	}
-	return ParseImportData(kind, data)
-}
-
-// ParseImportData is ParseImport of a file already in memory, which it
-// reads in place rather than copy: a 20 MB file is then held once.
-func ParseImportData(kind string, data []byte) (*ImportFile, error) {
-	spec, ok := importSpecs[kind]
-	if !ok {
-		return nil, fmt.Errorf("db: no import for kind %q", kind)
-	}
-	if len(data) > MaxImportBytes {
-		return nil, importErr("The file is over 20 MB. Split it into smaller files and import them one after another.")
-	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	if bad := firstInvalidUTF8(data); bad >= 0 {
-		return nil, importErr("The file is not UTF-8 text: save it as CSV UTF-8 (in Excel: Save As, then \"CSV UTF-8\") and upload it again. "+
-			"The first character that is not UTF-8 is on line %d.", 1+bytes.Count(data[:bad], []byte("\n")))
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, importErr("The file is empty. Download the template, add one row per %s below its header, and upload it.", spec.Noun())
-	}
-
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	row, offset := 0, int64(0)
-	next := func() ([]string, error) {
-		rec, err := cr.Read()
-		if err != nil {
-			return nil, err
-		}
-		end := cr.InputOffset()
-		// The reader skips empty lines; a spreadsheet shows each as a row.
-		row += 1 + leadingBlankLines(data[offset:end])
-		offset = end
-		return rec, nil
-	}
-	readErr := func(err error) error {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("db: read import file: %w", err)
-		}
-		what := "it is not valid CSV"
-		switch {
-		case errors.Is(pe.Err, csv.ErrQuote):
-			what = `a quote mark (") opens a cell but does not close it, or text follows the closing one`
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			what = `a quote mark (") is inside a cell that does not start with one; put the whole cell in quotes and double the quote mark ("")`
-		}
-		return importErr("Row %d could not be read: %s (line %d of the file).", row+1, what, pe.StartLine)
-	}
-
-	header, err := next()
-	if err != nil {
-		return nil, readErr(err)
-	}
-	cols, err := importHeader(spec, header)
-	if err != nil {
-		return nil, err
-	}
-	f := &ImportFile{Kind: kind}
-	for _, c := range cols {
-		if c != "" && c != skipColumn {
-			f.Columns = append(f.Columns, c)
-		}
-	}
-	for {
-		rec, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, readErr(err)
-		}
-		if !slices.ContainsFunc(rec, func(s string) bool { return strings.TrimSpace(s) != "" }) {
-			continue // a blank row, such as the empty rows a spreadsheet adds at the end
-		}
-		f.Total++
-		if f.Total > MaxImportRows {
-			return nil, importErr("The file has more than %s rows. Split it into files of at most %s rows each.",
-				thousands(MaxImportRows), thousands(MaxImportRows))
-		}
-		if len(rec) != len(cols) {
-			f.Problems = append(f.Problems, ImportProblem{Row: row, Message: fmt.Sprintf(
-				"This row has %d cells but the header has %d columns. Look for a stray comma or a missing quote mark.", len(rec), len(cols))})
-			continue
-		}
-		cells := make(map[string]string, len(f.Columns))
-		unnamed := -1
-		for i, v := range rec {
-			v = unneutralise(strings.TrimSpace(v))
-			if cols[i] == skipColumn {
-				continue
-			}
-			if cols[i] == "" {
-				if v != "" && unnamed < 0 {
-					unnamed = i
-				}
-				continue
-			}
-			cells[cols[i]] = v
-		}
-		if unnamed >= 0 {
-			f.Problems = append(f.Problems, ImportProblem{Row: row, Column: "column " + columnLetter(unnamed),
-				Message: "This cell has a value, but its column has no name in the header row."})
-			continue
-		}
-		f.Rows = append(f.Rows, ImportRow{Number: row, Cells: cells})
-	}
-	if f.Total == 0 {
-		return nil, importErr("The file has a header row but no rows of data below it.")
-	}
-	return f, nil
-}
-
-// unknownColumnsNamed is how many unknown columns an error names.
-const unknownColumnsNamed = 5
-
-// skipColumn marks a column of an exported file that the import skips.
-const skipColumn = "\x00skip"
-
-// importHeader checks the header row and returns its column names, lower
-// case. A column with no name is "" (its cells must stay empty); a column
-// only an export has, such as owners' manager_name, is skipColumn.
-func importHeader(spec ImportSpec, header []string) ([]string, error) {
-	cols := make([]string, len(header))
-	seen := map[string]bool{}
-	var unknown []string
-	for i, h := range header {
-		c := strings.ToLower(strings.TrimSpace(h))
-		cols[i] = c
-		switch {
-		case c == "":
-			continue
-		case seen[c]:
-			return nil, importErr("The column %q appears twice in the header row.", c)
-		case c == "secret" && spec.Kind == "token":
-			return nil, importErr("Steward does not import token values; register each value on the token's page. Remove the secret column and upload the file again.")
-		}
-		seen[c] = true
-		if slices.Contains(ExportOnlyColumns[spec.Kind], c) {
-			cols[i] = skipColumn
-			continue
-		}
-		if _, ok := spec.column(c); !ok {
-			if r := []rune(c); len(r) > 40 {
-				c = string(r[:40]) + "…"
-			}
-			unknown = append(unknown, strconv.Quote(c))
-		}
-	}
-	if len(seen) == 0 {
-		return nil, importErr("The first row must name the columns, as the template's header row does.")
-	}
-	if len(unknown) > 0 {
-		s := ""
-		if len(unknown) > 1 {
-			s = "s"
-		}
-		// A few names say what is wrong; a file of thousands of columns
-		// must not make a message of thousands.
-		named := strings.Join(unknown[:min(len(unknown), unknownColumnsNamed)], ", ")
-		if more := len(unknown) - unknownColumnsNamed; more > 0 {
-			named += fmt.Sprintf(" and %s more", thousands(more))
-		}
-		return nil, importErr("Unknown column%s: %s. The columns for %s are: %s, and an optional id.", s, named,
-			spec.Plural, strings.Join(spec.Header(), ", "))
-	}
-	return cols, nil
-}
-
-// unneutralise undoes what an export does to a cell a spreadsheet could run
-// as a formula: it drops the single quote put before a leading =, +, -, @,
-// tab or carriage return, so an exported file imports its values unchanged.
-func unneutralise(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.IndexByte("=+-@\t\r", v[1]) >= 0 {
-		return strings.TrimSpace(v[1:])
-	}
-	return v
-}
-
-// firstInvalidUTF8 is the offset of the first byte that is not UTF-8, or -1.
-func firstInvalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
-
-// leadingBlankLines counts the empty lines at the start of b.
-func leadingBlankLines(b []byte) int {
-	n := 0
-	for {
-		switch {
-		case bytes.HasPrefix(b, []byte("\n")):
-			b = b[1:]
-		case bytes.HasPrefix(b, []byte("\r\n")):
-			b = b[2:]
-		default:
-			return n
-		}
-		n++
-	}
-}
-
-// columnLetter names a column as a spreadsheet does: A, B, … Z, AA, AB …
-func columnLetter(i int) string {
-	s := ""
-	for i++; i > 0; i = (i - 1) / 26 {
-		s = string(rune('A'+(i-1)%26)) + s
-	}
-	return s
-}
-
-// thousands writes n with thousands separators.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 // errImportPreview rolls a preview's transaction back.
 var errImportPreview = errors.New("db: import preview")
 
@@ -524,11 +89,11 @@ func (s *Store) ApplyImport(ctx context.Context, actor Actor, f *ImportFile, fil
 		if len(res.Problems) > 0 {
 			return ErrImportRefused
 		}
-		spec := importSpecs[f.Kind]
+		k, _ := KindNamed(f.Kind)
 		return s.appendEvent(ctx, tx, actor, Event{Action: "import.applied",
-			Summary: fmt.Sprintf("Imported %s from %s: %d created, %d updated, %d unchanged", spec.Plural, fileName,
+			Summary: fmt.Sprintf("Imported %s from %s: %d created, %d updated, %d unchanged", k.Plural, fileName,
 				res.Created, res.Updated, res.Unchanged),
-			Changes: fields("kind", spec.Plural, "file", fileName, "rows", strconv.Itoa(res.Rows),
+			Changes: fields("kind", k.Plural, "file", fileName, "rows", strconv.Itoa(res.Rows),
 				"created", strconv.Itoa(res.Created), "updated", strconv.Itoa(res.Updated), "unchanged", strconv.Itoa(res.Unchanged))})
 	})
 	return res, err
@@ -537,18 +102,19 @@ func (s *Store) ApplyImport(ctx context.Context, actor Actor, f *ImportFile, fil
 // importRows imports f's rows inside tx, each in a savepoint so that a row
 // with problems leaves nothing behind for the rows after it.
 func (s *Store) importRows(ctx context.Context, tx *sql.Tx, actor Actor, f *ImportFile) (ImportResult, error) {
-	spec, ok := importSpecs[f.Kind]
-	if !ok {
+	kind, ok := KindNamed(f.Kind)
+	imp, imports := importers[f.Kind]
+	if !ok || !imports {
 		return ImportResult{}, fmt.Errorf("db: no import for kind %q", f.Kind)
 	}
-	run := &importRun{s: s, ctx: ctx, tx: tx, actor: actor, spec: spec, columns: f.Columns,
+	run := &importRun{s: s, ctx: ctx, tx: tx, actor: actor, kind: kind, columns: f.Columns,
 		index: map[string]*keyIndex{}, touched: map[int64]int{}, failed: map[string]int{},
 		res: ImportResult{Kind: f.Kind, Rows: f.Total, Problems: slices.Clone(f.Problems)}}
 	// Load the keys of the records this kind's rows match and name, once.
-	kinds := []string{spec.Kind}
-	for _, c := range spec.Columns {
-		if c.ref != "" && !slices.Contains(kinds, c.ref) {
-			kinds = append(kinds, c.ref)
+	kinds := []string{kind.Name}
+	for _, c := range kind.Fields {
+		if c.Ref != "" && !slices.Contains(kinds, c.Ref) {
+			kinds = append(kinds, c.Ref)
 		}
 	}
 	for _, k := range kinds {
@@ -558,7 +124,6 @@ func (s *Store) importRows(ctx context.Context, tx *sql.Tx, actor Actor, f *Impo
 		}
 		run.index[k] = x
 	}
-	imp := importers[f.Kind]
 	for _, row := range f.Rows {
 		if err := imp.importRow(run, row); err != nil {
 			return run.res, err
@@ -574,7 +139,7 @@ type importRun struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	actor   Actor
-	spec    ImportSpec
+	kind    Kind
 	columns []string
 	index   map[string]*keyIndex // by record kind
 	touched map[int64]int        // record ID → the row that imported it
@@ -803,7 +368,7 @@ type rowImporter interface {
 // importer imports the rows of one kind through the kind's own checks and
 // writes: In is its input struct, the fields a form or a row gives.
 type importer[In any] struct {
-	field   func(in *In, column string) *string
+	fields  Fields[In]
 	current func(ctx context.Context, tx *sql.Tx, id int64) (In, error)
 	create  func(s *Store, ctx context.Context, tx *sql.Tx, actor Actor, in In) (int64, error)
 	update  func(s *Store, ctx context.Context, tx *sql.Tx, actor Actor, id int64, in In) (bool, error)
@@ -822,8 +387,8 @@ func (p rowProblems) add(column, msg string) {
 }
 
 func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
-	spec, ctx, tx := run.spec, run.ctx, run.tx
-	self := run.index[spec.Kind]
+	kind, ctx, tx := run.kind, run.ctx, run.tx
+	self := run.index[kind.Name]
 	problems := rowProblems{}
 
 	// An id column names the record to update.
@@ -834,7 +399,7 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 		case err != nil || n <= 0:
 			problems.add("id", "Write the record's ID (a number such as 12), or leave the cell empty.")
 		case !self.has(n):
-			problems.add("id", fmt.Sprintf("No %s has ID %d.", spec.Noun(), n))
+			problems.add("id", fmt.Sprintf("No %s has ID %d.", kind.Noun, n))
 		default:
 			id = n
 		}
@@ -843,26 +408,26 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 	// The row's cells, with the records they name turned into IDs.
 	var in In
 	cells := make(map[string]string, len(row.Cells))
-	for _, col := range spec.Columns {
+	for _, col := range k.fields {
 		v, present := row.Cells[col.Name]
-		if !present || col.Name == "id" {
+		if !present || col.Secret {
 			continue
 		}
 		switch {
 		case v == "":
-		case col.ref != "":
-			resolved, msg := run.resolve(col.ref, v)
+		case col.Ref != "":
+			resolved, msg := run.resolve(col.Ref, v)
 			if msg != "" {
 				problems.add(col.Name, msg)
 			}
 			v = resolved
-		case col.flag && !isYesNo(v):
+		case col.Flag && !isYesNo(v):
 			problems.add(col.Name, "Write 1 or yes for yes; 0, no or nothing for no.")
-		case col.enum:
+		case col.Enum:
 			v = strings.ToLower(v)
 		}
 		cells[col.Name] = v
-		*k.field(&in, col.Name) = v
+		*col.Of(&in) = v
 	}
 
 	// Otherwise the row's key fields may match a record.
@@ -872,23 +437,23 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 		case 1:
 			id = ids[0]
 		default:
-			problems.add("", fmt.Sprintf("This row matches more than one %s (%s): add an id column to say which.", spec.Noun(), idList(ids)))
+			problems.add("", fmt.Sprintf("This row matches more than one %s (%s): add an id column to say which.", kind.Noun, idList(ids)))
 		}
 	}
 	if id != 0 {
 		if earlier, ok := run.touched[id]; ok {
-			problems.add("", fmt.Sprintf("Row %d already imports this %s: put both in one row.", earlier, spec.Noun()))
+			problems.add("", fmt.Sprintf("Row %d already imports this %s: put both in one row.", earlier, kind.Noun))
 		}
 		cur, err := k.current(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		for _, col := range spec.Columns {
+		for _, col := range k.fields {
 			v, present := cells[col.Name]
-			if !present || (v == "" && col.keep) {
+			if !present || (v == "" && col.Keep) {
 				continue
 			}
-			*k.field(&cur, col.Name) = v
+			*col.Of(&cur) = v
 		}
 		in = cur
 	}
@@ -921,8 +486,8 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 			return fmt.Errorf("db: import rollback row: %w", err)
 		}
 		for _, key := range k.keys(in) {
-			if _, ok := run.failed[spec.Kind+"\x00"+key]; !ok {
-				run.failed[spec.Kind+"\x00"+key] = row.Number
+			if _, ok := run.failed[kind.Name+"\x00"+key]; !ok {
+				run.failed[kind.Name+"\x00"+key] = row.Number
 			}
 		}
 		run.addProblems(row.Number, problems)
@@ -952,7 +517,7 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 // addProblems adds a row's problems in column order: the whole row first,
 // then the kind's columns, then anything else.
 func (run *importRun) addProblems(row int, problems rowProblems) {
-	order := append([]string{"", "id"}, run.spec.Header()...)
+	order := append([]string{"", "id"}, run.kind.Columns()...)
 	rest := make([]string, 0, len(problems))
 	for col := range problems {
 		if !slices.Contains(order, col) {
@@ -979,10 +544,7 @@ func currentTx[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, er
 // importers are each kind's importer.
 var importers = map[string]rowImporter{
 	"owner": &importer[OwnerInput]{
-		field: func(in *OwnerInput, col string) *string {
-			return map[string]*string{"name": &in.Name, "email": &in.Email, "title": &in.Title, "department": &in.Department,
-				"manager_id": &in.ManagerID, "status": &in.Status, "leaving_on": &in.LeavingOn, "notes": &in.Notes}[col]
-		},
+		fields: OwnerFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (OwnerInput, error) {
 			o, err := currentTx(ctx, tx, scanOwner, "SELECT "+ownerColumns+ownerFrom+" WHERE o.id = ?", id)
 			return o.Input(), err
@@ -1004,11 +566,7 @@ var importers = map[string]rowImporter{
 		},
 	},
 	"account": &importer[AccountInput]{
-		field: func(in *AccountInput, col string) *string {
-			return map[string]*string{"name": &in.Name, "platform": &in.Platform, "kind": &in.Kind, "external_id": &in.ExternalID,
-				"url": &in.URL, "parent_id": &in.ParentID, "owner_id": &in.OwnerID, "criticality": &in.Criticality,
-				"status": &in.Status, "notes": &in.Notes}[col]
-		},
+		fields: AccountFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (AccountInput, error) {
 			a, err := currentTx(ctx, tx, scanAccount, "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id)
 			return a.Input(), err
@@ -1022,11 +580,7 @@ var importers = map[string]rowImporter{
 		label: func(in AccountInput) string { return in.Name + " (" + in.Platform + ")" },
 	},
 	"role": &importer[RoleInput]{
-		field: func(in *RoleInput, col string) *string {
-			return map[string]*string{"account_id": &in.AccountID, "owner_id": &in.OwnerID, "system_user_id": &in.SystemUserID,
-				"role": &in.Role, "admin": &in.Admin, "granted_on": &in.GrantedOn, "granted_by": &in.GrantedBy,
-				"review_by": &in.ReviewBy, "status": &in.Status, "notes": &in.Notes}[col]
-		},
+		fields: RoleFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (RoleInput, error) {
 			r, err := currentTx(ctx, tx, scanRole, "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id)
 			return r.Input(), err
@@ -1052,11 +606,7 @@ var importers = map[string]rowImporter{
 		label: func(in RoleInput) string { return in.Role },
 	},
 	"system_user": &importer[SystemUserInput]{
-		field: func(in *SystemUserInput, col string) *string {
-			return map[string]*string{"name": &in.Name, "account_id": &in.AccountID, "external_id": &in.ExternalID, "admin": &in.Admin,
-				"responsible_owner_id": &in.ResponsibleOwnerID, "integration_id": &in.IntegrationID, "status": &in.Status,
-				"notes": &in.Notes}[col]
-		},
+		fields: SystemUserFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (SystemUserInput, error) {
 			u, err := currentTx(ctx, tx, scanSystemUser, "SELECT "+systemUserColumns+systemUserFrom+" WHERE su.id = ?", id)
 			return u.Input(), err
@@ -1070,10 +620,7 @@ var importers = map[string]rowImporter{
 		label: func(in SystemUserInput) string { return in.Name },
 	},
 	"integration": &importer[IntegrationInput]{
-		field: func(in *IntegrationInput, col string) *string {
-			return map[string]*string{"name": &in.Name, "description": &in.Description, "runs_on": &in.RunsOn,
-				"responsible_owner_id": &in.ResponsibleOwnerID, "status": &in.Status, "notes": &in.Notes}[col]
-		},
+		fields: IntegrationFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (IntegrationInput, error) {
 			i, err := currentTx(ctx, tx, scanIntegration, "SELECT "+integrationColumns+integrationFrom+" WHERE i.id = ?", id)
 			return i.Input(), err
@@ -1085,13 +632,7 @@ var importers = map[string]rowImporter{
 		label:  func(in IntegrationInput) string { return in.Name },
 	},
 	"token": &importer[TokenInput]{
-		field: func(in *TokenInput, col string) *string {
-			return map[string]*string{"name": &in.Name, "kind": &in.Kind, "account_id": &in.AccountID, "system_user_id": &in.SystemUserID,
-				"owner_id": &in.OwnerID, "integration_id": &in.IntegrationID, "responsible_owner_id": &in.ResponsibleOwnerID,
-				"created_by_owner_id": &in.CreatedByOwnerID, "scopes": &in.Scopes, "assets": &in.Assets, "issued_on": &in.IssuedOn,
-				"expires_on": &in.ExpiresOn, "last_rotated_on": &in.LastRotatedOn, "last_reviewed_on": &in.LastReviewedOn,
-				"stored_in": &in.StoredIn, "status": &in.Status, "notes": &in.Notes}[col]
-		},
+		fields: TokenFields,
 		current: func(ctx context.Context, tx *sql.Tx, id int64) (TokenInput, error) {
 			t, err := currentTx(ctx, tx, scanToken, "SELECT "+tokenColumns+tokenFrom+" WHERE t.id = ?", id)
 			return t.Input(), err

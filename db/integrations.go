@@ -39,6 +39,16 @@ type IntegrationInput struct {
 	Name, Description, RunsOn, ResponsibleOwnerID, Status, Notes string
 }
 
+// IntegrationFields is the field table of IntegrationInput: its form, import and export columns.
+var IntegrationFields = Fields[IntegrationInput]{
+	{FieldSpec{Name: "name", Required: true}, func(in *IntegrationInput) *string { return &in.Name }},
+	{FieldSpec{Name: "description"}, func(in *IntegrationInput) *string { return &in.Description }},
+	{FieldSpec{Name: "runs_on"}, func(in *IntegrationInput) *string { return &in.RunsOn }},
+	{FieldSpec{Name: "responsible_owner_id", Ref: "owner"}, func(in *IntegrationInput) *string { return &in.ResponsibleOwnerID }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *IntegrationInput) *string { return &in.Status }},
+	{FieldSpec{Name: "notes"}, func(in *IntegrationInput) *string { return &in.Notes }},
+}
+
 // Input returns the integration's fields for an edit form.
 func (i Integration) Input() IntegrationInput {
 	return IntegrationInput{Name: i.Name, Description: i.Description, RunsOn: i.RunsOn,

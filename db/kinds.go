@@ -13,8 +13,9 @@ import "strings"
 // add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go)
 // and listWriters (handlers/export.go): TestKindRoutes fails until every
 // per-kind route exists. Then its pages, its checklist (Store.plan,
-// retireSubject, checklistSubject), its import spec and importer, its
-// search group, and its routes' lines in handlers/testdata/route_access.txt.
+// retireSubject, checklistSubject), its input's field table (Fields) and
+// export columns (ExportOnly), its importer and import help, its search
+// group, and its routes' lines in handlers/testdata/route_access.txt.
 type Kind struct {
 	Name   string // in audit events, checklists and imports: "system_user"
 	Table  string // the SQLite table: "system_users"
@@ -29,6 +30,13 @@ type Kind struct {
 	ChecklistNoun string
 	// Picker says forms pick records of this kind from /options/{Path}.
 	Picker bool
+	// Fields are the specs of the kind's input's field table (OwnerFields…).
+	Fields []FieldSpec
+	// ExportOnly are the read-only columns a list's export has after the
+	// fields: values Steward computes (a token's fingerprint and last four
+	// characters), labels and counts that help a reader of the file. An
+	// import of an exported file skips them.
+	ExportOnly []string
 }
 
 // Title is the kind's plural with a capital: "System users".
@@ -50,17 +58,24 @@ func (k Kind) URL(id int64) string {
 // Kinds are the six kinds of record, in menu order.
 var Kinds = []Kind{
 	{Name: "owner", Table: "owners", Path: "owners", Noun: "owner", Plural: "owners",
-		Ended: OwnerDeparted, NameColumn: "name", ChecklistNoun: "person", Picker: true},
+		Ended: OwnerDeparted, NameColumn: "name", ChecklistNoun: "person", Picker: true,
+		Fields: OwnerFields.Specs(), ExportOnly: []string{"manager_name", "active_roles", "created_at", "updated_at"}},
 	{Name: "account", Table: "accounts", Path: "accounts", Noun: "account", Plural: "accounts",
-		Ended: "retired", NameColumn: "name", ChecklistNoun: "account", Picker: true},
+		Ended: "retired", NameColumn: "name", ChecklistNoun: "account", Picker: true,
+		Fields: AccountFields.Specs(), ExportOnly: []string{"parent_name", "owner_name", "active_roles", "admin_holders", "created_at", "updated_at"}},
 	{Name: "role", Table: "roles", Path: "roles", Noun: "role", Plural: "roles",
-		Ended: "removed", NameColumn: "role", ChecklistNoun: "role"},
+		Ended: "removed", NameColumn: "role", ChecklistNoun: "role",
+		Fields: RoleFields.Specs(), ExportOnly: []string{"last_reviewed_on", "account_name", "platform", "holder_name", "created_at", "updated_at"}},
 	{Name: "system_user", Table: "system_users", Path: "system-users", Noun: "system user", Plural: "system users",
-		Ended: SystemUserRemoved, NameColumn: "name", ChecklistNoun: "system user", Picker: true},
+		Ended: SystemUserRemoved, NameColumn: "name", ChecklistNoun: "system user", Picker: true,
+		Fields: SystemUserFields.Specs(), ExportOnly: []string{"account_name", "platform", "responsible_owner_name", "integration_name", "active_roles", "created_at", "updated_at"}},
 	{Name: "integration", Table: "integrations", Path: "integrations", Noun: "integration", Plural: "integrations",
-		Ended: IntegrationRetired, NameColumn: "name", ChecklistNoun: "integration", Picker: true},
+		Ended: IntegrationRetired, NameColumn: "name", ChecklistNoun: "integration", Picker: true,
+		Fields: IntegrationFields.Specs(), ExportOnly: []string{"responsible_owner_name", "active_system_users", "created_at", "updated_at"}},
 	{Name: "token", Table: "tokens", Path: "tokens", Noun: "token", Plural: "tokens",
-		Ended: "revoked", NameColumn: "name", ChecklistNoun: "token"},
+		Ended: "revoked", NameColumn: "name", ChecklistNoun: "token",
+		Fields: TokenFields.Specs(), ExportOnly: []string{"fingerprint", "last_four", "account_name", "platform", "system_user_name", "owner_name", "integration_name",
+			"responsible_owner_name", "created_by_name", "effective_status", "created_at", "updated_at"}},
 }
 
 // KindNamed returns the kind called name ("system_user").

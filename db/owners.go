@@ -42,6 +42,18 @@ type OwnerInput struct {
 	Name, Email, Title, Department, ManagerID, Status, LeavingOn, Notes string
 }
 
+// OwnerFields is the field table of OwnerInput: its form, import and export columns.
+var OwnerFields = Fields[OwnerInput]{
+	{FieldSpec{Name: "name", Required: true}, func(in *OwnerInput) *string { return &in.Name }},
+	{FieldSpec{Name: "email"}, func(in *OwnerInput) *string { return &in.Email }},
+	{FieldSpec{Name: "title"}, func(in *OwnerInput) *string { return &in.Title }},
+	{FieldSpec{Name: "department"}, func(in *OwnerInput) *string { return &in.Department }},
+	{FieldSpec{Name: "manager_id", Ref: "owner"}, func(in *OwnerInput) *string { return &in.ManagerID }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *OwnerInput) *string { return &in.Status }},
+	{FieldSpec{Name: "leaving_on"}, func(in *OwnerInput) *string { return &in.LeavingOn }},
+	{FieldSpec{Name: "notes"}, func(in *OwnerInput) *string { return &in.Notes }},
+}
+
 // Input returns the owner's fields for an edit form.
 func (o Owner) Input() OwnerInput {
 	return OwnerInput{Name: o.Name, Email: o.Email, Title: o.Title, Department: o.Department,

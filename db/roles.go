@@ -45,6 +45,20 @@ type RoleInput struct {
 	AccountID, OwnerID, SystemUserID, Role, Admin, GrantedOn, GrantedBy, ReviewBy, Status, Notes string
 }
 
+// RoleFields is the field table of RoleInput: its form, import and export columns.
+var RoleFields = Fields[RoleInput]{
+	{FieldSpec{Name: "account_id", Required: true, Ref: "account"}, func(in *RoleInput) *string { return &in.AccountID }},
+	{FieldSpec{Name: "owner_id", Ref: "owner"}, func(in *RoleInput) *string { return &in.OwnerID }},
+	{FieldSpec{Name: "system_user_id", Ref: "system_user"}, func(in *RoleInput) *string { return &in.SystemUserID }},
+	{FieldSpec{Name: "role", Required: true}, func(in *RoleInput) *string { return &in.Role }},
+	{FieldSpec{Name: "admin", Flag: true}, func(in *RoleInput) *string { return &in.Admin }},
+	{FieldSpec{Name: "granted_on"}, func(in *RoleInput) *string { return &in.GrantedOn }},
+	{FieldSpec{Name: "granted_by"}, func(in *RoleInput) *string { return &in.GrantedBy }},
+	{FieldSpec{Name: "review_by"}, func(in *RoleInput) *string { return &in.ReviewBy }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *RoleInput) *string { return &in.Status }},
+	{FieldSpec{Name: "notes"}, func(in *RoleInput) *string { return &in.Notes }},
+}
+
 // Input returns the role's fields for an edit form.
 func (r Role) Input() RoleInput {
 	admin := ""

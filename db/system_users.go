@@ -45,6 +45,18 @@ type SystemUserInput struct {
 	Name, AccountID, ExternalID, Admin, ResponsibleOwnerID, IntegrationID, Status, Notes string
 }
 
+// SystemUserFields is the field table of SystemUserInput: its form, import and export columns.
+var SystemUserFields = Fields[SystemUserInput]{
+	{FieldSpec{Name: "name", Required: true}, func(in *SystemUserInput) *string { return &in.Name }},
+	{FieldSpec{Name: "account_id", Required: true, Ref: "account"}, func(in *SystemUserInput) *string { return &in.AccountID }},
+	{FieldSpec{Name: "external_id"}, func(in *SystemUserInput) *string { return &in.ExternalID }},
+	{FieldSpec{Name: "admin", Flag: true}, func(in *SystemUserInput) *string { return &in.Admin }},
+	{FieldSpec{Name: "responsible_owner_id", Ref: "owner"}, func(in *SystemUserInput) *string { return &in.ResponsibleOwnerID }},
+	{FieldSpec{Name: "integration_id", Ref: "integration"}, func(in *SystemUserInput) *string { return &in.IntegrationID }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *SystemUserInput) *string { return &in.Status }},
+	{FieldSpec{Name: "notes"}, func(in *SystemUserInput) *string { return &in.Notes }},
+}
+
 // Input returns the system user's fields for an edit form.
 func (u SystemUser) Input() SystemUserInput {
 	admin := ""

@@ -106,6 +106,28 @@ type TokenInput struct {
 	Secret                                                                                            string
 }
 
+// TokenFields is the field table of TokenInput: its form, import and export columns, and the secret its form takes.
+var TokenFields = Fields[TokenInput]{
+	{FieldSpec{Name: "name", Required: true}, func(in *TokenInput) *string { return &in.Name }},
+	{FieldSpec{Name: "kind", Required: true, Enum: true, Keep: true}, func(in *TokenInput) *string { return &in.Kind }},
+	{FieldSpec{Name: "account_id", Ref: "account"}, func(in *TokenInput) *string { return &in.AccountID }},
+	{FieldSpec{Name: "system_user_id", Ref: "system_user"}, func(in *TokenInput) *string { return &in.SystemUserID }},
+	{FieldSpec{Name: "owner_id", Ref: "owner"}, func(in *TokenInput) *string { return &in.OwnerID }},
+	{FieldSpec{Name: "integration_id", Ref: "integration"}, func(in *TokenInput) *string { return &in.IntegrationID }},
+	{FieldSpec{Name: "responsible_owner_id", Ref: "owner"}, func(in *TokenInput) *string { return &in.ResponsibleOwnerID }},
+	{FieldSpec{Name: "created_by_owner_id", Ref: "owner"}, func(in *TokenInput) *string { return &in.CreatedByOwnerID }},
+	{FieldSpec{Name: "scopes"}, func(in *TokenInput) *string { return &in.Scopes }},
+	{FieldSpec{Name: "assets"}, func(in *TokenInput) *string { return &in.Assets }},
+	{FieldSpec{Name: "issued_on"}, func(in *TokenInput) *string { return &in.IssuedOn }},
+	{FieldSpec{Name: "expires_on"}, func(in *TokenInput) *string { return &in.ExpiresOn }},
+	{FieldSpec{Name: "last_rotated_on"}, func(in *TokenInput) *string { return &in.LastRotatedOn }},
+	{FieldSpec{Name: "last_reviewed_on"}, func(in *TokenInput) *string { return &in.LastReviewedOn }},
+	{FieldSpec{Name: "stored_in"}, func(in *TokenInput) *string { return &in.StoredIn }},
+	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *TokenInput) *string { return &in.Status }},
+	{FieldSpec{Name: "notes"}, func(in *TokenInput) *string { return &in.Notes }},
+	{FieldSpec{Name: "secret", Secret: true}, func(in *TokenInput) *string { return &in.Secret }},
+}
+
 // Input returns the token's fields for an edit form; Secret stays empty.
 func (t Token) Input() TokenInput {
 	return TokenInput{Name: t.Name, Kind: t.Kind, AccountID: idString(t.AccountID), SystemUserID: idString(t.SystemUserID),

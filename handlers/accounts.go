@@ -10,20 +10,6 @@ import (
 	"steward/views/pages"
 )
 
-var accountFields = []string{"name", "platform", "kind", "external_id", "url", "parent_id", "owner_id", "criticality", "status", "notes"}
-
-func accountInput(f components.Form) db.AccountInput {
-	v := f.Value
-	return db.AccountInput{Name: v("name"), Platform: v("platform"), Kind: v("kind"), ExternalID: v("external_id"),
-		URL: v("url"), ParentID: v("parent_id"), OwnerID: v("owner_id"), Criticality: v("criticality"), Status: v("status"), Notes: v("notes")}
-}
-
-func accountForm(c echo.Context, in db.AccountInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "platform": in.Platform,
-		"kind": in.Kind, "external_id": in.ExternalID, "url": in.URL, "parent_id": in.ParentID, "owner_id": in.OwnerID,
-		"criticality": in.Criticality, "status": in.Status, "notes": in.Notes}}
-}
-
 // listAccounts serves the accounts list, or just its rows for active search.
 func (s *Server) listAccounts(c echo.Context) error {
 	p := listParams(c)
@@ -73,11 +59,11 @@ func (s *Server) showAccount(c echo.Context) error {
 
 func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.AccountFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	parents, err := s.pickerOptions(ctx, "accounts", f, "parent_id")
+	parents, err := s.refOptions(ctx, "account", db.AccountFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -90,14 +76,14 @@ func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f compo
 
 // newAccount shows an empty account form.
 func (s *Server) newAccount(c echo.Context) error {
-	return s.renderAccountForm(c, http.StatusOK, 0, accountForm(c, db.AccountInput{Criticality: "medium", Status: "active",
-		ParentID: c.QueryParam("parent_id")}))
+	return s.renderAccountForm(c, http.StatusOK, 0, newRecordForm(c, db.AccountFields, db.AccountInput{Criticality: "medium", Status: "active"},
+		"parent_id"))
 }
 
 // createAccount saves a new account, or re-renders the form with its errors.
 func (s *Server) createAccount(c echo.Context) error {
-	f := formOf(c, accountFields...)
-	id, err := s.store.CreateAccount(c.Request().Context(), actor(c), accountInput(f))
+	f, in := readRecordForm(c, db.AccountFields)
+	id, err := s.store.CreateAccount(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		return s.renderAccountForm(c, http.StatusUnprocessableEntity, 0, f)
 	}
@@ -118,7 +104,7 @@ func (s *Server) editAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderAccountForm(c, http.StatusOK, id, accountForm(c, a.Input()))
+	return s.renderAccountForm(c, http.StatusOK, id, recordForm(c, db.AccountFields, a.Input()))
 }
 
 // updateAccount saves changes to an account.
@@ -127,8 +113,8 @@ func (s *Server) updateAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, accountFields...)
-	err = s.store.UpdateAccount(c.Request().Context(), actor(c), id, accountInput(f))
+	f, in := readRecordForm(c, db.AccountFields)
+	err = s.store.UpdateAccount(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderAccountForm(c, http.StatusUnprocessableEntity, id, f)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,6 +31,66 @@ func columnNames[T any](cols []column[T]) []string {
 	return out
 }
 
+// columns are a whole export's columns: their names, and a filler that
+// sets a row's values from one record. Each table gets its own filler,
+// which may keep scratch space from row to row.
+type columns[T any] struct {
+	names  []string
+	filler func() func(v T, values []any)
+}
+
+// plainColumns are the columns cols, each reading its value on its own.
+func plainColumns[T any](cols []column[T]) columns[T] {
+	return columns[T]{names: columnNames(cols), filler: func() func(T, []any) {
+		return func(v T, values []any) {
+			for i, c := range cols {
+				values[i] = c.value(v)
+			}
+		}
+	}}
+}
+
+// recordColumns are the columns of the export of kind: id, then one for
+// each field of its input's table except secrets, read from the record's
+// input, then extra, the read-only columns kind.ExportOnly names (it
+// panics when they differ, a mistake in this file that any test finds).
+func recordColumns[T, In any](kind string, id func(T) int64, input func(T) In, fields db.Fields[In], extra []column[T]) columns[T] {
+	k, _ := db.KindNamed(kind)
+	if !slices.Equal(columnNames(extra), k.ExportOnly) {
+		panic("handlers: the export of " + kind + " lacks its ExportOnly columns")
+	}
+	exported := slices.DeleteFunc(slices.Clone(fields), func(f db.Field[In]) bool { return f.Secret })
+	names := append(append([]string{"id"}, k.Columns()...), k.ExportOnly...)
+	return columns[T]{names: names, filler: func() func(T, []any) {
+		in := new(In) // one input for every row, not one each
+		return func(v T, values []any) {
+			values[0] = id(v)
+			*in = input(v)
+			for i, f := range exported {
+				values[1+i] = fieldValue(f.FieldSpec, *f.Of(in))
+			}
+			for i, c := range extra {
+				values[1+len(exported)+i] = c.value(v)
+			}
+		}
+	}}
+}
+
+// fieldValue is an export's value of an input field: a record's ID (or
+// nothing), true or false for a yes/no field, else the text.
+func fieldValue(f db.FieldSpec, v string) any {
+	switch {
+	case f.Ref != "" && v == "":
+		return nil
+	case f.Ref != "":
+		id, _ := strconv.ParseInt(v, 10, 64)
+		return ref(id)
+	case f.Flag:
+		return v == "1"
+	}
+	return v
+}
+
 // ref is an optional record ID: empty in CSV and null in JSON when unset.
 func ref(id int64) any {
 	if id == 0 {
@@ -37,72 +99,33 @@ func ref(id int64) any {
 	return id
 }
 
-// The columns of each list's export: first the contract's field names, the
-// ones the import takes, then the read-only labels of db.ExportOnlyColumns.
+// The columns of each list's export: id, the fields of the kind's field
+// table (the columns the import takes), then the read-only labels of its
+// db.Kind.ExportOnly.
 var (
-	ownerColumns = []column[db.Owner]{
-		{"id", func(o db.Owner) any { return o.ID }},
-		{"name", func(o db.Owner) any { return o.Name }},
-		{"email", func(o db.Owner) any { return o.Email }},
-		{"title", func(o db.Owner) any { return o.Title }},
-		{"department", func(o db.Owner) any { return o.Department }},
-		{"manager_id", func(o db.Owner) any { return ref(o.ManagerID) }},
-		{"status", func(o db.Owner) any { return o.Status }},
-		{"leaving_on", func(o db.Owner) any { return o.LeavingOn }},
-		{"notes", func(o db.Owner) any { return o.Notes }},
+	ownerColumns = recordColumns("owner", func(o db.Owner) int64 { return o.ID }, db.Owner.Input, db.OwnerFields, []column[db.Owner]{
 		{"manager_name", func(o db.Owner) any { return o.ManagerName }},
 		{"active_roles", func(o db.Owner) any { return o.ActiveRoles }},
 		{"created_at", func(o db.Owner) any { return o.CreatedAt }},
 		{"updated_at", func(o db.Owner) any { return o.UpdatedAt }},
-	}
-	accountColumns = []column[db.Account]{
-		{"id", func(a db.Account) any { return a.ID }},
-		{"name", func(a db.Account) any { return a.Name }},
-		{"platform", func(a db.Account) any { return a.Platform }},
-		{"kind", func(a db.Account) any { return a.Kind }},
-		{"external_id", func(a db.Account) any { return a.ExternalID }},
-		{"url", func(a db.Account) any { return a.URL }},
-		{"parent_id", func(a db.Account) any { return ref(a.ParentID) }},
-		{"owner_id", func(a db.Account) any { return ref(a.OwnerID) }},
-		{"criticality", func(a db.Account) any { return a.Criticality }},
-		{"status", func(a db.Account) any { return a.Status }},
-		{"notes", func(a db.Account) any { return a.Notes }},
+	})
+	accountColumns = recordColumns("account", func(a db.Account) int64 { return a.ID }, db.Account.Input, db.AccountFields, []column[db.Account]{
 		{"parent_name", func(a db.Account) any { return a.ParentName }},
 		{"owner_name", func(a db.Account) any { return a.OwnerName }},
 		{"active_roles", func(a db.Account) any { return a.ActiveRoles }},
 		{"admin_holders", func(a db.Account) any { return a.AdminHolders }},
 		{"created_at", func(a db.Account) any { return a.CreatedAt }},
 		{"updated_at", func(a db.Account) any { return a.UpdatedAt }},
-	}
-	roleColumns = []column[db.Role]{
-		{"id", func(r db.Role) any { return r.ID }},
-		{"account_id", func(r db.Role) any { return r.AccountID }},
-		{"owner_id", func(r db.Role) any { return ref(r.OwnerID) }},
-		{"system_user_id", func(r db.Role) any { return ref(r.SystemUserID) }},
-		{"role", func(r db.Role) any { return r.Role }},
-		{"admin", func(r db.Role) any { return r.Admin }},
-		{"granted_on", func(r db.Role) any { return r.GrantedOn }},
-		{"granted_by", func(r db.Role) any { return r.GrantedBy }},
-		{"review_by", func(r db.Role) any { return r.ReviewBy }},
-		{"status", func(r db.Role) any { return r.Status }},
-		{"notes", func(r db.Role) any { return r.Notes }},
+	})
+	roleColumns = recordColumns("role", func(r db.Role) int64 { return r.ID }, db.Role.Input, db.RoleFields, []column[db.Role]{
 		{"last_reviewed_on", func(r db.Role) any { return r.LastReviewedOn }},
 		{"account_name", func(r db.Role) any { return r.AccountName }},
 		{"platform", func(r db.Role) any { return r.Platform }},
 		{"holder_name", func(r db.Role) any { return r.HolderName }},
 		{"created_at", func(r db.Role) any { return r.CreatedAt }},
 		{"updated_at", func(r db.Role) any { return r.UpdatedAt }},
-	}
-	systemUserColumns = []column[db.SystemUser]{
-		{"id", func(u db.SystemUser) any { return u.ID }},
-		{"name", func(u db.SystemUser) any { return u.Name }},
-		{"account_id", func(u db.SystemUser) any { return u.AccountID }},
-		{"external_id", func(u db.SystemUser) any { return u.ExternalID }},
-		{"admin", func(u db.SystemUser) any { return u.Admin }},
-		{"responsible_owner_id", func(u db.SystemUser) any { return ref(u.ResponsibleOwnerID) }},
-		{"integration_id", func(u db.SystemUser) any { return ref(u.IntegrationID) }},
-		{"status", func(u db.SystemUser) any { return u.Status }},
-		{"notes", func(u db.SystemUser) any { return u.Notes }},
+	})
+	systemUserColumns = recordColumns("system_user", func(u db.SystemUser) int64 { return u.ID }, db.SystemUser.Input, db.SystemUserFields, []column[db.SystemUser]{
 		{"account_name", func(u db.SystemUser) any { return u.AccountName }},
 		{"platform", func(u db.SystemUser) any { return u.Platform }},
 		{"responsible_owner_name", func(u db.SystemUser) any { return u.ResponsibleOwnerName }},
@@ -110,41 +133,16 @@ var (
 		{"active_roles", func(u db.SystemUser) any { return u.ActiveRoles }},
 		{"created_at", func(u db.SystemUser) any { return u.CreatedAt }},
 		{"updated_at", func(u db.SystemUser) any { return u.UpdatedAt }},
-	}
-	integrationColumns = []column[db.Integration]{
-		{"id", func(i db.Integration) any { return i.ID }},
-		{"name", func(i db.Integration) any { return i.Name }},
-		{"description", func(i db.Integration) any { return i.Description }},
-		{"runs_on", func(i db.Integration) any { return i.RunsOn }},
-		{"responsible_owner_id", func(i db.Integration) any { return ref(i.ResponsibleOwnerID) }},
-		{"status", func(i db.Integration) any { return i.Status }},
-		{"notes", func(i db.Integration) any { return i.Notes }},
+	})
+	integrationColumns = recordColumns("integration", func(i db.Integration) int64 { return i.ID }, db.Integration.Input, db.IntegrationFields, []column[db.Integration]{
 		{"responsible_owner_name", func(i db.Integration) any { return i.ResponsibleOwnerName }},
 		{"active_system_users", func(i db.Integration) any { return i.ActiveSystemUsers }},
 		{"created_at", func(i db.Integration) any { return i.CreatedAt }},
 		{"updated_at", func(i db.Integration) any { return i.UpdatedAt }},
-	}
+	})
 	// tokenColumns never include a secret: Steward keeps none, only the
 	// fingerprint and last four characters.
-	tokenColumns = []column[db.Token]{
-		{"id", func(t db.Token) any { return t.ID }},
-		{"name", func(t db.Token) any { return t.Name }},
-		{"kind", func(t db.Token) any { return t.Kind }},
-		{"account_id", func(t db.Token) any { return ref(t.AccountID) }},
-		{"system_user_id", func(t db.Token) any { return ref(t.SystemUserID) }},
-		{"owner_id", func(t db.Token) any { return ref(t.OwnerID) }},
-		{"integration_id", func(t db.Token) any { return ref(t.IntegrationID) }},
-		{"responsible_owner_id", func(t db.Token) any { return ref(t.ResponsibleOwnerID) }},
-		{"created_by_owner_id", func(t db.Token) any { return ref(t.CreatedByOwnerID) }},
-		{"scopes", func(t db.Token) any { return t.Scopes }},
-		{"assets", func(t db.Token) any { return t.Assets }},
-		{"issued_on", func(t db.Token) any { return t.IssuedOn }},
-		{"expires_on", func(t db.Token) any { return t.ExpiresOn }},
-		{"last_rotated_on", func(t db.Token) any { return t.LastRotatedOn }},
-		{"last_reviewed_on", func(t db.Token) any { return t.LastReviewedOn }},
-		{"stored_in", func(t db.Token) any { return t.StoredIn }},
-		{"status", func(t db.Token) any { return t.Status }},
-		{"notes", func(t db.Token) any { return t.Notes }},
+	tokenColumns = recordColumns("token", func(t db.Token) int64 { return t.ID }, db.Token.Input, db.TokenFields, []column[db.Token]{
 		{"fingerprint", func(t db.Token) any { return t.Fingerprint }},
 		{"last_four", func(t db.Token) any { return t.LastFour }},
 		{"account_name", func(t db.Token) any { return t.AccountName }},
@@ -157,8 +155,8 @@ var (
 		{"effective_status", func(t db.Token) any { return "" }}, // filled by tokenRow with today's date
 		{"created_at", func(t db.Token) any { return t.CreatedAt }},
 		{"updated_at", func(t db.Token) any { return t.UpdatedAt }},
-	}
-	auditColumns = []column[db.AuditEvent]{
+	})
+	auditColumns = plainColumns([]column[db.AuditEvent]{
 		{"id", func(e db.AuditEvent) any { return e.ID }},
 		{"at", func(e db.AuditEvent) any { return e.At.UTC().Format("2006-01-02T15:04:05.000Z") }},
 		{"actor", func(e db.AuditEvent) any { return e.Actor }},
@@ -171,8 +169,8 @@ var (
 		{"changes", func(e db.AuditEvent) any { return changesValue(e.Changes) }},
 		{"prev_hash", func(e db.AuditEvent) any { return e.PrevHash }},
 		{"hash", func(e db.AuditEvent) any { return e.Hash }},
-	}
-	userColumns = []column[db.User]{
+	})
+	userColumns = plainColumns([]column[db.User]{
 		{"id", func(u db.User) any { return u.ID }},
 		{"email", func(u db.User) any { return u.Email }},
 		{"role", func(u db.User) any { return u.Role }},
@@ -180,12 +178,12 @@ var (
 		{"owner_id", func(u db.User) any { return ref(u.OwnerID) }},
 		{"created_at", func(u db.User) any { return u.CreatedAt }},
 		{"last_login_at", func(u db.User) any { return u.LastLoginAt }},
-	}
-	standingItemColumns = []column[db.StandingItem]{
+	})
+	standingItemColumns = plainColumns([]column[db.StandingItem]{
 		{"id", func(it db.StandingItem) any { return it.ID }},
 		{"kind", func(it db.StandingItem) any { return it.Kind }},
 		{"text", func(it db.StandingItem) any { return it.Text }},
-	}
+	})
 )
 
 // changesValue is an event's field changes: a JSON array in either format
@@ -200,15 +198,13 @@ func changesValue(changes []db.Change) []db.Change {
 // writeTable writes a whole table: the header, a row for every record each
 // produces, then the end. fix, when given, sets the values that need more
 // than the record itself.
-func writeTable[T any](t table, cols []column[T], fix func(T, []any), each func(fn func(T) error) error) error {
-	if err := t.header(columnNames(cols)); err != nil {
+func writeTable[T any](t table, cols columns[T], fix func(T, []any), each func(fn func(T) error) error) error {
+	if err := t.header(cols.names); err != nil {
 		return err
 	}
-	values := make([]any, len(cols))
+	values, fill := make([]any, len(cols.names)), cols.filler()
 	err := each(func(v T) error {
-		for i, c := range cols {
-			values[i] = c.value(v)
-		}
+		fill(v, values)
 		if fix != nil {
 			fix(v, values)
 		}
@@ -229,11 +225,9 @@ func effectiveStatus(today string) func(db.Token, []any) {
 
 // columnIndex is the position of the named column; it panics when there is
 // none, a mistake in this file that any export test finds.
-func columnIndex[T any](cols []column[T], name string) int {
-	for i, c := range cols {
-		if c.name == name {
-			return i
-		}
+func columnIndex[T any](cols columns[T], name string) int {
+	if i := slices.Index(cols.names, name); i >= 0 {
+		return i
 	}
 	panic("handlers: no export column " + name)
 }
@@ -347,7 +341,7 @@ func (s *Server) exportEverything(c echo.Context) error {
 }
 
 // writeSlice writes a table of records already in memory.
-func writeSlice[T any](t table, cols []column[T], items []T) error {
+func writeSlice[T any](t table, cols columns[T], items []T) error {
 	return writeTable(t, cols, nil, func(fn func(T) error) error {
 		for _, it := range items {
 			if err := fn(it); err != nil {

@@ -25,6 +25,20 @@ func (s *Server) pickerOptions(ctx context.Context, kind string, f components.Fo
 	return s.store.PickerOptions(ctx, kind, "", pickerLimit, chosenIDs(f, fields))
 }
 
+// refOptions are the options of a form's select of records of kind (a
+// db.Kinds name): its first records, plus those f has chosen in the
+// fields that name one.
+func (s *Server) refOptions(ctx context.Context, kind string, fields []db.FieldSpec, f components.Form) ([]db.Option, error) {
+	var names []string
+	for _, field := range fields {
+		if field.Ref == kind {
+			names = append(names, field.Name)
+		}
+	}
+	k, _ := db.KindNamed(kind)
+	return s.pickerOptions(ctx, k.Table, f, names...)
+}
+
 // chosenIDs are the record IDs f holds in fields.
 func chosenIDs(f components.Form, fields []string) []int64 {
 	var ids []int64
@@ -134,6 +148,33 @@ func formOf(c echo.Context, names ...string) components.Form {
 		f.Values[n] = c.FormValue(n)
 	}
 	return f
+}
+
+// readRecordForm reads a record form from the request, each field its input's
+// field table names: the form to show again, and the input to save.
+func readRecordForm[In any](c echo.Context, fields db.Fields[In]) (components.Form, In) {
+	var in In
+	fields.Fill(&in, c.FormValue)
+	return recordForm(c, fields, in), in
+}
+
+// recordForm is a record form showing in's fields (never a secret).
+func recordForm[In any](c echo.Context, fields db.Fields[In], in In) components.Form {
+	return components.Form{CSRF: csrfToken(c), Values: fields.Values(in)}
+}
+
+// newRecordForm is the form of a new record: in, with the fields named
+// taken from the query, as links from related records' pages choose them.
+// A name not in fields panics: a mistake any test of the page finds.
+func newRecordForm[In any](c echo.Context, fields db.Fields[In], in In, fromQuery ...string) components.Form {
+	for _, name := range fromQuery {
+		f, ok := fields.Named(name)
+		if !ok {
+			panic("handlers: a new record's form has no field " + name)
+		}
+		*f.Of(&in) = c.QueryParam(name)
+	}
+	return recordForm(c, fields, in)
 }
 
 // invalid reports whether err is a validation failure and, if so, puts its

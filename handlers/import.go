@@ -22,11 +22,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
+	"steward/internal/csvimport"
 	"steward/views/pages"
 )
 
 // MaxImportBody is the request body limit of an import upload: the file
-// (db.MaxImportBytes) plus room for the rest of the multipart form.
+// (csvimport.MaxBytes) plus room for the rest of the multipart form.
 const MaxImportBody = "21M"
 
 // isImportUpload reports whether r uploads a file to an import, which may
@@ -40,17 +41,34 @@ func isImportUpload(r *http.Request) bool {
 	return ok && known
 }
 
-// importSpec is the import of the list at the URL kind, such as "owners".
-func importSpec(kind string) db.ImportSpec {
-	spec, _ := db.ImportSpecFor(kindAt(kind).Name)
-	return spec
+// importSpec is what the parser needs to know of the import of the list
+// at the URL kind, such as "owners".
+func importSpec(kind string) csvimport.Spec {
+	k := kindAt(kind)
+	return csvimport.Spec{Noun: k.Noun, Plural: k.Plural, Columns: k.Columns(), ExportOnly: k.ExportOnly, Secret: k.SecretColumns()}
+}
+
+// parseImport splits a file for the list at the URL kind into rows, for the
+// store to check and import.
+func parseImport(kind string, data []byte) (*db.ImportFile, error) {
+	f, err := csvimport.ParseData(importSpec(kind), data)
+	if err != nil {
+		return nil, err
+	}
+	out := &db.ImportFile{Kind: kindAt(kind).Name, Columns: f.Columns, Total: f.Total, Rows: make([]db.ImportRow, len(f.Rows))}
+	for i, r := range f.Rows {
+		out.Rows[i] = db.ImportRow(r)
+	}
+	for _, p := range f.Problems {
+		out.Problems = append(out.Problems, db.ImportProblem(p))
+	}
+	return out, nil
 }
 
 // renderImportForm shows the import page, with msg beside the file input.
 func (s *Server) renderImportForm(c echo.Context, kind string, status int, msg string) error {
-	spec := importSpec(kind)
-	f := pages.ImportForm{Path: "/" + kind, Spec: spec, Message: msg, CSRF: csrfToken(c)}
-	return render(c, status, pages.ImportPage(s.page(c, "Import "+spec.Plural, kind), f))
+	f := pages.ImportForm{Path: "/" + kind, Kind: kindAt(kind), Message: msg, CSRF: csrfToken(c)}
+	return render(c, status, pages.ImportPage(s.page(c, "Import "+f.Kind.Plural, kind), f))
 }
 
 // showImport explains a kind's columns and offers the template and the upload.
@@ -65,7 +83,7 @@ func (s *Server) importTemplate(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
-		_ = w.Write(importSpec(kind).Header())
+		_ = w.Write(kindAt(kind).Columns())
 		w.Flush()
 		h := c.Response().Header()
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="steward-%s-template.csv"`, kind))
@@ -122,7 +140,7 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, "Choose a CSV file to upload.")
 		}
-		if fh.Size > db.MaxImportBytes {
+		if fh.Size > csvimport.MaxBytes {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
 		if db.HasInvisibleFormatting(fh.Filename) {
@@ -147,8 +165,8 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("read upload: %w", err)
 		}
-		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
-		var ierr *db.ImportError
+		parsed, err := parseImport(kind, data)
+		var ierr *csvimport.Error
 		if errors.As(err, &ierr) {
 			return s.renderImportForm(c, kind, http.StatusUnprocessableEntity, ierr.Message)
 		}
@@ -166,13 +184,13 @@ func (s *Server) previewImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: stashed.fileName, Result: res, CSRF: csrfToken(c)}
+		v := pages.ImportPreview{Path: "/" + kind, Kind: kindAt(kind), FileName: stashed.fileName, Result: res, CSRF: csrfToken(c)}
 		status := http.StatusUnprocessableEntity
 		if len(res.Problems) == 0 {
 			status = http.StatusOK
 			v.Token, v.Sum = s.imports.put(stashed)
 		}
-		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+		return render(c, status, pages.ImportPreviewPage(s.page(c, "Import "+v.Kind.Plural, kind), v))
 	}
 }
 
@@ -194,21 +212,21 @@ func (s *Server) applyImport(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		parsed, err := db.ParseImportData(kindAt(kind).Name, data)
+		parsed, err := parseImport(kind, data)
 		if err != nil {
 			return err // it parsed for the preview; the same bytes cannot fail now
 		}
 		res, err := s.store.ApplyImport(c.Request().Context(), actor(c), parsed, st.fileName)
 		if errors.Is(err, db.ErrImportRefused) {
-			v := pages.ImportPreview{Path: "/" + kind, Spec: importSpec(kind), FileName: st.fileName, Result: res, CSRF: csrfToken(c),
+			v := pages.ImportPreview{Path: "/" + kind, Kind: kindAt(kind), FileName: st.fileName, Result: res, CSRF: csrfToken(c),
 				Message: "Nothing was imported: the records changed since the preview, and some rows now have problems."}
-			return render(c, http.StatusUnprocessableEntity, pages.ImportPreviewPage(s.page(c, "Import "+v.Spec.Plural, kind), v))
+			return render(c, http.StatusUnprocessableEntity, pages.ImportPreviewPage(s.page(c, "Import "+v.Kind.Plural, kind), v))
 		}
 		if err != nil {
 			return err
 		}
 		s.flash(c, fmt.Sprintf("Imported %s: %d %s created, %d updated, %d unchanged.", st.fileName, res.Created,
-			importSpec(kind).Plural, res.Updated, res.Unchanged))
+			kindAt(kind).Plural, res.Updated, res.Unchanged))
 		return redirect(c, "/"+kind)
 	}
 }

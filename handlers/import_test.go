@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"steward/db"
+	"steward/internal/csvimport"
 )
 
 // upload posts content as the multipart file field of an import form.
@@ -350,10 +351,10 @@ func TestImportBadFiles(t *testing.T) {
 	app.createOwner("Someone", "someone@example.com")
 
 	many := []string{"name"}
-	for i := range db.MaxImportRows + 1 {
+	for i := range csvimport.MaxRows + 1 {
 		many = append(many, "Person "+strconv.Itoa(i))
 	}
-	big := bytes.Repeat([]byte("Person,person@example.com\n"), db.MaxImportBytes/26+1)
+	big := bytes.Repeat([]byte("Person,person@example.com\n"), csvimport.MaxBytes/26+1)
 
 	for _, tc := range []struct {
 		name, kind string

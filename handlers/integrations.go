@@ -10,19 +10,6 @@ import (
 	"steward/views/pages"
 )
 
-var integrationFields = []string{"name", "description", "runs_on", "responsible_owner_id", "status", "notes"}
-
-func integrationInput(f components.Form) db.IntegrationInput {
-	v := f.Value
-	return db.IntegrationInput{Name: v("name"), Description: v("description"), RunsOn: v("runs_on"),
-		ResponsibleOwnerID: v("responsible_owner_id"), Status: v("status"), Notes: v("notes")}
-}
-
-func integrationForm(c echo.Context, in db.IntegrationInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "description": in.Description,
-		"runs_on": in.RunsOn, "responsible_owner_id": in.ResponsibleOwnerID, "status": in.Status, "notes": in.Notes}}
-}
-
 // listIntegrations serves the integrations list, or just its rows for active search.
 func (s *Server) listIntegrations(c echo.Context) error {
 	p := listParams(c)
@@ -62,7 +49,7 @@ func (s *Server) showIntegration(c echo.Context) error {
 }
 
 func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f components.Form) error {
-	owners, err := s.pickerOptions(c.Request().Context(), "owners", f, "responsible_owner_id")
+	owners, err := s.refOptions(c.Request().Context(), "owner", db.IntegrationFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -76,14 +63,14 @@ func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f c
 // newIntegration shows an empty integration form, optionally with the
 // responsible owner chosen.
 func (s *Server) newIntegration(c echo.Context) error {
-	return s.renderIntegrationForm(c, http.StatusOK, 0, integrationForm(c, db.IntegrationInput{Status: db.IntegrationActive,
-		ResponsibleOwnerID: c.QueryParam("responsible_owner_id")}))
+	return s.renderIntegrationForm(c, http.StatusOK, 0, newRecordForm(c, db.IntegrationFields, db.IntegrationInput{Status: db.IntegrationActive},
+		"responsible_owner_id"))
 }
 
 // createIntegration saves a new integration, or re-renders the form with its errors.
 func (s *Server) createIntegration(c echo.Context) error {
-	f := formOf(c, integrationFields...)
-	id, err := s.store.CreateIntegration(c.Request().Context(), actor(c), integrationInput(f))
+	f, in := readRecordForm(c, db.IntegrationFields)
+	id, err := s.store.CreateIntegration(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		return s.renderIntegrationForm(c, http.StatusUnprocessableEntity, 0, f)
 	}
@@ -104,7 +91,7 @@ func (s *Server) editIntegration(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderIntegrationForm(c, http.StatusOK, id, integrationForm(c, in.Input()))
+	return s.renderIntegrationForm(c, http.StatusOK, id, recordForm(c, db.IntegrationFields, in.Input()))
 }
 
 // updateIntegration saves changes to an integration.
@@ -113,8 +100,8 @@ func (s *Server) updateIntegration(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, integrationFields...)
-	err = s.store.UpdateIntegration(c.Request().Context(), actor(c), id, integrationInput(f))
+	f, in := readRecordForm(c, db.IntegrationFields)
+	err = s.store.UpdateIntegration(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderIntegrationForm(c, http.StatusUnprocessableEntity, id, f)
 	}

@@ -10,20 +10,6 @@ import (
 	"steward/views/pages"
 )
 
-var ownerFields = []string{"name", "email", "title", "department", "manager_id", "status", "leaving_on", "notes"}
-
-func ownerInput(f components.Form) db.OwnerInput {
-	v := f.Value
-	return db.OwnerInput{Name: v("name"), Email: v("email"), Title: v("title"), Department: v("department"),
-		ManagerID: v("manager_id"), Status: v("status"), LeavingOn: v("leaving_on"), Notes: v("notes")}
-}
-
-func ownerForm(c echo.Context, in db.OwnerInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "email": in.Email,
-		"title": in.Title, "department": in.Department, "manager_id": in.ManagerID, "status": in.Status,
-		"leaving_on": in.LeavingOn, "notes": in.Notes}}
-}
-
 // listOwners serves the owners list, or just its rows for active search.
 func (s *Server) listOwners(c echo.Context) error {
 	p := listParams(c)
@@ -86,7 +72,7 @@ func (s *Server) showOwner(c echo.Context) error {
 }
 
 func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f components.Form) error {
-	managers, err := s.pickerOptions(c.Request().Context(), "owners", f, "manager_id")
+	managers, err := s.refOptions(c.Request().Context(), "owner", db.OwnerFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -99,13 +85,13 @@ func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f compone
 
 // newOwner shows an empty owner form.
 func (s *Server) newOwner(c echo.Context) error {
-	return s.renderOwnerForm(c, http.StatusOK, 0, ownerForm(c, db.OwnerInput{Status: db.OwnerActive}))
+	return s.renderOwnerForm(c, http.StatusOK, 0, recordForm(c, db.OwnerFields, db.OwnerInput{Status: db.OwnerActive}))
 }
 
 // createOwner saves a new owner, or re-renders the form with its errors.
 func (s *Server) createOwner(c echo.Context) error {
-	f := formOf(c, ownerFields...)
-	id, err := s.store.CreateOwner(c.Request().Context(), actor(c), ownerInput(f))
+	f, in := readRecordForm(c, db.OwnerFields)
+	id, err := s.store.CreateOwner(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, 0, f)
 	}
@@ -126,7 +112,7 @@ func (s *Server) editOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderOwnerForm(c, http.StatusOK, id, ownerForm(c, o.Input()))
+	return s.renderOwnerForm(c, http.StatusOK, id, recordForm(c, db.OwnerFields, o.Input()))
 }
 
 // updateOwner saves changes to an owner.
@@ -135,8 +121,8 @@ func (s *Server) updateOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, ownerFields...)
-	err = s.store.UpdateOwner(c.Request().Context(), actor(c), id, ownerInput(f))
+	f, in := readRecordForm(c, db.OwnerFields)
+	err = s.store.UpdateOwner(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, id, f)
 	}

@@ -11,20 +11,6 @@ import (
 	"steward/views/pages"
 )
 
-var roleFields = []string{"account_id", "owner_id", "system_user_id", "role", "admin", "granted_on", "granted_by", "review_by", "status", "notes"}
-
-func roleInput(f components.Form) db.RoleInput {
-	v := f.Value
-	return db.RoleInput{AccountID: v("account_id"), OwnerID: v("owner_id"), SystemUserID: v("system_user_id"), Role: v("role"),
-		Admin: v("admin"), GrantedOn: v("granted_on"), GrantedBy: v("granted_by"), ReviewBy: v("review_by"), Status: v("status"), Notes: v("notes")}
-}
-
-func roleForm(c echo.Context, in db.RoleInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"account_id": in.AccountID, "owner_id": in.OwnerID,
-		"system_user_id": in.SystemUserID, "role": in.Role, "admin": in.Admin, "granted_on": in.GrantedOn,
-		"granted_by": in.GrantedBy, "review_by": in.ReviewBy, "status": in.Status, "notes": in.Notes}}
-}
-
 // listRoles serves the roles list, or just its rows for active search.
 func (s *Server) listRoles(c echo.Context) error {
 	p := listParams(c)
@@ -56,9 +42,9 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 	}
 	var options []db.Option
 	if context == "account" {
-		options, err = s.pickerOptions(ctx, "owners", f, "owner_id")
+		options, err = s.refOptions(ctx, "owner", db.RoleFields.Specs(), f)
 	} else {
-		options, err = s.pickerOptions(ctx, "accounts", f, "account_id")
+		options, err = s.refOptions(ctx, "account", db.RoleFields.Specs(), f)
 	}
 	f.CSRF = csrfToken(c)
 	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
@@ -116,11 +102,11 @@ func (s *Server) showRole(c echo.Context) error {
 
 func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
+	accounts, err := s.refOptions(ctx, "account", db.RoleFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	owners, err := s.pickerOptions(ctx, "owners", f, "owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.RoleFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -133,18 +119,19 @@ func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f componen
 
 // newRole shows an empty role form, optionally with the account or holder chosen.
 func (s *Server) newRole(c echo.Context) error {
-	return s.renderRoleForm(c, http.StatusOK, 0, roleForm(c, db.RoleInput{AccountID: c.QueryParam("account_id"),
-		OwnerID: c.QueryParam("owner_id"), SystemUserID: c.QueryParam("system_user_id"), GrantedOn: today(), Status: "active"}))
+	return s.renderRoleForm(c, http.StatusOK, 0, newRecordForm(c, db.RoleFields, db.RoleInput{GrantedOn: today(), Status: "active"},
+		"account_id", "owner_id", "system_user_id"))
 }
 
 // createRole grants a role from the role form or inline from a record page.
 func (s *Server) createRole(c echo.Context) error {
-	f := formOf(c, roleFields...)
+	f, in := readRecordForm(c, db.RoleFields)
 	context, contextID := panelContext(c)
-	if context != "" && f.Values["granted_on"] == "" {
-		f.Values["granted_on"] = today()
+	if context != "" && in.GrantedOn == "" {
+		in.GrantedOn = today()
+		f = recordForm(c, db.RoleFields, in)
 	}
-	id, err := s.store.CreateRole(c.Request().Context(), actor(c), roleInput(f))
+	id, err := s.store.CreateRole(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		if context != "" && isHTMX(c) {
 			return s.answerPanel(c, http.StatusUnprocessableEntity, context, contextID, f, "")
@@ -171,7 +158,7 @@ func (s *Server) editRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderRoleForm(c, http.StatusOK, id, roleForm(c, r.Input()))
+	return s.renderRoleForm(c, http.StatusOK, id, recordForm(c, db.RoleFields, r.Input()))
 }
 
 // updateRole saves changes to a role.
@@ -180,8 +167,8 @@ func (s *Server) updateRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, roleFields...)
-	err = s.store.UpdateRole(c.Request().Context(), actor(c), id, roleInput(f))
+	f, in := readRecordForm(c, db.RoleFields)
+	err = s.store.UpdateRole(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderRoleForm(c, http.StatusUnprocessableEntity, id, f)
 	}

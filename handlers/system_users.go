@@ -10,20 +10,6 @@ import (
 	"steward/views/pages"
 )
 
-var systemUserFields = []string{"name", "account_id", "external_id", "admin", "responsible_owner_id", "integration_id", "status", "notes"}
-
-func systemUserInput(f components.Form) db.SystemUserInput {
-	v := f.Value
-	return db.SystemUserInput{Name: v("name"), AccountID: v("account_id"), ExternalID: v("external_id"), Admin: v("admin"),
-		ResponsibleOwnerID: v("responsible_owner_id"), IntegrationID: v("integration_id"), Status: v("status"), Notes: v("notes")}
-}
-
-func systemUserForm(c echo.Context, in db.SystemUserInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "account_id": in.AccountID,
-		"external_id": in.ExternalID, "admin": in.Admin, "responsible_owner_id": in.ResponsibleOwnerID,
-		"integration_id": in.IntegrationID, "status": in.Status, "notes": in.Notes}}
-}
-
 // listSystemUsers serves the system users list, or just its rows for active search.
 func (s *Server) listSystemUsers(c echo.Context) error {
 	p := listParams(c)
@@ -64,15 +50,15 @@ func (s *Server) showSystemUser(c echo.Context) error {
 
 func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f components.Form) error {
 	ctx := c.Request().Context()
-	accounts, err := s.pickerOptions(ctx, "accounts", f, "account_id")
+	accounts, err := s.refOptions(ctx, "account", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	owners, err := s.pickerOptions(ctx, "owners", f, "responsible_owner_id")
+	owners, err := s.refOptions(ctx, "owner", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
-	integrations, err := s.pickerOptions(ctx, "integrations", f, "integration_id")
+	integrations, err := s.refOptions(ctx, "integration", db.SystemUserFields.Specs(), f)
 	if err != nil {
 		return err
 	}
@@ -86,15 +72,14 @@ func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f co
 // newSystemUser shows an empty system user form, optionally with its
 // account, responsible owner or integration chosen.
 func (s *Server) newSystemUser(c echo.Context) error {
-	return s.renderSystemUserForm(c, http.StatusOK, 0, systemUserForm(c, db.SystemUserInput{Status: db.SystemUserActive,
-		AccountID: c.QueryParam("account_id"), ResponsibleOwnerID: c.QueryParam("responsible_owner_id"),
-		IntegrationID: c.QueryParam("integration_id")}))
+	return s.renderSystemUserForm(c, http.StatusOK, 0, newRecordForm(c, db.SystemUserFields, db.SystemUserInput{Status: db.SystemUserActive},
+		"account_id", "responsible_owner_id", "integration_id"))
 }
 
 // createSystemUser saves a new system user, or re-renders the form with its errors.
 func (s *Server) createSystemUser(c echo.Context) error {
-	f := formOf(c, systemUserFields...)
-	id, err := s.store.CreateSystemUser(c.Request().Context(), actor(c), systemUserInput(f))
+	f, in := readRecordForm(c, db.SystemUserFields)
+	id, err := s.store.CreateSystemUser(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, 0, f)
 	}
@@ -115,7 +100,7 @@ func (s *Server) editSystemUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSystemUserForm(c, http.StatusOK, id, systemUserForm(c, u.Input()))
+	return s.renderSystemUserForm(c, http.StatusOK, id, recordForm(c, db.SystemUserFields, u.Input()))
 }
 
 // updateSystemUser saves changes to a system user.
@@ -124,8 +109,8 @@ func (s *Server) updateSystemUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, systemUserFields...)
-	err = s.store.UpdateSystemUser(c.Request().Context(), actor(c), id, systemUserInput(f))
+	f, in := readRecordForm(c, db.SystemUserFields)
+	err = s.store.UpdateSystemUser(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, id, f)
 	}

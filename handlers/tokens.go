@@ -15,29 +15,6 @@ import (
 	"steward/views/pages"
 )
 
-// tokenFields are the token form's fields, except secret: the value is read
-// separately and never put back into a form.
-var tokenFields = []string{"name", "kind", "account_id", "system_user_id", "owner_id", "integration_id",
-	"responsible_owner_id", "created_by_owner_id", "scopes", "assets", "issued_on", "expires_on", "last_rotated_on",
-	"last_reviewed_on", "stored_in", "status", "notes"}
-
-func tokenInput(c echo.Context, f components.Form) db.TokenInput {
-	v := f.Value
-	return db.TokenInput{Name: v("name"), Kind: v("kind"), AccountID: v("account_id"), SystemUserID: v("system_user_id"),
-		OwnerID: v("owner_id"), IntegrationID: v("integration_id"), ResponsibleOwnerID: v("responsible_owner_id"),
-		CreatedByOwnerID: v("created_by_owner_id"), Scopes: v("scopes"), Assets: v("assets"), IssuedOn: v("issued_on"),
-		ExpiresOn: v("expires_on"), LastRotatedOn: v("last_rotated_on"), LastReviewedOn: v("last_reviewed_on"), StoredIn: v("stored_in"), Status: v("status"),
-		Notes: v("notes"), Secret: c.FormValue("secret")}
-}
-
-func tokenForm(c echo.Context, in db.TokenInput) components.Form {
-	return components.Form{CSRF: csrfToken(c), Values: map[string]string{"name": in.Name, "kind": in.Kind,
-		"account_id": in.AccountID, "system_user_id": in.SystemUserID, "owner_id": in.OwnerID, "integration_id": in.IntegrationID,
-		"responsible_owner_id": in.ResponsibleOwnerID, "created_by_owner_id": in.CreatedByOwnerID, "scopes": in.Scopes,
-		"assets": in.Assets, "issued_on": in.IssuedOn, "expires_on": in.ExpiresOn, "last_rotated_on": in.LastRotatedOn, "last_reviewed_on": in.LastReviewedOn,
-		"stored_in": in.StoredIn, "status": in.Status, "notes": in.Notes}}
-}
-
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
 	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
@@ -110,16 +87,16 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 	ctx := c.Request().Context()
 	var pick pages.TokenPickers
 	var err error
-	if pick.Accounts, err = s.pickerOptions(ctx, "accounts", f, "account_id"); err != nil {
+	if pick.Accounts, err = s.refOptions(ctx, "account", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.SystemUsers, err = s.pickerOptions(ctx, "system_users", f, "system_user_id"); err != nil {
+	if pick.SystemUsers, err = s.refOptions(ctx, "system_user", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.Owners, err = s.pickerOptions(ctx, "owners", f, "owner_id", "responsible_owner_id", "created_by_owner_id"); err != nil {
+	if pick.Owners, err = s.refOptions(ctx, "owner", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
-	if pick.Integrations, err = s.pickerOptions(ctx, "integrations", f, "integration_id"); err != nil {
+	if pick.Integrations, err = s.refOptions(ctx, "integration", db.TokenFields.Specs(), f); err != nil {
 		return err
 	}
 	title := "Register token"
@@ -131,10 +108,8 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 
 // newToken shows an empty token form, optionally with related records chosen.
 func (s *Server) newToken(c echo.Context) error {
-	q := c.QueryParam
-	return s.renderTokenForm(c, http.StatusOK, 0, tokenForm(c, db.TokenInput{Kind: "system_user_token", Status: "active",
-		AccountID: q("account_id"), SystemUserID: q("system_user_id"), OwnerID: q("owner_id"), IntegrationID: q("integration_id"),
-		ResponsibleOwnerID: q("responsible_owner_id"), IssuedOn: today()}))
+	return s.renderTokenForm(c, http.StatusOK, 0, newRecordForm(c, db.TokenFields, db.TokenInput{Kind: "system_user_token", Status: "active",
+		IssuedOn: today()}, "account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"))
 }
 
 // flashDuplicates warns when the pasted value is already on other tokens.
@@ -146,8 +121,8 @@ func (s *Server) flashDuplicates(c echo.Context, saved db.TokenSaved) {
 
 // createToken registers a token; the pasted value becomes a fingerprint.
 func (s *Server) createToken(c echo.Context) error {
-	f := formOf(c, tokenFields...)
-	saved, err := s.store.CreateToken(c.Request().Context(), actor(c), tokenInput(c, f))
+	f, in := readRecordForm(c, db.TokenFields)
+	saved, err := s.store.CreateToken(c.Request().Context(), actor(c), in)
 	if invalid(err, &f) {
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, 0, f)
 	}
@@ -169,7 +144,7 @@ func (s *Server) editToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTokenForm(c, http.StatusOK, id, tokenForm(c, t.Input()))
+	return s.renderTokenForm(c, http.StatusOK, id, recordForm(c, db.TokenFields, t.Input()))
 }
 
 // updateToken saves changes to a token.
@@ -178,8 +153,8 @@ func (s *Server) updateToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formOf(c, tokenFields...)
-	saved, err := s.store.UpdateToken(c.Request().Context(), actor(c), id, tokenInput(c, f))
+	f, in := readRecordForm(c, db.TokenFields)
+	saved, err := s.store.UpdateToken(c.Request().Context(), actor(c), id, in)
 	if invalid(err, &f) {
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, id, f)
 	}
