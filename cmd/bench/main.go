@@ -193,7 +193,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	changer := browser{base: srv.base, sess: writeSession, client: loadClient(4)}
+	changer := browser{base: srv.base, sess: writeSession, client: loadClient(cfg.conns)}
 	started, err := startChecklists(ctx, changer, routes, recs)
 	if err != nil {
 		return 2, err

@@ -67,16 +67,25 @@ func newWriter(ctx context.Context, b browser, routes []handlers.Route, recs *re
 			return nil, err
 		}
 		w.changes = append(w.changes, change{k.Noun + "'s notes", func(ctx context.Context, n int64) error {
-			action := fillIDs(one, []int64{1 + mrand.Int64N(last)})
-			f, err := w.form(ctx, action+"/edit", func(a string) bool { return a == action })
-			if err != nil {
-				return err
+			// Some seeded records fail today's checks as they stand (a
+			// role's review date before its grant); a person would fix
+			// the field, the benchmark takes another record.
+			var err error
+			for range 5 {
+				action := fillIDs(one, []int64{1 + mrand.Int64N(last)})
+				var f htmlForm
+				if f, err = w.form(ctx, action+"/edit", func(a string) bool { return a == action }); err != nil {
+					return err
+				}
+				if _, ok := f.values["notes"]; !ok {
+					return fmt.Errorf("%s/edit has no notes field", action)
+				}
+				f.values.Set("notes", fmt.Sprintf("Benchmark change %d", n))
+				if err = w.post(ctx, f, http.StatusSeeOther); !errors.Is(err, errInvalid) {
+					return err
+				}
 			}
-			if _, ok := f.values["notes"]; !ok {
-				return fmt.Errorf("%s/edit has no notes field", action)
-			}
-			f.values.Set("notes", fmt.Sprintf("Benchmark change %d", n))
-			return w.post(ctx, f, http.StatusSeeOther)
+			return err
 		}})
 	}
 	if has(http.MethodPost, "/tokens") {
@@ -230,10 +239,23 @@ func (w browser) expect(req *http.Request, want int) error {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s: status %d, want %d: %.300s", req.URL.Path, resp.StatusCode, want, body)
+		msg := fieldError.FindSubmatch(body) // what the form says is wrong, if it says
+		if msg == nil {
+			msg = [][]byte{nil, nil, body}
+		}
+		err := fmt.Errorf("POST %s: status %d, want %d: %s %.300s", req.URL.Path, resp.StatusCode, want, msg[1], msg[2])
+		if resp.StatusCode == http.StatusUnprocessableEntity {
+			err = fmt.Errorf("%w: %w", errInvalid, err)
+		}
+		return err
 	}
 	return nil
 }
+
+// errInvalid is a form answered 422: the values did not pass its checks.
+var errInvalid = errors.New("invalid form")
+
+var fieldError = regexp.MustCompile(`data-field="([^"]*)">([^<]*)<`)
 
 // postForms reads every form with method="post" in a page and what a
 // browser would send from it: named inputs (checkboxes and radios only when
