@@ -1,9 +1,11 @@
 // Command bench measures Steward at scale: it seeds a large database with
 // `steward seed`, starts the real server on loopback, signs in and loads
-// each scenario with concurrent connections for a fixed time. Every
-// scenario's captured response is then served from memory by a bare
-// net/http handler and loaded the same way, so each result comes with the
-// ratio to what this machine can serve at all. `make bench` runs it; see
+// every page a viewer may GET, taken from the route table (pages.go), with
+// records chosen by how many rows relate to them (records.go), each once
+// alone and once while a client makes changes through the server
+// (writer.go). Every page's captured response is then served from memory by
+// a bare net/http handler and loaded the same way, so each result comes with
+// the ratio to what this machine can serve at all. `make bench` runs it; see
 // docs/benchmarks.md.
 //
 // It only ever connects to 127.0.0.1, each run stops after -duration or
