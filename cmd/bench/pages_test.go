@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -16,16 +15,12 @@ import (
 
 // realRoutes are the route table handlers.New builds and the tables of a
 // freshly migrated database.
-func realRoutes(t *testing.T) ([]handlers.Route, []string, string) {
+func realRoutes(t *testing.T) ([]handlers.Route, []string) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "steward.db")
-	store, err := db.Open(ctx, path)
+	routes, err := routeTable(ctx, path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	_, routes := handlers.New(store, slog.New(slog.DiscardHandler), handlers.Config{SessionKey: []byte(randomSecret())})
-	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := openRecords(path)
@@ -37,7 +32,7 @@ func realRoutes(t *testing.T) ([]handlers.Route, []string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return routes, tables, path
+	return routes, tables
 }
 
 // uncovered plans the pages and names each GET route a viewer may use that
@@ -59,7 +54,7 @@ func uncovered(routes []handlers.Route, tables []string) ([]string, error) {
 }
 
 func TestPlanCoversEveryViewerPage(t *testing.T) {
-	routes, tables, _ := realRoutes(t)
+	routes, tables := realRoutes(t)
 	missing, err := uncovered(routes, tables)
 	if err != nil || len(missing) > 0 {
 		t.Fatalf("viewer pages not benchmarked: %v (%v)", missing, err)
@@ -95,7 +90,7 @@ func TestPlanCoversEveryViewerPage(t *testing.T) {
 // A viewer page added later is benchmarked without anyone naming it, and a
 // page whose record the benchmark cannot choose fails the plan.
 func TestPlanTakesNewRoutes(t *testing.T) {
-	routes, tables, _ := realRoutes(t)
+	routes, tables := realRoutes(t)
 	home := routes[slices.IndexFunc(routes, func(r handlers.Route) bool { return r.Method == "GET" && r.Path == "/" })]
 	added := home
 	added.Path = "/reviews"
