@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs.IntVar(&cfg.tokens, "tokens", 100_000, "tokens to seed")
 	fs.IntVar(&cfg.events, "events", 1_000_000, "audit events to seed")
 	fs.IntVar(&cfg.conns, "conns", 16, "concurrent connections")
-	fs.DurationVar(&cfg.duration, "duration", 3*time.Second,
+	fs.DurationVar(&cfg.duration, "duration", 2500*time.Millisecond,
 		"how long each page loads Steward (and as long the bare handler), once without and once with background changes")
 	fs.IntVar(&cfg.maxRequests, "max-requests", 1_000_000, "most requests to Steward in one run")
 	fs.IntVar(&cfg.writes, "writes", 10, "background changes per second in the second run of each page")
