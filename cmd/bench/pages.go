@@ -179,22 +179,25 @@ func fillIDs(route string, ids []int64) string {
 	return strings.Join(segs, "/")
 }
 
-// sortHeader finds a list's column headers that do not sort it now.
-var sortHeader = regexp.MustCompile(`aria-sort="none">\s*<a [^>]*href="([^"]+)"`)
+// sortHeader finds a list's sortable column headers and their links.
+var sortHeader = regexp.MustCompile(`aria-sort="[a-z]+">\s*<a [^>]*href="([^"]+)"`)
 
-// sortQuery is the query of a list sorted by the first column it is not
-// sorted by, descending.
+// sortQuery is the query of a list sorted as a click on its second column
+// header sorts it: the first column is the list's default order. A list
+// with one sortable column is sorted by it, descending.
 func sortQuery(body []byte) (string, error) {
-	m := sortHeader.FindSubmatch(body)
+	m := sortHeader.FindAllSubmatch(body, 2)
 	if m == nil {
 		return "", errors.New("the list has no column to sort by")
 	}
-	u, err := url.Parse(html.UnescapeString(string(m[1])))
+	u, err := url.Parse(html.UnescapeString(string(m[len(m)-1][1])))
 	if err != nil {
 		return "", err
 	}
 	q := u.Query()
-	q.Set("desc", "1")
+	if len(m) == 1 {
+		q.Set("desc", "1")
+	}
 	return q.Encode(), nil
 }
 

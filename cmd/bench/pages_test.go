@@ -181,3 +181,19 @@ func TestPostForms(t *testing.T) {
 		t.Errorf("got %s %s %v, want %s", f.action, f.values.Encode(), f.checkboxes, want.Encode())
 	}
 }
+
+// Sorted and last-page variants read their query off the list as served.
+func TestQueriesFromTheList(t *testing.T) {
+	list := []byte(`<table><tr><th scope="col" aria-sort="none"><a class="hover:underline" href="/tokens?sort=name" hx-get="/tokens?sort=name">Name</a></th>
+		<th scope="col" aria-sort="none"><a class="hover:underline" href="/tokens?status=active&amp;sort=kind">Kind</a></th></tr></table>
+		<nav><span>25000 results · page 1 of 500</span></nav>`)
+	if q, err := sortQuery(list); q != "sort=kind&status=active" || err != nil {
+		t.Errorf("sorted: %q, %v", q, err)
+	}
+	if q, err := lastPageQuery(list); q != "page=500" || err != nil {
+		t.Errorf("last page: %q, %v", q, err)
+	}
+	if _, err := sortQuery([]byte("<p>no list</p>")); err == nil {
+		t.Error("a page without sort links gave a sorted query")
+	}
+}
