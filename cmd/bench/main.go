@@ -362,7 +362,7 @@ func printPlan(w io.Writer, pl plan, pages []page, wr *writer, took time.Duratio
 	for _, rule := range skipRules {
 		fmt.Fprintf(w, "  %s: %d\n", rule.why, len(pl.skipped[rule.why]))
 	}
-	fmt.Fprintf(w, "\nPages (%d of %d; records chosen in %s):\n", len(pages), len(pl.pages), took.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "\nPages (%d of %d; records chosen and checklists started in %s):\n", len(pages), len(pl.pages), took.Round(100*time.Millisecond))
 	for _, p := range pages {
 		fmt.Fprintf(w, "  %-52s %s\n", p.name, p.url)
 	}
