@@ -11,6 +11,7 @@ import (
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/seed"
 )
 
 // realRoutes are the route table handlers.New builds and the tables of a
@@ -115,7 +116,7 @@ func TestBusiestRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.SeedScale(ctx, db.SeedSize{Owners: 200, Tokens: 1000, Events: 3000, Seed: 1}); err != nil {
+	if _, err := seed.Scale(ctx, store, seed.Size{Owners: 200, Tokens: 1000, Events: 3000, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	related := func(q string, id int64) int64 {
