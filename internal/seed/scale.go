@@ -414,7 +414,9 @@ func (g *seeder) addRole(account, owner, systemUser int32, role seedRoleName, ho
 	r.grantedOn = dayOf(r.created)
 	r.lastReviewedOn = g.lastReview(r.grantedOn, 400)
 	if g.chance(0.15) {
-		r.reviewBy = g.end.AddDate(0, 0, g.between(-60, 180)).Format("2006-01-02")
+		// Never before the grant: the role form refuses that, so editing
+		// a seeded role would fail.
+		r.reviewBy = max(g.end.AddDate(0, 0, g.between(-60, 180)).Format("2006-01-02"), r.grantedOn)
 	}
 	if a.status == "retired" {
 		r.status, r.removed = "removed", max(a.retired, r.created)
