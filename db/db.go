@@ -64,7 +64,6 @@ type Store struct {
 	pages     *memo[string]        // the IDs on a page of a list, as a JSON array
 	searches  *memo[[]SearchGroup] // search results, by words
 	platforms *memo[[]string]      // the platforms accounts are on
-	views     *memo[View]          // rendered page content, see CachedView
 }
 
 // Options are OpenWith's settings; the zero value gives Open's.
@@ -169,11 +168,10 @@ func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 
 	s := &Store{write: write, read: read, ckpt: ckpt, path: path, log: log, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), views: newMemo[View](maxCachedViews),
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
 		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
 		passwordTurns: make(chan struct{}, MaxPasswordChecks)}
-	s.views.keep = func(v View) bool { return v.size() <= maxCachedViewBytes }
 	go s.commitWrites()
 	go s.checkpoints()
 	if s.schemaFrom, err = s.migrate(ctx); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
@@ -61,14 +60,10 @@ func (s *Server) listTokens(c echo.Context) error {
 		return err
 	}
 	l := pages.TokenList{Params: p, Filter: f, Platforms: platforms, Today: s.store.Today(), CanEdit: currentUser(c).CanEdit()}
-	_, list, err := s.cachedView(c, fmt.Sprintf("tokens %#v %#v", p, f), func(viewValues) (string, templ.Component, error) {
-		var err error
-		l.Page, err = s.store.ListTokens(ctx, p, f)
-		return "", pages.TokensList(l), err
-	})
-	if err != nil {
+	if l.Page, err = s.store.ListTokens(ctx, p, f); err != nil {
 		return err
 	}
+	list := pages.TokensList(l)
 	if f.ResponsibleOwnerID != 0 {
 		// A link from an owner's page: name the person instead of a number.
 		o, err := s.store.OwnerByID(ctx, f.ResponsibleOwnerID)
@@ -88,22 +83,16 @@ func (s *Server) showToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	title, content, err := s.cachedView(c, "token/"+components.ID(id), func(v viewValues) (string, templ.Component, error) {
-		t, err := s.store.TokenByID(c.Request().Context(), id)
-		if err != nil {
-			return "", nil, err
-		}
-		tl, err := s.recordTimeline(c, "token", id)
-		if err != nil {
-			return "", nil, err
-		}
-		d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: v.CSRF}
-		return t.Name, pages.TokenContent(d), nil
-	})
+	t, err := s.store.TokenByID(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.Framed(s.page(c, title, "tokens"), content))
+	tl, err := s.recordTimeline(c, "token", id)
+	if err != nil {
+		return err
+	}
+	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.Framed(s.page(c, t.Name, "tokens"), pages.TokenContent(d)))
 }
 
 func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f components.Form) error {
