@@ -31,6 +31,14 @@ import (
 // was printed, is rendered as a marker and filled in for each request.
 // Flash messages are shown once: a request that has some is rendered fresh.
 //
+// After a write, the first request for a page renders it anew and any
+// request for it meanwhile waits for that render, except that one arriving
+// while it renders gets the page as it was before the write, if that was
+// rendered less than maxStale ago: with a change every 100 ms, a page that
+// takes 30 ms to build would otherwise hold up every reader of it for a
+// third of the time. Who made the change sees it at once: a request with a
+// message is rendered fresh, and so is the first one after a write.
+//
 // Not cached, by rule (see cachedRoute): pages about the signed-in user
 // (/me), exports (downloads, streamed), and routes for editors or admins
 // (forms, and admin pages that mark the viewer's own login).
@@ -53,8 +61,9 @@ const buildingCacheKey = "steward.building-cached-page"
 // Bounds of the page cache: pages are some 10 to 60 KB.
 const (
 	maxCachedPageBytes  = 512 << 10 // a bigger page is rendered each time
-	maxPageCacheBytes   = 24 << 20  // all pages kept at once
+	maxPageCacheBytes   = 16 << 20  // all pages kept at once, and as many stale
 	maxPageCacheEntries = 1024
+	maxStale            = time.Second
 )
 
 // cachedRoute reports whether r's answers are kept by the page cache.
@@ -71,6 +80,7 @@ type cachedPage struct {
 	// the even ones are HTML, the odd ones the marker of the value.
 	parts []string
 	size  int
+	built time.Time
 }
 
 // pageCache holds the pages rendered since the last write.
@@ -80,10 +90,12 @@ type pageCache struct {
 	bytes    int
 	pages    map[string]*cachedPage
 	inflight map[string]chan struct{}
+	// stale are the pages of the generation before gen, see maxStale.
+	stale map[string]*cachedPage
 }
 
 func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]*cachedPage{}, inflight: map[string]chan struct{}{}}
+	return &pageCache{pages: map[string]*cachedPage{}, inflight: map[string]chan struct{}{}, stale: map[string]*cachedPage{}}
 }
 
 // lookup returns the page kept for key at generation gen. Without one it
@@ -97,6 +109,7 @@ func (pc *pageCache) lookup(key string, gen uint64) (*cachedPage, chan struct{})
 	}
 	if gen > pc.gen {
 		pc.gen, pc.bytes = gen, 0
+		pc.stale, pc.pages = pc.pages, pc.stale
 		clear(pc.pages)
 		clear(pc.inflight)
 	}
@@ -110,6 +123,10 @@ func (pc *pageCache) lookup(key string, gen uint64) (*cachedPage, chan struct{})
 		pc.inflight[key] = ch
 		pc.mu.Unlock()
 		return nil, ch
+	}
+	if p, ok := pc.stale[key]; ok && time.Since(p.built) < maxStale {
+		pc.mu.Unlock()
+		return p, nil
 	}
 	pc.mu.Unlock()
 	<-wait
@@ -185,6 +202,7 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 // buildPage runs next with markers for the request's own values and keeps
 // what it answers. It returns no page when next answered nothing.
 func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc) (*cachedPage, error) {
+	start := time.Now()
 	u := *currentUser(c)
 	csrf := csrfToken(c)
 	marked := u
@@ -207,7 +225,7 @@ func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc) (*cachedPage, 
 	if !c.Response().Committed {
 		return nil, err
 	}
-	p := &cachedPage{status: capture.status, header: capture.header, parts: cutAtMarkers(capture.body.String()), size: capture.body.Len()}
+	p := &cachedPage{status: capture.status, header: capture.header, parts: cutAtMarkers(capture.body.String()), size: capture.body.Len(), built: start}
 	return p, err
 }
 

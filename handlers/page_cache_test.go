@@ -3,6 +3,7 @@ package handlers
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A page is kept until the next write; one too big to keep is rendered
@@ -18,7 +19,7 @@ func TestPageCacheLastsUntilAWriteAndStaysBounded(t *testing.T) {
 		}
 		renders++
 		if building != nil {
-			pc.done(key, gen, building, &cachedPage{status: 200, parts: []string{strings.Repeat("x", size)}, size: size})
+			pc.done(key, gen, building, &cachedPage{status: 200, parts: []string{strings.Repeat("x", size)}, size: size, built: time.Now()})
 		}
 	}
 	get("page", 1, 100)
@@ -45,5 +46,41 @@ func TestPageCacheLastsUntilAWriteAndStaysBounded(t *testing.T) {
 	}
 	if pc.bytes > maxPageCacheBytes || len(pc.pages) > maxPageCacheEntries {
 		t.Errorf("the cache holds %d bytes in %d pages, over its bounds", pc.bytes, len(pc.pages))
+	}
+}
+
+// While a page is rendered after a write, others asking for it get the page
+// from before the write if it is recent, and wait for the new one if not.
+func TestPageCacheServesARecentPageWhileItsSuccessorRenders(t *testing.T) {
+	pc := newPageCache()
+	keep := func(key string, gen uint64, body string, built time.Time) {
+		t.Helper()
+		p, building := pc.lookup(key, gen)
+		if p != nil || building == nil {
+			t.Fatalf("lookup %s at %d: a page or no turn to render", key, gen)
+		}
+		pc.done(key, gen, building, &cachedPage{status: 200, parts: []string{body}, built: built})
+	}
+	keep("recent", 1, "before", time.Now())
+	keep("old", 1, "before", time.Now().Add(-2*maxStale))
+
+	_, building := pc.lookup("recent", 2)
+	if building == nil {
+		t.Fatal("the first request after a write does not render the page")
+	}
+	if p, _ := pc.lookup("recent", 2); p == nil || p.parts[0] != "before" {
+		t.Errorf("a request during the render got %v, want the recent page from before the write", p)
+	}
+	pc.done("recent", 2, building, &cachedPage{status: 200, parts: []string{"after"}, built: time.Now()})
+	if p, _ := pc.lookup("recent", 2); p == nil || p.parts[0] != "after" {
+		t.Errorf("after the render a request got %v, want the new page", p)
+	}
+
+	_, building = pc.lookup("old", 2)
+	got := make(chan *cachedPage)
+	go func() { p, _ := pc.lookup("old", 2); got <- p }()
+	pc.done("old", 2, building, &cachedPage{status: 200, parts: []string{"after"}, built: time.Now()})
+	if p := <-got; p == nil || p.parts[0] != "after" {
+		t.Errorf("a request during the render of a page last rendered long ago got %v, want the new page", p)
 	}
 }
