@@ -67,6 +67,9 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
 		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
+	if c.FormValue("all") != "1" { // the query's, or a tick's from the page with all
+		v.Limit = pages.ChecklistItemsShown
+	}
 	v.CSRF, v.PrintedBy, v.PrintedAt = csrfToken(c), currentUser(c).Email, printedAtFor(c)
 	if f.Values == nil {
 		f = components.Form{Values: map[string]string{"due_on": due}}
