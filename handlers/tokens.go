@@ -39,8 +39,9 @@ func tokenForm(c echo.Context, in db.TokenInput) components.Form {
 
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
-	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
-	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner, Responsible: c.QueryParam("responsible")}
+	id := func(name string) int64 { n, _ := strconv.ParseInt(c.QueryParam(name), 10, 64); return max(n, 0) }
+	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: id("responsible_owner_id"), Responsible: c.QueryParam("responsible"),
+		AccountID: id("account_id"), SystemUserID: id("system_user_id"), IntegrationID: id("integration_id"), InvolvesOwnerID: id("involves_owner_id")}
 	if _, ok := db.TokenFindings[c.QueryParam("finding")]; ok {
 		f.Finding = c.QueryParam("finding")
 	}
@@ -64,6 +65,18 @@ func (s *Server) listTokens(c echo.Context) error {
 		return err
 	}
 	list := pages.TokensList(l)
+	for kind, id := range map[string]int64{"account": f.AccountID, "system_user": f.SystemUserID, "integration": f.IntegrationID, "owner": f.InvolvesOwnerID} {
+		if id == 0 {
+			continue
+		}
+		// A record page's "Show all" link: name the record.
+		switch name, err := s.store.RecordName(ctx, kind, id); {
+		case err == nil:
+			l.RelatedName = name
+		case !errors.Is(err, db.ErrNotFound):
+			return err
+		}
+	}
 	if f.ResponsibleOwnerID != 0 {
 		// A link from an owner's page: name the person instead of a number.
 		o, err := s.store.OwnerByID(ctx, f.ResponsibleOwnerID)
@@ -202,12 +215,16 @@ func (s *Server) lookupToken(c echo.Context) error {
 	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
 }
 
+// relatedTokensShown is how many tokens a record's page lists; a link leads
+// to all of them in the token list.
+const relatedTokensShown = 20
+
 // relatedTokens builds the tokens section of another record's page.
 func (s *Server) relatedTokens(c echo.Context, title string, f db.TokenFilter, newQuery string) (pages.TokensSection, error) {
-	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: 100, Sort: "name"}, f)
+	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: relatedTokensShown, Sort: "name"}, f)
 	if err != nil {
 		return pages.TokensSection{}, err
 	}
 	return pages.TokensSection{Title: title, Tokens: page.Items, Total: page.Total, Today: s.store.Today(),
-		NewHref: "/tokens/new?" + newQuery, CanEdit: currentUser(c).CanEdit()}, nil
+		NewHref: "/tokens/new?" + newQuery, AllHref: pages.TokenListURL(f), CanEdit: currentUser(c).CanEdit()}, nil
 }
