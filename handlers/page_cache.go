@@ -24,7 +24,7 @@ import (
 // every viewer GET route (see New) and keeps the whole answer, keyed by what
 // it depends on besides the data: the URL with its query, the viewer's role,
 // whether htmx asks for a fragment and which, and today's date. A write
-// moves the store's generation on, which empties the cache.
+// moves the store's generation on, which makes every kept page stale.
 //
 // What differs between requests inside a page, the CSRF token of its forms,
 // the signed-in user's email in the header and on a printout, and when it
@@ -61,7 +61,7 @@ const buildingCacheKey = "steward.building-cached-page"
 // Bounds of the page cache: pages are some 10 to 60 KB.
 const (
 	maxCachedPageBytes  = 512 << 10 // a bigger page is rendered each time
-	maxPageCacheBytes   = 16 << 20  // all pages kept at once, and as many stale
+	maxPageCacheBytes   = 16 << 20  // all pages kept at once
 	maxPageCacheEntries = 1024
 	maxStale            = time.Second
 )
@@ -80,85 +80,88 @@ type cachedPage struct {
 	// the even ones are HTML, the odd ones the marker of the value.
 	parts []string
 	size  int
-	built time.Time
+	gen   uint64    // the store's generation before it was rendered
+	built time.Time // when its render began
 }
 
-// pageCache holds the pages rendered since the last write.
+// pageEntry is one key's latest page and the render of it under way, if any.
+type pageEntry struct {
+	page      *cachedPage
+	rendering chan struct{} // closed when the render ends
+}
+
+// pageCache holds the latest page of each key.
 type pageCache struct {
-	mu       sync.Mutex
-	gen      uint64
-	bytes    int
-	pages    map[string]*cachedPage
-	inflight map[string]chan struct{}
-	// stale are the pages of the generation before gen, see maxStale.
-	stale map[string]*cachedPage
+	mu      sync.Mutex
+	bytes   int
+	entries map[string]*pageEntry
 }
 
-func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]*cachedPage{}, inflight: map[string]chan struct{}{}, stale: map[string]*cachedPage{}}
-}
+func newPageCache() *pageCache { return &pageCache{entries: map[string]*pageEntry{}} }
 
-// lookup returns the page kept for key at generation gen. Without one it
-// waits for a render of key already under way; if there is none, the caller
-// renders it and must call done with the returned channel.
+// lookup returns a page for key that is current at generation gen, or one
+// from before it under maxStale old while a newer one renders. Without
+// either it waits for a render under way, or, if there is none, hands the
+// caller the turn to render: the caller must then call done with the
+// channel returned.
 func (pc *pageCache) lookup(key string, gen uint64) (*cachedPage, chan struct{}) {
 	pc.mu.Lock()
-	if gen < pc.gen { // a reader that began before the latest write
+	defer pc.mu.Unlock()
+	for {
+		e := pc.entries[key]
+		if e == nil {
+			e = &pageEntry{}
+			pc.entries[key] = e
+		}
+		if e.page != nil && e.page.gen >= gen {
+			return e.page, nil
+		}
+		if e.rendering == nil {
+			e.rendering = make(chan struct{})
+			return nil, e.rendering
+		}
+		if e.page != nil && time.Since(e.page.built) < maxStale {
+			return e.page, nil
+		}
+		wait := e.rendering
 		pc.mu.Unlock()
-		return nil, nil
+		<-wait
+		pc.mu.Lock()
 	}
-	if gen > pc.gen {
-		pc.gen, pc.bytes = gen, 0
-		pc.stale, pc.pages = pc.pages, pc.stale
-		clear(pc.pages)
-		clear(pc.inflight)
-	}
-	if p, ok := pc.pages[key]; ok {
-		pc.mu.Unlock()
-		return p, nil
-	}
-	wait, ok := pc.inflight[key]
-	if !ok {
-		ch := make(chan struct{})
-		pc.inflight[key] = ch
-		pc.mu.Unlock()
-		return nil, ch
-	}
-	if p, ok := pc.stale[key]; ok && time.Since(p.built) < maxStale {
-		pc.mu.Unlock()
-		return p, nil
-	}
-	pc.mu.Unlock()
-	<-wait
-	pc.mu.Lock()
-	p := pc.pages[key]
-	pc.mu.Unlock()
-	// Without it, its render was not kept (an error, a page too big, a write
-	// meanwhile): this request renders its own.
-	return p, nil
 }
 
 // done ends the render lookup handed out, keeping p if it may be kept.
-func (pc *pageCache) done(key string, gen uint64, ch chan struct{}, p *cachedPage) {
+func (pc *pageCache) done(key string, ch chan struct{}, p *cachedPage) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	defer close(ch)
-	if pc.gen != gen || pc.inflight[key] != ch {
+	e := pc.entries[key]
+	if e == nil || e.rendering != ch {
+		return // dropped to make room meanwhile
+	}
+	e.rendering = nil
+	if p == nil || p.size > maxCachedPageBytes || (e.page != nil && e.page.gen > p.gen) {
 		return
 	}
-	delete(pc.inflight, key)
-	if p == nil || p.size > maxCachedPageBytes {
-		return
+	if e.page != nil {
+		pc.bytes -= e.page.size
 	}
-	// Make room by dropping pages at random (map order is random).
-	for k, old := range pc.pages {
-		if pc.bytes+p.size <= maxPageCacheBytes && len(pc.pages) < maxPageCacheEntries {
+	e.page = nil
+	// Make room by dropping pages at random (map order is random), but not
+	// an entry whose render is under way: its renderer will call done.
+	for k, old := range pc.entries {
+		if pc.bytes+p.size <= maxPageCacheBytes && len(pc.entries) <= maxPageCacheEntries {
 			break
 		}
-		pc.bytes -= old.size
-		delete(pc.pages, k)
+		if old.page != nil {
+			pc.bytes -= old.page.size
+			old.page = nil
+		}
+		if old.rendering == nil && k != key {
+			delete(pc.entries, k)
+		}
 	}
-	pc.pages[key] = p
+	e.page = p
 	pc.bytes += p.size
 }
 
@@ -180,13 +183,13 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 		p, building := s.pageCache.lookup(key, gen)
 		if p == nil {
 			var err error
-			p, err = s.buildPage(c, next)
+			p, err = s.buildPage(c, next, gen)
 			if building != nil {
 				keep := p
 				if err != nil || p == nil || p.status != http.StatusOK || p.header.Get("Set-Cookie") != "" {
 					keep = nil
 				}
-				s.pageCache.done(key, gen, building, keep)
+				s.pageCache.done(key, building, keep)
 			}
 			if err != nil {
 				if p != nil { // the handler wrote part of an answer
@@ -201,7 +204,7 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 
 // buildPage runs next with markers for the request's own values and keeps
 // what it answers. It returns no page when next answered nothing.
-func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc) (*cachedPage, error) {
+func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc, gen uint64) (*cachedPage, error) {
 	start := time.Now()
 	u := *currentUser(c)
 	csrf := csrfToken(c)
@@ -225,7 +228,7 @@ func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc) (*cachedPage, 
 	if !c.Response().Committed {
 		return nil, err
 	}
-	p := &cachedPage{status: capture.status, header: capture.header, parts: cutAtMarkers(capture.body.String()), size: capture.body.Len(), built: start}
+	p := &cachedPage{status: capture.status, header: capture.header, parts: cutAtMarkers(capture.body.String()), size: capture.body.Len(), gen: gen, built: start}
 	return p, err
 }
 
