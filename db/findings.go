@@ -55,10 +55,11 @@ var TokenFindings = map[string]string{
 	"retired-integration-active-token": `t.status = 'active' AND t.integration_id IN (SELECT id FROM integrations WHERE status = 'retired')`,
 }
 
-// findingQueries are the findings in home page order. A date column is
-// tested with > '' rather than <> '' (the same rows: '' is the least text)
-// so that an index range starts after the records without a date. Where a few owners or
-// integrations lead to their tokens, CROSS JOIN makes SQLite start from
+// findingQueries are the findings in home page order. A date that must be
+// set is tested with "greater than empty" rather than "not empty": the same
+// rows, as the empty text sorts first, but an index range then starts after
+// the records without one. Where a few owners or integrations lead to their
+// tokens, CROSS JOIN makes SQLite start from
 // them and find the tokens by index; left to choose, it walked every active
 // token (70,000 in the benchmark's dataset) instead.
 var findingQueries = []findingQuery{
