@@ -366,6 +366,10 @@ type listQuery struct {
 	// base is from without its LEFT JOINs, for counting and paging when
 	// the filter and the sort use only the kind's own table (optional).
 	base string
+	// sortFrom are FROM clauses for choosing a page's IDs by a sort on a
+	// joined table: they start from that table, so the page is read in the
+	// order of its index instead of sorting every row (optional).
+	sortFrom map[string]string
 }
 
 // qualifiedColumn finds column references such as "a.name" in SQL text.
@@ -387,6 +391,21 @@ func (lq listQuery) idFrom(where, order string) string {
 	return lq.base
 }
 
+// pageIDFrom is the FROM clause for choosing the IDs of a page sorted by
+// sort: the sort's own when it has one and where names no other table.
+func (lq listQuery) pageIDFrom(where, order, sort string) string {
+	from, ok := lq.sortFrom[sort]
+	if !ok {
+		return lq.idFrom(where, order)
+	}
+	for _, m := range qualifiedColumn.FindAllStringSubmatch(where, -1) {
+		if !strings.Contains(from, " "+m[1]+" ") {
+			return lq.idFrom(where, order)
+		}
+	}
+	return from
+}
+
 // page counts the rows matching where and returns the page p asks for.
 //
 // The page is read in two steps: first the IDs of its rows, in order, from
@@ -406,7 +425,7 @@ func page[T any](ctx context.Context, s *Store, lq listQuery, scan func(scanner)
 		return out, fmt.Errorf("db: count %s: %w", lq.what, err)
 	}
 	out.Total = total[0]
-	idQuery := "SELECT " + lq.idCol + idFrom + where + order + " LIMIT ? OFFSET ?"
+	idQuery := "SELECT " + lq.idCol + lq.pageIDFrom(where, order, p.Sort) + where + order + " LIMIT ? OFFSET ?"
 	idArgs := append(slices.Clip(args), limit, offset)
 	ids, err := s.pages.get(s, cacheKey(idQuery, idArgs), func() (string, error) {
 		rows, err := s.read.QueryContext(ctx, idQuery, idArgs...)
