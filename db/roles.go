@@ -114,9 +114,9 @@ func (s *Store) RoleByID(ctx context.Context, id int64) (Role, error) {
 var roleList = listQuery{what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", base: " FROM roles r",
 	// Every role has an account: the list's first sort walks accounts by name.
 	sortFrom: map[string]string{"account": " FROM accounts a CROSS JOIN roles r ON r.account_id = a.id"}, sorts: [][2]string{
-	{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
-	{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
-}}
+		{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
+		{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
+	}}
 
 // RoleFilter narrows a role list to one account, owner or system user.
 type RoleFilter struct {
