@@ -380,15 +380,47 @@ var qualifiedColumn = regexp.MustCompile(`\b([a-z_]+)\.[a-z_]`)
 // index then covers the query), else the full from.
 func (lq listQuery) idFrom(where, order string) string {
 	if lq.base == "" {
-		return lq.from
+		return neededJoins(lq.from, where+order)
 	}
 	alias, _, _ := strings.Cut(lq.idCol, ".")
 	for _, m := range qualifiedColumn.FindAllStringSubmatch(where+order, -1) {
 		if m[1] != alias {
-			return lq.from
+			return neededJoins(lq.from, where+order)
 		}
 	}
 	return lq.base
+}
+
+// neededJoins is from without the LEFT JOINs that sql names no column of
+// (nor a join it keeps). Every LEFT JOIN of a list's from finds at most one
+// row by its ID, so leaving one out changes no count and no order, and a
+// list sorted by its responsible person's name then sorts 100,000 tokens
+// with one join instead of six.
+func neededJoins(from, sql string) string {
+	parts := strings.Split(strings.Join(strings.Fields(from), " "), " LEFT JOIN ")
+	used := map[string]bool{}
+	for _, m := range qualifiedColumn.FindAllStringSubmatch(sql+" "+parts[0], -1) {
+		used[m[1]] = true
+	}
+	keep := make([]bool, len(parts))
+	for changed := true; changed; {
+		changed = false
+		for i, p := range parts[1:] {
+			if f := strings.Fields(p); !keep[i+1] && len(f) > 1 && used[f[1]] {
+				keep[i+1], changed = true, true
+				for _, m := range qualifiedColumn.FindAllStringSubmatch(p, -1) {
+					used[m[1]] = true
+				}
+			}
+		}
+	}
+	out := " " + parts[0]
+	for i, p := range parts[1:] {
+		if keep[i+1] {
+			out += " LEFT JOIN " + p
+		}
+	}
+	return out
 }
 
 // pageIDFrom is the FROM clause for choosing the IDs of a page sorted by
