@@ -450,8 +450,7 @@ func page[T any](ctx context.Context, s *Store, lq listQuery, scan func(scanner)
 	limit, offset := p.offset()
 	out := Page[T]{Page: p.Page, PerPage: p.PerPage}
 	order := p.orderBy(lq.sorts, lq.idCol)
-	idFrom := lq.idFrom(where, order)
-	countQuery := "SELECT COUNT(*)" + idFrom + where
+	countQuery := "SELECT COUNT(*)" + lq.idFrom(where, "") + where // the sort does not change the count
 	total, err := s.countRow(ctx, countQuery, args...)
 	if err != nil {
 		return out, fmt.Errorf("db: count %s: %w", lq.what, err)
