@@ -182,14 +182,21 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 		key := strings.Join([]string{s.store.Today(), u.Role, r.Header.Get("HX-Request"), r.Header.Get("HX-Target"), r.URL.RequestURI()}, "\x00")
 		p, building := s.pageCache.lookup(key, gen)
 		if p == nil {
+			finished := building == nil
+			defer func() {
+				if !finished { // a panic: others must not wait for this page
+					s.pageCache.done(key, building, nil)
+				}
+			}()
 			var err error
 			p, err = s.buildPage(c, next, gen)
-			if building != nil {
+			if !finished {
 				keep := p
 				if err != nil || p == nil || p.status != http.StatusOK || p.header.Get("Set-Cookie") != "" {
 					keep = nil
 				}
 				s.pageCache.done(key, building, keep)
+				finished = true
 			}
 			if err != nil {
 				if p != nil { // the handler wrote part of an answer
