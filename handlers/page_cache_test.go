@@ -14,7 +14,7 @@ func (pc *pageCache) keep(key string, gen uint64, body string, built time.Time) 
 		return false
 	}
 	if rendering != nil {
-		pc.done(key, rendering, &cachedPage{status: 200, parts: []string{body}, size: len(body), gen: gen, built: built})
+		pc.done(key, rendering, &cachedPage{status: 200, parts: [][]byte{[]byte(body)}, size: len(body), gen: gen, built: built})
 	}
 	return true
 }
@@ -70,19 +70,19 @@ func TestPageCacheServesARecentPageWhileItsSuccessorRenders(t *testing.T) {
 	if rendering == nil {
 		t.Fatal("the first request after a write does not render the page")
 	}
-	if p, _ := pc.lookup("recent", 2); p == nil || p.parts[0] != "before" {
+	if p, _ := pc.lookup("recent", 2); p == nil || string(p.parts[0]) != "before" {
 		t.Errorf("a request during the render got %v, want the recent page from before the write", p)
 	}
-	pc.done("recent", rendering, &cachedPage{status: 200, parts: []string{"after"}, gen: 2, built: time.Now()})
-	if p, _ := pc.lookup("recent", 2); p == nil || p.parts[0] != "after" {
+	pc.done("recent", rendering, &cachedPage{status: 200, parts: [][]byte{[]byte("after")}, gen: 2, built: time.Now()})
+	if p, _ := pc.lookup("recent", 2); p == nil || string(p.parts[0]) != "after" {
 		t.Errorf("after the render a request got %v, want the new page", p)
 	}
 
 	_, rendering = pc.lookup("old", 2)
 	got := make(chan *cachedPage)
 	go func() { p, _ := pc.lookup("old", 2); got <- p }()
-	pc.done("old", rendering, &cachedPage{status: 200, parts: []string{"after"}, gen: 2, built: time.Now()})
-	if p := <-got; p == nil || p.parts[0] != "after" {
+	pc.done("old", rendering, &cachedPage{status: 200, parts: [][]byte{[]byte("after")}, gen: 2, built: time.Now()})
+	if p := <-got; p == nil || string(p.parts[0]) != "after" {
 		t.Errorf("a request during the render of a page last rendered long ago got %v, want the new page", p)
 	}
 }
