@@ -232,7 +232,7 @@ func dsn(path, txlock string, readOnly bool) string {
 	// 8 MB of pages per connection: the four readers, the writer and the
 	// checkpointer share the server's memory with the page cache, and the
 	// whole server must stay under 128 MiB (see docs/benchmarks.md).
-	q.Set("_cache_size", "-8000")
+	q.Set("_cache_size", "-4000")
 	// Each connection keeps its most used prepared statements; see
 	// enableQPSG for why they can be reused.
 	q.Set("_stmt_cache_size", "128")
