@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -792,4 +793,40 @@ func TestStrippingTheSealOfAnUpgradedLogIsCaught(t *testing.T) {
 			t.Fatalf("Open of the stripped log: %v; want a refusal", err)
 		}
 	})
+}
+
+// The audit log filtered by dates pages through exactly the events of those
+// days, newest first, however they are spread, page after page.
+func TestAuditDateRangePagesThroughItsDays(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	var inRange []string
+	for day := range 6 {
+		setDay(s, day)
+		for i := range 3 {
+			name := fmt.Sprintf("Owner %d-%d", day, i)
+			mustOwner(t, s, db.OwnerInput{Name: name})
+			if day >= 2 && day <= 4 {
+				inRange = append([]string{name}, inRange...)
+			}
+		}
+	}
+	from, to := day(2), day(4)
+	var got []string
+	before := int64(0)
+	for range 10 {
+		page, err := s.QueryAudit(ctx, db.AuditFilter{From: from, To: to, RecordKind: "owner", ForAdmin: true}, before, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			got = append(got, strings.TrimPrefix(e.Summary, "Created owner "))
+		}
+		if before = page.NextBefore; before == 0 {
+			break
+		}
+	}
+	if !slices.Equal(got, inRange) {
+		t.Errorf("pages of %s to %s hold\n%q\nwant\n%q", from, to, got, inRange)
+	}
 }

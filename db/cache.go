@@ -29,7 +29,6 @@ type memo[T any] struct {
 	gen      uint64
 	values   map[string]T
 	inflight map[string]*memoCall[T]
-	keep     func(T) bool // if set, only values it accepts are kept
 }
 
 type memoCall[T any] struct {
@@ -76,7 +75,7 @@ func (m *memo[T]) get(s *Store, key string, fn func() (T, error)) (T, error) {
 		defer m.mu.Unlock()
 		if m.gen == gen && m.inflight[key] == c {
 			delete(m.inflight, key)
-			if c.err == nil && len(m.values) < m.max && (m.keep == nil || m.keep(c.val)) {
+			if c.err == nil && len(m.values) < m.max {
 				m.values[key] = c.val
 			}
 		}
@@ -118,36 +117,4 @@ func (s *Store) countRow(ctx context.Context, query string, args ...any) ([]int,
 		}
 		return counts, rows.Err()
 	})
-}
-
-// View is a rendered part of a page, kept by CachedView.
-type View struct {
-	Title string // the page's title, when the record it shows names it
-	// Parts is the HTML cut where each request fills in a value of its own:
-	// the even ones are HTML, the odd ones name the value that goes there.
-	Parts []string
-}
-
-// size is how many bytes v holds.
-func (v View) size() int {
-	n := len(v.Title)
-	for _, p := range v.Parts {
-		n += len(p)
-	}
-	return n
-}
-
-// maxCachedViews and maxCachedViewBytes bound CachedView to 16 MB of HTML
-// at most; pages are some 10 to 40 KB.
-const maxCachedViews = 128
-
-// maxCachedViewBytes is the largest view kept; a bigger one is rendered
-// each time rather than crowd out the others.
-const maxCachedViewBytes = 128 << 10
-
-// CachedView returns the view for key as rendered by fn since the last
-// write on the same day, rendering it with fn when there is none. fn must
-// depend only on the database, today's date and key.
-func (s *Store) CachedView(key string, fn func() (View, error)) (View, error) {
-	return s.views.get(s, s.today()+"\x00"+key, fn)
 }

@@ -215,7 +215,10 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 	case "account":
 		err = errors.Join(
 			addRoles("r.account_id = ?", id),
-			addTokens(ActRevokeToken, "(t.account_id = ?1 OR (t.account_id IS NULL AND t.system_user_id IN (SELECT id FROM system_users WHERE account_id = ?1)))",
+			// The two ways in, each by its index: with OR the query read
+			// every active token.
+			addTokens(ActRevokeToken, `t.id IN (SELECT id FROM tokens WHERE account_id = ?1
+				UNION ALL SELECT id FROM tokens WHERE account_id IS NULL AND system_user_id IN (SELECT id FROM system_users WHERE account_id = ?1))`,
 				id, func(r planRow) string { return "Revoke " + r.name + ", which reaches it" }),
 		)
 	case "token":

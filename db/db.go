@@ -64,7 +64,6 @@ type Store struct {
 	pages     *memo[string]        // the IDs on a page of a list, as a JSON array
 	searches  *memo[[]SearchGroup] // search results, by words
 	platforms *memo[[]string]      // the platforms accounts are on
-	views     *memo[View]          // rendered page content, see CachedView
 }
 
 // Options are OpenWith's settings; the zero value gives Open's.
@@ -169,11 +168,10 @@ func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 
 	s := &Store{write: write, read: read, ckpt: ckpt, path: path, log: log, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), views: newMemo[View](maxCachedViews),
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
 		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
 		passwordTurns: make(chan struct{}, MaxPasswordChecks)}
-	s.views.keep = func(v View) bool { return v.size() <= maxCachedViewBytes }
 	go s.commitWrites()
 	go s.checkpoints()
 	if s.schemaFrom, err = s.migrate(ctx); err != nil {
@@ -231,7 +229,10 @@ func dsn(path, txlock string, readOnly bool) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", txlock)
-	q.Set("_cache_size", "-16000")
+	// 8 MB of pages per connection: the four readers, the writer and the
+	// checkpointer share the server's memory with the page cache, and the
+	// whole server must stay under 128 MiB (see docs/benchmarks.md).
+	q.Set("_cache_size", "-4000")
 	// Each connection keeps its most used prepared statements; see
 	// enableQPSG for why they can be reused.
 	q.Set("_stmt_cache_size", "128")

@@ -125,10 +125,12 @@ func (s *Store) RoleByID(ctx context.Context, id int64) (Role, error) {
 	return one(ctx, s.read, scanRole, "role", "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id)
 }
 
-var roleList = listQuery{what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", sorts: [][2]string{
-	{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
-	{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
-}}
+var roleList = listQuery{what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", base: " FROM roles r",
+	// Every role has an account: the list's first sort walks accounts by name.
+	sortFrom: map[string]string{"account": " FROM accounts a CROSS JOIN roles r ON r.account_id = a.id"}, sorts: [][2]string{
+		{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},
+		{"admin", "r.admin"}, {"granted_on", "r.granted_on"}, {"review_by", "r.review_by"}, {"status", "r.status"}, {"updated", "r.updated_at"},
+	}}
 
 // RoleFilter narrows a role list to one account, owner or system user.
 type RoleFilter struct {
@@ -154,7 +156,11 @@ func roleWhere(p ListParams, f RoleFilter) (string, []any) {
 		}
 	}
 	if p.Q != "" {
-		where += ` AND (r.role LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\' OR o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR su.name LIKE ? ESCAPE '\')`
+		// Subqueries over the related tables, not their joined columns: the
+		// count and the page's IDs then need no join (see listQuery.idFrom).
+		where += ` AND (r.role LIKE ? ESCAPE '\' OR r.account_id IN (SELECT id FROM accounts WHERE name LIKE ? ESCAPE '\')
+			OR r.owner_id IN (SELECT id FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')
+			OR r.system_user_id IN (SELECT id FROM system_users WHERE name LIKE ? ESCAPE '\'))`
 		pat := likePattern(p.Q)
 		args = append(args, pat, pat, pat, pat, pat)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
@@ -68,8 +67,10 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
 		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
-	rv := s.viewValues(c)
-	v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
+	if c.FormValue("all") != "1" { // the query's, or a tick's from the page with all
+		v.Limit = pages.ChecklistItemsShown
+	}
+	v.CSRF, v.PrintedBy, v.PrintedAt = csrfToken(c), currentUser(c).Email, printedAtFor(c)
 	if f.Values == nil {
 		f = components.Form{Values: map[string]string{"due_on": due}}
 	}
@@ -97,18 +98,11 @@ func (s *Server) showChecklist(kindPath string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		title, content, err := s.cachedView(c, kindPath+"/"+components.ID(id)+"/checklist", func(rv viewValues) (string, templ.Component, error) {
-			v, err := s.checklistView(c, kindPath, id, components.Form{})
-			if err != nil {
-				return "", nil, err
-			}
-			v.CSRF, v.PrintedBy, v.PrintedAt = rv.CSRF, rv.PrintedBy, rv.PrintedAt
-			return "Checklist: " + v.SubjectName, pages.ChecklistContent(v), nil
-		})
+		v, err := s.checklistView(c, kindPath, id, components.Form{})
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, pages.Framed(s.page(c, title, kindPath), content))
+		return render(c, http.StatusOK, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
 	}
 }
 

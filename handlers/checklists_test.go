@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"steward/db"
 	"steward/internal/seed"
+	"steward/views/pages"
 )
 
 // clWorld is an offboarding to work through the real router: Ada leaves,
@@ -777,5 +779,36 @@ func TestDecommissionLegacyCRM(t *testing.T) {
 	}
 	if st := app.text("SELECT status FROM integrations WHERE id = ?", crm); st != "retired" {
 		t.Errorf("integration %s", st)
+	}
+}
+
+// A busy record's checklist page shows its first items with a count and a
+// link to all of them, and printing goes through the page with all: no page
+// grows with the record, and a printout still lists everything to sign.
+func TestLongChecklistShowsItsFirstItemsAndPrintsThemAll(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("val@example.com", db.RoleViewer)
+	val := app.signedIn("val@example.com")
+	owner := app.createOwner("Ada Lovelace", "ada@example.com")
+	n := pages.ChecklistItemsShown + 5
+	for i := range n {
+		app.storeToken(db.TokenInput{Name: fmt.Sprintf("Key %03d", i), Kind: "api_key", ResponsibleOwnerID: id(owner)})
+	}
+	items := regexp.MustCompile(`data-testid="checklist-item"`)
+	page := val.get("/owners/" + id(owner) + "/checklist")
+	if page.status != http.StatusOK {
+		t.Fatalf("checklist: status %d", page.status)
+	}
+	if got := len(items.FindAllString(page.body, -1)); got != pages.ChecklistItemsShown {
+		t.Errorf("the checklist page shows %d items, want the first %d", got, pages.ChecklistItemsShown)
+	}
+	all := fmt.Sprintf("Show all %d items", n)
+	if !strings.Contains(page.body, all) || strings.Contains(page.body, "js-print") {
+		t.Errorf("the capped page does not link to all %d items, or offers to print only some", n)
+	}
+	full := val.get("/owners/" + id(owner) + "/checklist?all=1")
+	if got := len(items.FindAllString(full.body, -1)); got != n || !strings.Contains(full.body, "js-print") {
+		t.Errorf("the page with all items shows %d items (want %d) or cannot be printed", got, n)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // showHome is the dashboard: counts and the latest activity.
 func (s *Server) showHome(c echo.Context) error {
-	_, content, err := s.cachedView(c, "home", func(viewValues) (string, templ.Component, error) { return s.homeContent(c) })
+	content, err := s.homeContent(c)
 	if err != nil {
 		return err
 	}
@@ -19,31 +19,31 @@ func (s *Server) showHome(c echo.Context) error {
 }
 
 // homeContent is the dashboard inside the page shell.
-func (s *Server) homeContent(c echo.Context) (string, templ.Component, error) {
+func (s *Server) homeContent(c echo.Context) (templ.Component, error) {
 	ctx := c.Request().Context()
 	owners, err := s.store.CountOwners(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	accounts, err := s.store.CountAccounts(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	roles, adminRoles, err := s.store.CountActiveRoles(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	findings, err := s.store.Findings(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	checklists, err := s.store.OpenChecklists(ctx, "", 0, 20)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	recent, err := s.store.RecentEvents(ctx, 15, currentUser(c).IsAdmin())
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	// Empty shows the welcome instead of the findings; a token registered
 	// before any owner or account still raises findings, and they must show.
@@ -55,5 +55,5 @@ func (s *Server) homeContent(c echo.Context) (string, templ.Component, error) {
 	}
 	h := pages.Home{Checklists: checklists, Today: s.store.Today(), Findings: findings, Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
 		Empty: empty, CanEdit: currentUser(c).CanEdit()}
-	return "", pages.HomeContent(h), nil
+	return pages.HomeContent(h), nil
 }

@@ -157,7 +157,11 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	routes := s.routes()
 	for _, r := range routes {
-		e.Add(r.Method, r.Path, r.Handler, s.csrf, s.loadUser, s.require(r.Access), limitSearchTerms)
+		h := r.Handler
+		if cachedRoute(r) {
+			h = s.cachePages(h)
+		}
+		e.Add(r.Method, r.Path, h, s.csrf, s.loadUser, s.require(r.Access), limitSearchTerms)
 	}
 	// Unknown paths get echo's default 404, which handleError renders. Do not
 	// set echo.NotFoundHandler: it is a package global, a data race when two

@@ -41,6 +41,7 @@ type Server struct {
 	imports     *importStash // uploaded files between their preview and their apply
 	// importSlot holds the one import being read and checked, see importing.
 	importSlot chan struct{}
+	pageCache  *pageCache // pages rendered since the last write, see cachePages
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -66,5 +67,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		userDenials: newDenialCounter(),
 		imports:     newImportStash(),
 		importSlot:  make(chan struct{}, 1),
+		pageCache:   newPageCache(),
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
@@ -17,8 +16,9 @@ import (
 
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
-	owner, _ := strconv.ParseInt(c.QueryParam("responsible_owner_id"), 10, 64)
-	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: owner, Responsible: c.QueryParam("responsible")}
+	id := func(name string) int64 { n, _ := strconv.ParseInt(c.QueryParam(name), 10, 64); return max(n, 0) }
+	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: id("responsible_owner_id"), Responsible: c.QueryParam("responsible"),
+		AccountID: id("account_id"), SystemUserID: id("system_user_id"), IntegrationID: id("integration_id"), InvolvesOwnerID: id("involves_owner_id")}
 	if _, ok := db.TokenFindings[c.QueryParam("finding")]; ok {
 		f.Finding = c.QueryParam("finding")
 	}
@@ -38,13 +38,21 @@ func (s *Server) listTokens(c echo.Context) error {
 		return err
 	}
 	l := pages.TokenList{Params: p, Filter: f, Platforms: platforms, Today: s.store.Today(), CanEdit: currentUser(c).CanEdit()}
-	_, list, err := s.cachedView(c, fmt.Sprintf("tokens %#v %#v", p, f), func(viewValues) (string, templ.Component, error) {
-		var err error
-		l.Page, err = s.store.ListTokens(ctx, p, f)
-		return "", pages.TokensList(l), err
-	})
-	if err != nil {
+	if l.Page, err = s.store.ListTokens(ctx, p, f); err != nil {
 		return err
+	}
+	list := pages.TokensList(l)
+	for kind, id := range map[string]int64{"account": f.AccountID, "system_user": f.SystemUserID, "integration": f.IntegrationID, "owner": f.InvolvesOwnerID} {
+		if id == 0 {
+			continue
+		}
+		// A record page's "Show all" link: name the record.
+		switch name, err := s.store.RecordName(ctx, kind, id); {
+		case err == nil:
+			l.RelatedName = name
+		case !errors.Is(err, db.ErrNotFound):
+			return err
+		}
 	}
 	if f.ResponsibleOwnerID != 0 {
 		// A link from an owner's page: name the person instead of a number.
@@ -65,22 +73,16 @@ func (s *Server) showToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	title, content, err := s.cachedView(c, "token/"+components.ID(id), func(v viewValues) (string, templ.Component, error) {
-		t, err := s.store.TokenByID(c.Request().Context(), id)
-		if err != nil {
-			return "", nil, err
-		}
-		tl, err := s.recordTimeline(c, "token", id)
-		if err != nil {
-			return "", nil, err
-		}
-		d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: v.CSRF}
-		return t.Name, pages.TokenContent(d), nil
-	})
+	t, err := s.store.TokenByID(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.Framed(s.page(c, title, "tokens"), content))
+	tl, err := s.recordTimeline(c, "token", id)
+	if err != nil {
+		return err
+	}
+	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.Framed(s.page(c, t.Name, "tokens"), pages.TokenContent(d)))
 }
 
 func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f components.Form) error {
@@ -188,12 +190,16 @@ func (s *Server) lookupToken(c echo.Context) error {
 	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
 }
 
+// relatedTokensShown is how many tokens a record's page lists; a link leads
+// to all of them in the token list.
+const relatedTokensShown = 20
+
 // relatedTokens builds the tokens section of another record's page.
 func (s *Server) relatedTokens(c echo.Context, title string, f db.TokenFilter, newQuery string) (pages.TokensSection, error) {
-	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: 100, Sort: "name"}, f)
+	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: relatedTokensShown, Sort: "name"}, f)
 	if err != nil {
 		return pages.TokensSection{}, err
 	}
 	return pages.TokensSection{Title: title, Tokens: page.Items, Total: page.Total, Today: s.store.Today(),
-		NewHref: "/tokens/new?" + newQuery, CanEdit: currentUser(c).CanEdit()}, nil
+		NewHref: "/tokens/new?" + newQuery, AllHref: pages.TokenListURL(f), CanEdit: currentUser(c).CanEdit()}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -663,5 +665,34 @@ func TestTokenHostileInputEscaped(t *testing.T) {
 	r = c.post("/tokens", tokenForm(payload, "bogus", map[string]string{"scopes": payload}))
 	if r.status != http.StatusUnprocessableEntity || strings.Contains(r.body, payload) || !strings.Contains(r.body, escaped) {
 		t.Errorf("422 page: status %d, payload raw %v", r.status, strings.Contains(r.body, payload))
+	}
+}
+
+// An account with many tokens lists the first of them on its page with a
+// count and a link to the token list narrowed to the account, which names it.
+func TestRecordPageListsItsFirstTokensAndLinksToAll(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("val@example.com", db.RoleViewer)
+	val := app.signedIn("val@example.com")
+	account := app.createAccount("Datum", "Datadog")
+	other := app.createAccount("Elsewhere", "GitHub")
+	n := 25
+	for i := range n {
+		app.storeToken(db.TokenInput{Name: fmt.Sprintf("Key %03d", i), Kind: "api_key", AccountID: id(account)})
+	}
+	app.storeToken(db.TokenInput{Name: "Other key", Kind: "api_key", AccountID: id(other)})
+	rows := regexp.MustCompile(`<tr[^>]*data-testid="token-row"`)
+	page := val.get("/accounts/" + id(account))
+	if got := len(rows.FindAllString(page.body, -1)); got != 20 {
+		t.Errorf("the account page lists %d tokens, want the first 20", got)
+	}
+	link := regexp.MustCompile(`Showing 20 of 25 tokens\.\s*<a class="link" href="([^"]+)">Show all 25</a>`).FindStringSubmatch(page.body)
+	if link == nil {
+		t.Fatalf("the account page has no count and link to all its tokens")
+	}
+	all := val.get(html.UnescapeString(link[1]))
+	if got := len(rows.FindAllString(all.body, -1)); got != n || strings.Contains(all.body, "Other key") || !regexp.MustCompile(`data-testid="related-filter">\s*Datum`).MatchString(all.body) {
+		t.Errorf("the linked list shows %d tokens (want the account's %d), another account's, or does not name the account", got, n)
 	}
 }

@@ -9,9 +9,10 @@ import (
 	"steward/db"
 )
 
-// Pages served from the view cache must still be each viewer's own: their
-// CSRF token in every form, their name on the printout, the buttons their
-// role allows, and the data as it is after the latest change.
+// Pages served from the page cache must still be each viewer's own: their
+// CSRF token in every form, their email in the header and on the printout,
+// the buttons their role allows, their messages, and the data as it is
+// after the latest change.
 func TestCachedPagesAreEachViewersOwnAndCurrent(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
@@ -23,7 +24,7 @@ func TestCachedPagesAreEachViewersOwnAndCurrent(t *testing.T) {
 	token := app.storeToken(db.TokenInput{Name: "Reporting key", Kind: "api_key", ResponsibleOwnerID: id(owner)})
 
 	csrfFields := regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
-	for _, page := range []string{"/tokens/" + id(token), "/owners/" + id(owner) + "/checklist"} {
+	for _, page := range []string{"/tokens/" + id(token), "/owners/" + id(owner) + "/checklist", "/", "/owners/" + id(owner), "/tokens"} {
 		for _, c := range []struct {
 			client *client
 			email  string
@@ -33,7 +34,10 @@ func TestCachedPagesAreEachViewersOwnAndCurrent(t *testing.T) {
 				t.Fatalf("GET %s as %s: status %d", page, c.email, r.status)
 			}
 			fields := csrfFields.FindAllStringSubmatch(r.body, -1)
-			if len(fields) < 2 { // the sign-out form and the page's own
+			if !strings.Contains(r.body, ">"+c.email+"</a>") {
+				t.Errorf("GET %s as %s: the header does not name them", page, c.email)
+			}
+			if len(fields) < 1 || strings.HasPrefix(page, "/tokens/") && len(fields) < 2 { // the sign-out form and the page's own
 				t.Fatalf("GET %s as %s: %d CSRF fields, want the page's forms too", page, c.email, len(fields))
 			}
 			for _, f := range fields {
@@ -61,6 +65,11 @@ func TestCachedPagesAreEachViewersOwnAndCurrent(t *testing.T) {
 	}
 	if app.text("SELECT name FROM tokens WHERE id = ?", token) != "Renamed key" {
 		t.Fatal("the edit was not saved")
+	}
+	// Ben reads the page first; Ann, sent there, still sees her message.
+	ben.get("/tokens/" + id(token))
+	if body := ann.get("/tokens/" + id(token)).body; !strings.Contains(body, "Token saved.") {
+		t.Error("the page after the edit does not show the editor's message")
 	}
 	if body := ben.get("/tokens/" + id(token)).body; !strings.Contains(body, "<title>Renamed key · Steward</title>") {
 		t.Error("the token page after the edit still has the old title")
