@@ -14,6 +14,8 @@ type SearchHit struct {
 	ID     int64
 	Name   string
 	Detail string
+	// TokenKind is a token's kind (db.TokenKinds), which views name.
+	TokenKind string
 }
 
 // SearchGroup is the hits of one kind and how many there were in all.
@@ -42,22 +44,11 @@ var searchQueries = []struct {
 	{"integration", ` FROM integrations WHERE name LIKE ?1 ESCAPE '\' OR description LIKE ?1 ESCAPE '\' OR runs_on LIKE ?1 ESCAPE '\'`,
 		`SELECT id, name, status || CASE WHEN runs_on <> '' THEN ' · ' || runs_on ELSE '' END`, ""},
 	{"token", ` FROM tokens WHERE name LIKE ?1 ESCAPE '\' OR scopes LIKE ?1 ESCAPE '\' OR stored_in LIKE ?1 ESCAPE '\' OR assets LIKE ?1 ESCAPE '\'`,
-		// The token's kind as people call it, and its effective status: a
-		// token past its date shows as expired here as everywhere (?3 is today).
-		`SELECT id, name, ` + tokenKindLabelSQL() + ` || ' · ' ||
+		// Its effective status: a token past its date shows as expired here
+		// as everywhere (?3 is today). Then its kind, for TokenKind.
+		`SELECT id, name,
 			CASE WHEN status = 'active' AND expires_on <> '' AND expires_on < ?3 THEN 'expired' ELSE status END
-			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END`, ""},
-}
-
-// tokenKindLabelSQL is TokenKindLabel as an SQL expression over kind.
-func tokenKindLabelSQL() string {
-	var b strings.Builder
-	b.WriteString("CASE kind")
-	for _, k := range TokenKinds {
-		b.WriteString(" WHEN '" + k + "' THEN '" + TokenKindLabel(k) + "'")
-	}
-	b.WriteString(" ELSE 'Other' END")
-	return b.String()
+			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END, kind`, ""},
 }
 
 // Search finds records of every kind matching q, up to perKind of each.
@@ -101,7 +92,11 @@ func (s *Store) search(ctx context.Context, q string, perKind int) ([]SearchGrou
 		}
 		for rows.Next() {
 			h := SearchHit{Kind: sq.kind}
-			if err := rows.Scan(&h.ID, &h.Name, &h.Detail); err != nil {
+			dest := []any{&h.ID, &h.Name, &h.Detail}
+			if sq.kind == "token" {
+				dest = append(dest, &h.TokenKind)
+			}
+			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("db: scan search %s: %w", sq.kind, err)
 			}

@@ -15,25 +15,6 @@ import (
 var TokenKinds = []string{"system_user_token", "personal_access_token", "api_key", "oauth_client",
 	"service_account_key", "webhook_secret", "other"}
 
-// TokenKindLabel names a token kind for people.
-func TokenKindLabel(kind string) string {
-	switch kind {
-	case "system_user_token":
-		return "System user token"
-	case "personal_access_token":
-		return "Personal access token"
-	case "api_key":
-		return "API key"
-	case "oauth_client":
-		return "OAuth client"
-	case "service_account_key":
-		return "Service account key"
-	case "webhook_secret":
-		return "Webhook secret"
-	}
-	return "Other"
-}
-
 // TokenStatuses lists a token's statuses.
 var TokenStatuses = []string{"active", "revoked", "expired"}
 

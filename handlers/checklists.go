@@ -43,7 +43,7 @@ func (s *Server) checklistSubject(c echo.Context, kind string, id int64) (string
 		if t.NeverExpires() {
 			expires = "never"
 		}
-		return t.Name, [][2]string{{"Kind", db.TokenKindLabel(t.Kind)}, {"Account", t.AccountName}, {"Issued to", t.HolderName()},
+		return t.Name, [][2]string{{"Kind", components.TokenKindLabel(t.Kind)}, {"Account", t.AccountName}, {"Issued to", t.HolderName()},
 			{"Used by", t.IntegrationName}, {"Responsible owner", t.ResponsibleName}, {"Expires", expires},
 			{"Stored in", t.StoredIn}, {"Status", t.EffectiveStatus(today)}}, "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"steward/db"
+	"steward/views/components"
 )
 
 // Size says how large a dataset Scale makes. Seed picks the random
@@ -555,7 +556,7 @@ func (g *seeder) planTokens() {
 		} else if t.systemUser >= 0 {
 			platform = g.accounts[g.systemUsers[t.systemUser].account].platform
 		}
-		t.name = fmt.Sprintf("%s – %s %s (%s)", purpose, platform, db.TokenKindLabel(t.kind),
+		t.name = fmt.Sprintf("%s – %s %s (%s)", purpose, platform, components.TokenKindLabel(t.kind),
 			g.pick([]string{"prod", "prod", "staging", "dev", "reporting", "backup"}))
 		if platform == "Meta" && t.account >= 0 {
 			t.assets = "Ad account act_" + g.accounts[t.account].externalID

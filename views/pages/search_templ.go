@@ -250,9 +250,9 @@ func SearchResults(q string, groups []db.SearchGroup, compact bool) templ.Compon
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var13 string
-					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(h.Detail)
+					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(hitDetail(h))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/search.templ`, Line: 53, Col: 47}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/search.templ`, Line: 53, Col: 51}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 					if templ_7745c5c3_Err != nil {
@@ -320,6 +320,15 @@ func SearchResults(q string, groups []db.SearchGroup, compact bool) templ.Compon
 		}
 		return nil
 	})
+}
+
+// hitDetail is what a search hit says besides its name: a token's kind
+// comes first.
+func hitDetail(h db.SearchHit) string {
+	if h.TokenKind != "" {
+		return components.TokenKindLabel(h.TokenKind) + " · " + h.Detail
+	}
+	return h.Detail
 }
 
 var _ = templruntime.GeneratedTemplate

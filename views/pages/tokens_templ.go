@@ -36,7 +36,7 @@ type TokenList struct {
 func TokenKindChoices() []components.Choice {
 	out := make([]components.Choice, len(db.TokenKinds))
 	for i, k := range db.TokenKinds {
-		out[i] = components.Choice{Value: k, Label: db.TokenKindLabel(k)}
+		out[i] = components.Choice{Value: k, Label: components.TokenKindLabel(k)}
 	}
 	return out
 }
@@ -615,9 +615,9 @@ func TokenTable(tokens []db.Token, today, base string, p db.ListParams, sortable
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var21 string
-			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(db.TokenKindLabel(t.Kind))
+			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(components.TokenKindLabel(t.Kind))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/tokens.templ`, Line: 224, Col: 37}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/tokens.templ`, Line: 224, Col: 45}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -1031,7 +1031,7 @@ func TokenContent(d TokenDetail) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Heading(d.Token.Name, db.TokenKindLabel(d.Token.Kind)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var37), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Heading(d.Token.Name, components.TokenKindLabel(d.Token.Kind)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var37), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
