@@ -42,7 +42,7 @@ func TestAuditPagesSeekWhateverTheFilter(t *testing.T) {
 			}
 			name := fmt.Sprintf("%+v %+v", f, ids)
 			query, args := auditPageQuery(f, ids, 50)
-			plan := explainPlan(t, s, query, args)
+			plan := queryPlan(t, s, query, args...)
 			if strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("%s sorts its matches:\n%s", name, plan)
 			}
@@ -60,27 +60,4 @@ func TestAuditPagesSeekWhateverTheFilter(t *testing.T) {
 			}
 		}
 	}
-}
-
-// explainPlan is the query plan of query, one step a line.
-func explainPlan(t *testing.T, s *Store, query string, args []any) string {
-	t.Helper()
-	rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
 }
