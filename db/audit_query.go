@@ -70,8 +70,8 @@ func (r idRange) below(before int64) idRange {
 
 // index names the index a page of f is read from, newest first: each
 // filter and pair of filters has one ending in id (migrations 001 and
-// 008), whose range ids narrow. All three filters take actor and action,
-// which nearly always tell the kind. Named, because SQLite's planner,
+// 008), whose range ids narrow. All three filters take actor and action's,
+// which holds the kind to check without reading the row. Named, because SQLite's planner,
 // without statistics, prefers one filter's index with a range of IDs to
 // the pair's.
 func (f AuditFilter) index() string {

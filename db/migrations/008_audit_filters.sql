@@ -3,9 +3,10 @@
 -- Two filters together (a person's events on tokens, a person's sign-ins,
 -- an action within a kind) read their newest page straight from an index,
 -- as each filter alone already does; a date range on top is a range of IDs
--- within the same index (see auditDateIDs).
+-- within the same index (see auditIDs). All three filters read the person's
+-- and action's index, whose record_kind is checked without reading the row.
 CREATE INDEX audit_events_actor_kind ON audit_events(actor, record_kind, id);
-CREATE INDEX audit_events_actor_action ON audit_events(actor, action, id);
+CREATE INDEX audit_events_actor_action ON audit_events(actor, action, id, record_kind);
 CREATE INDEX audit_events_kind_action ON audit_events(record_kind, action, id);
 
 -- Events stamped earlier than the event before them: the clock was set
