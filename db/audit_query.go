@@ -71,9 +71,9 @@ func (r idRange) below(before int64) idRange {
 // index names the index a page of f is read from, newest first: each
 // filter and pair of filters has one ending in id (migrations 001 and
 // 008), whose range ids narrow. All three filters take actor and action's,
-// which holds the kind to check without reading the row. Named, because SQLite's planner,
-// without statistics, prefers one filter's index with a range of IDs to
-// the pair's.
+// which holds the kind to check without reading the row. Named, because
+// SQLite's planner, without statistics, prefers one filter's index with a
+// range of IDs to the pair's.
 func (f AuditFilter) index() string {
 	var by []string
 	if f.Actor != "" {
@@ -157,20 +157,21 @@ func (s *Store) auditIDs(ctx context.Context, f AuditFilter) (idRange, error) {
 	}
 	ids := allIDs
 	ids.dated = true
-	none := idRange{first: 1, last: 0, dated: true}
-	if f.From != "" {
-		err := s.read.QueryRowContext(ctx, "SELECT id FROM audit_events WHERE at >= ? ORDER BY at, id LIMIT 1", f.From).Scan(&ids.first)
-		if errors.Is(err, sql.ErrNoRows) {
-			return none, nil
-		} else if err != nil {
-			return allIDs, fmt.Errorf("db: audit dates: %w", err)
+	for _, seek := range []struct {
+		bound, query string
+		id           *int64
+	}{
+		{f.From, "SELECT id FROM audit_events WHERE at >= ? ORDER BY at, id LIMIT 1", &ids.first},
+		{end, "SELECT id FROM audit_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1", &ids.last},
+	} {
+		if seek.bound == "" {
+			continue
 		}
-	}
-	if end != "" {
-		err := s.read.QueryRowContext(ctx, "SELECT id FROM audit_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1", end).Scan(&ids.last)
+		err := s.read.QueryRowContext(ctx, seek.query, seek.bound).Scan(seek.id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return none, nil
-		} else if err != nil {
+			return idRange{first: 1, last: 0, dated: true}, nil // no event within the dates
+		}
+		if err != nil {
 			return allIDs, fmt.Errorf("db: audit dates: %w", err)
 		}
 	}
