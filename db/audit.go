@@ -378,8 +378,8 @@ func (s *Store) Timeline(ctx context.Context, ref Ref, before int64, limit int) 
 // RecentEvents lists the newest events across all records; the events
 // only admins see are left out unless forAdmin.
 func (s *Store) RecentEvents(ctx context.Context, limit int, forAdmin bool) ([]AuditEvent, error) {
-	where, args := AuditFilter{ForAdmin: forAdmin}.where()
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
+	from, args := AuditFilter{ForAdmin: forAdmin}.from(allIDs)
+	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+from+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("db: read recent events: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -40,9 +41,65 @@ func (f AuditFilter) Validate() error {
 	return v.err()
 }
 
-// where builds the filter's WHERE clause; every condition but the one
-// leaving out admin-only events has an index.
-func (f AuditFilter) where() (string, []any) {
+// end is the day after To, where the range ends (exclusive); "" for none.
+func (f AuditFilter) end() string {
+	t, err := time.Parse("2006-01-02", f.To)
+	if f.To == "" || err != nil {
+		return ""
+	}
+	return t.AddDate(0, 0, 1).Format("2006-01-02")
+}
+
+// idRange bounds a query by event ID, both ends inclusive.
+type idRange struct {
+	first, last int64
+	// dated says the bounds select the filter's dates on their own.
+	dated bool
+}
+
+// allIDs is every event.
+var allIDs = idRange{first: 0, last: math.MaxInt64}
+
+// below narrows r to the events older than before (0 for no bound).
+func (r idRange) below(before int64) idRange {
+	if before > 0 && before-1 < r.last {
+		r.last = before - 1
+	}
+	return r
+}
+
+// index names the index a page of f is read from, newest first: each
+// filter and pair of filters has one ending in id (migrations 001 and
+// 008), whose range ids narrow. All three filters take actor and action's,
+// which holds the kind to check without reading the row. Named, because
+// SQLite's planner, without statistics, prefers one filter's index with a
+// range of IDs to the pair's.
+func (f AuditFilter) index() string {
+	var by []string
+	if f.Actor != "" {
+		by = append(by, "actor")
+	}
+	if f.RecordKind != "" && (f.Actor == "" || f.Action == "") {
+		by = append(by, "kind")
+	}
+	if f.Action != "" {
+		by = append(by, "action")
+	}
+	if len(by) == 0 {
+		return ""
+	}
+	return " INDEXED BY audit_events_" + strings.Join(by, "_")
+}
+
+// from is the FROM and WHERE clauses selecting the events matching f
+// within ids.
+func (f AuditFilter) from(ids idRange) (string, []any) {
+	where, args := f.where(ids)
+	return " FROM audit_events" + f.index() + where, args
+}
+
+// where builds the filter's WHERE clause over the events in ids.
+func (f AuditFilter) where(ids idRange) (string, []any) {
 	var conds []string
 	var args []any
 	if !f.ForAdmin {
@@ -60,15 +117,21 @@ func (f AuditFilter) where() (string, []any) {
 		conds = append(conds, "action = ?")
 		args = append(args, strings.TrimSpace(f.Action))
 	}
-	if f.From != "" {
+	if f.From != "" && !ids.dated {
 		conds = append(conds, "at >= ?")
 		args = append(args, f.From)
 	}
-	if f.To != "" {
-		if t, err := time.Parse("2006-01-02", f.To); err == nil {
-			conds = append(conds, "at < ?")
-			args = append(args, t.AddDate(0, 0, 1).Format("2006-01-02"))
-		}
+	if end := f.end(); end != "" && !ids.dated {
+		conds = append(conds, "at < ?")
+		args = append(args, end)
+	}
+	if ids.first > allIDs.first {
+		conds = append(conds, "id >= ?")
+		args = append(args, ids.first)
+	}
+	if ids.last < allIDs.last {
+		conds = append(conds, "id <= ?")
+		args = append(args, ids.last)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -76,63 +139,79 @@ func (f AuditFilter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// auditIDs turns f's dates into the IDs of the first and last event within
+// them, each one seek of audit_events_at. That holds while times grow with
+// IDs; once the clock was set back (an event in audit_time_steps, see
+// migration 008) the query compares the times themselves instead.
+func (s *Store) auditIDs(ctx context.Context, f AuditFilter) (idRange, error) {
+	end := f.end()
+	if f.From == "" && end == "" {
+		return allIDs, nil
+	}
+	var steps bool
+	if err := s.read.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM audit_time_steps)").Scan(&steps); err != nil {
+		return allIDs, fmt.Errorf("db: audit dates: %w", err)
+	}
+	if steps {
+		return allIDs, nil
+	}
+	ids := allIDs
+	ids.dated = true
+	for _, seek := range []struct {
+		bound, query string
+		id           *int64
+	}{
+		{f.From, "SELECT id FROM audit_events WHERE at >= ? ORDER BY at, id LIMIT 1", &ids.first},
+		{end, "SELECT id FROM audit_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1", &ids.last},
+	} {
+		if seek.bound == "" {
+			continue
+		}
+		err := s.read.QueryRowContext(ctx, seek.query, seek.bound).Scan(seek.id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return idRange{first: 1, last: 0, dated: true}, nil // no event within the dates
+		}
+		if err != nil {
+			return allIDs, fmt.Errorf("db: audit dates: %w", err)
+		}
+	}
+	return ids, nil
+}
+
 const auditColumns = `id, at, COALESCE(user_id, 0), actor, ip, action, record_kind, COALESCE(record_id, 0), summary, changes, prev_hash, hash`
 
 // QueryAudit lists the events matching f, newest first, older than before
-// (0 for the newest): keyset paging stays fast at any depth.
+// (0 for the newest): keyset paging stays fast at any depth, and with any
+// filter the page is read from an index, dates as a range of IDs.
 func (s *Store) QueryAudit(ctx context.Context, f AuditFilter, before int64, limit int) (TimelinePage, error) {
-	where, args := f.where()
-	if f.From != "" || f.To != "" {
-		return s.queryAuditByDate(ctx, where, args, before, limit)
+	ids, err := s.auditIDs(ctx, f)
+	if err != nil {
+		return TimelinePage{}, err
 	}
-	if before > 0 {
-		if where == "" {
-			where = " WHERE id < ?"
-		} else {
-			where += " AND id < ?"
-		}
-		args = append(args, before)
-	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
+	query, args := auditPageQuery(f, ids.below(before), limit)
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return TimelinePage{}, fmt.Errorf("db: query audit: %w", err)
 	}
 	return pageOfEvents(rows, limit)
 }
 
-// queryAuditByDate is QueryAudit for a date range. It walks the index on
-// time, newest first, rather than every event by ID (a range months back
-// skipped hundreds of thousands of newer events, or sorted the range's
-// tens of thousands): events come in order of time, then ID, which is the
-// log's order unless the clock was set back, and a page goes on from the
-// time and ID of the event before it.
-func (s *Store) queryAuditByDate(ctx context.Context, where string, args []any, before int64, limit int) (TimelinePage, error) {
-	if before > 0 {
-		var at string
-		err := s.read.QueryRowContext(ctx, "SELECT at FROM audit_events WHERE id = ?", before).Scan(&at)
-		if errors.Is(err, sql.ErrNoRows) {
-			return TimelinePage{}, nil
-		}
-		if err != nil {
-			return TimelinePage{}, fmt.Errorf("db: query audit: %w", err)
-		}
-		// at <= ? bounds the index walk; the row value keeps ties in order.
-		where += " AND at <= ? AND (at, id) < (?, ?)"
-		args = append(args, at, at, before)
-	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events INDEXED BY audit_events_at"+where+
-		" ORDER BY at DESC, id DESC LIMIT ?", append(args, limit+1)...)
-	if err != nil {
-		return TimelinePage{}, fmt.Errorf("db: query audit: %w", err)
-	}
-	return pageOfEvents(rows, limit)
+// auditPageQuery selects a page of the events matching f within ids,
+// newest first, with one more event to tell whether an older page follows.
+func auditPageQuery(f AuditFilter, ids idRange, limit int) (string, []any) {
+	from, args := f.from(ids)
+	return "SELECT " + auditColumns + from + " ORDER BY id DESC LIMIT ?", append(args, limit+1)
 }
 
 // EachAuditEvent calls fn for every event matching f, newest first,
 // streaming so an export of a million events holds one at a time.
 func (s *Store) EachAuditEvent(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) error {
-	where, args := f.where()
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events"+where+" ORDER BY id DESC", args...)
+	ids, err := s.auditIDs(ctx, f)
+	if err != nil {
+		return err
+	}
+	from, args := f.from(ids)
+	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+from+" ORDER BY id DESC", args...)
 	if err != nil {
 		return fmt.Errorf("db: export audit: %w", err)
 	}

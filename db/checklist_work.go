@@ -49,6 +49,15 @@ func (s *Store) ChecklistByID(ctx context.Context, id int64) (Checklist, error) 
 	return c, err
 }
 
+// ChecklistSubject is the record a checklist is about, read without the
+// checklist's items (a busy account's run to thousands).
+func (s *Store) ChecklistSubject(ctx context.Context, id int64) (Ref, error) {
+	return one(ctx, s.read, func(row scanner) (Ref, error) {
+		var r Ref
+		return r, row.Scan(&r.Kind, &r.ID)
+	}, "checklist", "SELECT subject_kind, subject_id FROM checklists WHERE id = ?", id)
+}
+
 // LatestChecklist returns the subject's open checklist, or else its most
 // recent one; ErrNotFound when it never had one.
 func (s *Store) LatestChecklist(ctx context.Context, kind string, id int64) (Checklist, error) {

@@ -140,15 +140,15 @@ func (s *Server) checklistPath(c echo.Context) (cid int64, kindPath string, subj
 	if cid, err = idParam(c); err != nil {
 		return 0, "", 0, err
 	}
-	cl, err := s.store.ChecklistByID(c.Request().Context(), cid)
+	subject, err := s.store.ChecklistSubject(c.Request().Context(), cid)
 	if err != nil {
 		return 0, "", 0, err
 	}
-	k, ok := db.KindNamed(cl.SubjectKind)
+	k, ok := db.KindNamed(subject.Kind)
 	if !ok {
 		return 0, "", 0, echo.ErrNotFound
 	}
-	return cid, k.Path, cl.SubjectID, nil
+	return cid, k.Path, subject.ID, nil
 }
 
 // tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
