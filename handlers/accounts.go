@@ -74,53 +74,13 @@ func (s *Server) renderAccountForm(c echo.Context, status int, id int64, f compo
 	return render(c, status, pages.AccountFormPage(s.page(c, title, "accounts"), id, f, owners, parents))
 }
 
-// newAccount shows an empty account form.
-func (s *Server) newAccount(c echo.Context) error {
-	return s.renderAccountForm(c, http.StatusOK, 0, newRecordForm(c, db.AccountFields, db.AccountInput{Criticality: "medium", Status: "active"},
-		"parent_id"))
-}
-
-// createAccount saves a new account, or re-renders the form with its errors.
-func (s *Server) createAccount(c echo.Context) error {
-	f, in := readRecordForm(c, db.AccountFields)
-	id, err := s.store.CreateAccount(c.Request().Context(), actor(c), in)
-	if invalid(err, &f) {
-		return s.renderAccountForm(c, http.StatusUnprocessableEntity, 0, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Account added.")
-	return redirect(c, components.RecordURL("account", id))
-}
-
-// editAccount shows the account's form filled in.
-func (s *Server) editAccount(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	a, err := s.store.AccountByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderAccountForm(c, http.StatusOK, id, recordForm(c, db.AccountFields, a.Input()))
-}
-
-// updateAccount saves changes to an account.
-func (s *Server) updateAccount(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.AccountFields)
-	err = s.store.UpdateAccount(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderAccountForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Account saved.")
-	return redirect(c, components.RecordURL("account", id))
+// accountForms are the account form's pages.
+func (s *Server) accountForms() recordForms[db.AccountInput] {
+	return recordForms[db.AccountInput]{s: s, kind: "account", fields: db.AccountFields,
+		blank:     func() db.AccountInput { return db.AccountInput{Criticality: "medium", Status: "active"} },
+		fromQuery: []string{"parent_id"},
+		load:      inputOf(s.store.AccountByID),
+		create:    created(s.store.CreateAccount),
+		update:    updated(s.store.UpdateAccount),
+		render:    s.renderAccountForm, added: "Account added.", saved: "Account saved."}
 }

@@ -60,54 +60,13 @@ func (s *Server) renderIntegrationForm(c echo.Context, status int, id int64, f c
 	return render(c, status, pages.IntegrationFormPage(s.page(c, title, "integrations"), id, f, owners))
 }
 
-// newIntegration shows an empty integration form, optionally with the
-// responsible owner chosen.
-func (s *Server) newIntegration(c echo.Context) error {
-	return s.renderIntegrationForm(c, http.StatusOK, 0, newRecordForm(c, db.IntegrationFields, db.IntegrationInput{Status: db.IntegrationActive},
-		"responsible_owner_id"))
-}
-
-// createIntegration saves a new integration, or re-renders the form with its errors.
-func (s *Server) createIntegration(c echo.Context) error {
-	f, in := readRecordForm(c, db.IntegrationFields)
-	id, err := s.store.CreateIntegration(c.Request().Context(), actor(c), in)
-	if invalid(err, &f) {
-		return s.renderIntegrationForm(c, http.StatusUnprocessableEntity, 0, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Integration added.")
-	return redirect(c, components.RecordURL("integration", id))
-}
-
-// editIntegration shows the integration's form filled in.
-func (s *Server) editIntegration(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	in, err := s.store.IntegrationByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderIntegrationForm(c, http.StatusOK, id, recordForm(c, db.IntegrationFields, in.Input()))
-}
-
-// updateIntegration saves changes to an integration.
-func (s *Server) updateIntegration(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.IntegrationFields)
-	err = s.store.UpdateIntegration(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderIntegrationForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Integration saved.")
-	return redirect(c, components.RecordURL("integration", id))
+// integrationForms are the integration form's pages.
+func (s *Server) integrationForms() recordForms[db.IntegrationInput] {
+	return recordForms[db.IntegrationInput]{s: s, kind: "integration", fields: db.IntegrationFields,
+		blank:     func() db.IntegrationInput { return db.IntegrationInput{Status: db.IntegrationActive} },
+		fromQuery: []string{"responsible_owner_id"},
+		load:      inputOf(s.store.IntegrationByID),
+		create:    created(s.store.CreateIntegration),
+		update:    updated(s.store.UpdateIntegration),
+		render:    s.renderIntegrationForm, added: "Integration added.", saved: "Integration saved."}
 }

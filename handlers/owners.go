@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -83,55 +84,18 @@ func (s *Server) renderOwnerForm(c echo.Context, status int, id int64, f compone
 	return render(c, status, pages.OwnerFormPage(s.page(c, title, "owners"), id, f, managers))
 }
 
-// newOwner shows an empty owner form.
-func (s *Server) newOwner(c echo.Context) error {
-	return s.renderOwnerForm(c, http.StatusOK, 0, recordForm(c, db.OwnerFields, db.OwnerInput{Status: db.OwnerActive}))
-}
-
-// createOwner saves a new owner, or re-renders the form with its errors.
-func (s *Server) createOwner(c echo.Context) error {
-	f, in := readRecordForm(c, db.OwnerFields)
-	id, err := s.store.CreateOwner(c.Request().Context(), actor(c), in)
-	if invalid(err, &f) {
-		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, 0, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Owner added.")
-	return redirect(c, components.RecordURL("owner", id))
-}
-
-// editOwner shows the owner's form filled in.
-func (s *Server) editOwner(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.store.OwnerByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderOwnerForm(c, http.StatusOK, id, recordForm(c, db.OwnerFields, o.Input()))
-}
-
-// updateOwner saves changes to an owner.
-func (s *Server) updateOwner(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.OwnerFields)
-	err = s.store.UpdateOwner(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderOwnerForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Owner saved.")
-	if f.Value("status") == db.OwnerOffboarding {
-		s.flash(c, "They are offboarding: start their checklist from their page to work through their access.")
-	}
-	return redirect(c, components.RecordURL("owner", id))
+// ownerForms are the owner form's pages.
+func (s *Server) ownerForms() recordForms[db.OwnerInput] {
+	return recordForms[db.OwnerInput]{s: s, kind: "owner", fields: db.OwnerFields,
+		blank:  func() db.OwnerInput { return db.OwnerInput{Status: db.OwnerActive} },
+		load:   inputOf(s.store.OwnerByID),
+		create: created(s.store.CreateOwner),
+		update: func(ctx context.Context, a db.Actor, id int64, in db.OwnerInput) (savedRecord, error) {
+			saved := savedRecord{ID: id}
+			if in.Status == db.OwnerOffboarding {
+				saved.Notes = []string{"They are offboarding: start their checklist from their page to work through their access."}
+			}
+			return saved, s.store.UpdateOwner(ctx, a, id, in)
+		},
+		render: s.renderOwnerForm, added: "Owner added.", saved: "Owner saved."}
 }

@@ -117,10 +117,15 @@ func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f componen
 	return render(c, status, pages.RoleFormPage(s.page(c, title, "roles"), id, f, accounts, owners))
 }
 
-// newRole shows an empty role form, optionally with the account or holder chosen.
-func (s *Server) newRole(c echo.Context) error {
-	return s.renderRoleForm(c, http.StatusOK, 0, newRecordForm(c, db.RoleFields, db.RoleInput{GrantedOn: today(), Status: "active"},
-		"account_id", "owner_id", "system_user_id"))
+// roleForms are the role form's pages; granting a role has its own
+// handler, createRole, as it also answers the roles panel of a record page.
+func (s *Server) roleForms() recordForms[db.RoleInput] {
+	return recordForms[db.RoleInput]{s: s, kind: "role", fields: db.RoleFields,
+		blank:     func() db.RoleInput { return db.RoleInput{GrantedOn: today(), Status: "active"} },
+		fromQuery: []string{"account_id", "owner_id", "system_user_id"},
+		load:      inputOf(s.store.RoleByID),
+		update:    updated(s.store.UpdateRole),
+		render:    s.renderRoleForm, saved: "Role saved."}
 }
 
 // createRole grants a role from the role form or inline from a record page.
@@ -145,37 +150,6 @@ func (s *Server) createRole(c echo.Context) error {
 		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role granted.")
 	}
 	s.flash(c, "Role granted.")
-	return redirect(c, components.RecordURL("role", id))
-}
-
-// editRole shows the role's form filled in.
-func (s *Server) editRole(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.store.RoleByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderRoleForm(c, http.StatusOK, id, recordForm(c, db.RoleFields, r.Input()))
-}
-
-// updateRole saves changes to a role.
-func (s *Server) updateRole(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.RoleFields)
-	err = s.store.UpdateRole(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderRoleForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Role saved.")
 	return redirect(c, components.RecordURL("role", id))
 }
 

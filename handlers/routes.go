@@ -34,13 +34,15 @@ type kindHandlers struct {
 
 // kindHandlers are each record kind's page handlers, by db.Kind name.
 func (s *Server) kindHandlers() map[string]kindHandlers {
+	owners, accounts, roles := s.ownerForms(), s.accountForms(), s.roleForms()
+	systemUsers, integrations, tokens := s.systemUserForms(), s.integrationForms(), s.tokenForms()
 	return map[string]kindHandlers{
-		"owner":       {s.listOwners, s.newOwner, s.createOwner, s.showOwner, s.editOwner, s.updateOwner},
-		"account":     {s.listAccounts, s.newAccount, s.createAccount, s.showAccount, s.editAccount, s.updateAccount},
-		"role":        {s.listRoles, s.newRole, s.createRole, s.showRole, s.editRole, s.updateRole},
-		"system_user": {s.listSystemUsers, s.newSystemUser, s.createSystemUser, s.showSystemUser, s.editSystemUser, s.updateSystemUser},
-		"integration": {s.listIntegrations, s.newIntegration, s.createIntegration, s.showIntegration, s.editIntegration, s.updateIntegration},
-		"token":       {s.listTokens, s.newToken, s.createToken, s.showToken, s.editToken, s.updateToken},
+		"owner":       {s.listOwners, owners.newForm, owners.createRecord, s.showOwner, owners.editForm, owners.updateRecord},
+		"account":     {s.listAccounts, accounts.newForm, accounts.createRecord, s.showAccount, accounts.editForm, accounts.updateRecord},
+		"role":        {s.listRoles, roles.newForm, s.createRole, s.showRole, roles.editForm, roles.updateRecord},
+		"system_user": {s.listSystemUsers, systemUsers.newForm, systemUsers.createRecord, s.showSystemUser, systemUsers.editForm, systemUsers.updateRecord},
+		"integration": {s.listIntegrations, integrations.newForm, integrations.createRecord, s.showIntegration, integrations.editForm, integrations.updateRecord},
+		"token":       {s.listTokens, tokens.newForm, tokens.createRecord, s.showToken, tokens.editForm, tokens.updateRecord},
 	}
 }
 

@@ -69,54 +69,13 @@ func (s *Server) renderSystemUserForm(c echo.Context, status int, id int64, f co
 	return render(c, status, pages.SystemUserFormPage(s.page(c, title, "system-users"), id, f, accounts, owners, integrations))
 }
 
-// newSystemUser shows an empty system user form, optionally with its
-// account, responsible owner or integration chosen.
-func (s *Server) newSystemUser(c echo.Context) error {
-	return s.renderSystemUserForm(c, http.StatusOK, 0, newRecordForm(c, db.SystemUserFields, db.SystemUserInput{Status: db.SystemUserActive},
-		"account_id", "responsible_owner_id", "integration_id"))
-}
-
-// createSystemUser saves a new system user, or re-renders the form with its errors.
-func (s *Server) createSystemUser(c echo.Context) error {
-	f, in := readRecordForm(c, db.SystemUserFields)
-	id, err := s.store.CreateSystemUser(c.Request().Context(), actor(c), in)
-	if invalid(err, &f) {
-		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, 0, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "System user added.")
-	return redirect(c, components.RecordURL("system_user", id))
-}
-
-// editSystemUser shows the system user's form filled in.
-func (s *Server) editSystemUser(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.store.SystemUserByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderSystemUserForm(c, http.StatusOK, id, recordForm(c, db.SystemUserFields, u.Input()))
-}
-
-// updateSystemUser saves changes to a system user.
-func (s *Server) updateSystemUser(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.SystemUserFields)
-	err = s.store.UpdateSystemUser(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderSystemUserForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "System user saved.")
-	return redirect(c, components.RecordURL("system_user", id))
+// systemUserForms are the system user form's pages.
+func (s *Server) systemUserForms() recordForms[db.SystemUserInput] {
+	return recordForms[db.SystemUserInput]{s: s, kind: "system_user", fields: db.SystemUserFields,
+		blank:     func() db.SystemUserInput { return db.SystemUserInput{Status: db.SystemUserActive} },
+		fromQuery: []string{"account_id", "responsible_owner_id", "integration_id"},
+		load:      inputOf(s.store.SystemUserByID),
+		create:    created(s.store.CreateSystemUser),
+		update:    updated(s.store.UpdateSystemUser),
+		render:    s.renderSystemUserForm, added: "System user added.", saved: "System user saved."}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -108,64 +109,33 @@ func (s *Server) renderTokenForm(c echo.Context, status int, id int64, f compone
 	return render(c, status, pages.TokenFormPage(s.page(c, title, "tokens"), id, f, pick))
 }
 
-// newToken shows an empty token form, optionally with related records chosen.
-func (s *Server) newToken(c echo.Context) error {
-	return s.renderTokenForm(c, http.StatusOK, 0, newRecordForm(c, db.TokenFields, db.TokenInput{Kind: "system_user_token", Status: "active",
-		IssuedOn: today()}, "account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"))
+// tokenForms are the token form's pages; a pasted value becomes a
+// fingerprint, and saving one already registered elsewhere warns.
+func (s *Server) tokenForms() recordForms[db.TokenInput] {
+	return recordForms[db.TokenInput]{s: s, kind: "token", fields: db.TokenFields,
+		blank: func() db.TokenInput {
+			return db.TokenInput{Kind: "system_user_token", Status: "active", IssuedOn: today()}
+		},
+		fromQuery: []string{"account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"},
+		load:      inputOf(s.store.TokenByID),
+		create: func(ctx context.Context, a db.Actor, in db.TokenInput) (savedRecord, error) {
+			saved, err := s.store.CreateToken(ctx, a, in)
+			return savedRecord{ID: saved.ID, Notes: duplicateWarnings(saved)}, err
+		},
+		update: func(ctx context.Context, a db.Actor, id int64, in db.TokenInput) (savedRecord, error) {
+			saved, err := s.store.UpdateToken(ctx, a, id, in)
+			return savedRecord{ID: id, Notes: duplicateWarnings(saved)}, err
+		},
+		render: s.renderTokenForm, added: "Token registered.", saved: "Token saved."}
 }
 
-// flashDuplicates warns when the pasted value is already on other tokens.
-func (s *Server) flashDuplicates(c echo.Context, saved db.TokenSaved) {
+// duplicateWarnings warn when the pasted value is already on other tokens.
+func duplicateWarnings(saved db.TokenSaved) []string {
+	var out []string
 	for _, other := range saved.DuplicateOf {
-		s.flash(c, fmt.Sprintf("Warning: this value is already registered on token #%d. The same secret in two records usually means a copy was made; check both.", other))
+		out = append(out, fmt.Sprintf("Warning: this value is already registered on token #%d. The same secret in two records usually means a copy was made; check both.", other))
 	}
-}
-
-// createToken registers a token; the pasted value becomes a fingerprint.
-func (s *Server) createToken(c echo.Context) error {
-	f, in := readRecordForm(c, db.TokenFields)
-	saved, err := s.store.CreateToken(c.Request().Context(), actor(c), in)
-	if invalid(err, &f) {
-		return s.renderTokenForm(c, http.StatusUnprocessableEntity, 0, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Token registered.")
-	s.flashDuplicates(c, saved)
-	return redirect(c, components.RecordURL("token", saved.ID))
-}
-
-// editToken shows the token's form filled in, without any value.
-func (s *Server) editToken(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	t, err := s.store.TokenByID(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderTokenForm(c, http.StatusOK, id, recordForm(c, db.TokenFields, t.Input()))
-}
-
-// updateToken saves changes to a token.
-func (s *Server) updateToken(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	f, in := readRecordForm(c, db.TokenFields)
-	saved, err := s.store.UpdateToken(c.Request().Context(), actor(c), id, in)
-	if invalid(err, &f) {
-		return s.renderTokenForm(c, http.StatusUnprocessableEntity, id, f)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "Token saved.")
-	s.flashDuplicates(c, saved)
-	return redirect(c, components.RecordURL("token", id))
+	return out
 }
 
 // showLookup is the "Whose token is this?" form.
