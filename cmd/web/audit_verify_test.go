@@ -486,8 +486,8 @@ func TestAuditVerifyFailsAfterRestoredTriggersUntilAccepted(t *testing.T) {
 	if !strings.Contains(out, "audit_events_no_update, audit_links_no_delete") {
 		t.Errorf("the start's warning does not name the triggers:\n%s", out)
 	}
-	if got := strings.TrimSpace(sqlite3(t, cli, path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit_%'")); got != "4" {
-		t.Errorf("%s audit triggers after the start, want 4", got)
+	if got := strings.TrimSpace(sqlite3(t, cli, path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit_%_no_%'")); got != "4" {
+		t.Errorf("%s append-only audit triggers after the start, want 4", got)
 	}
 	if _, err := verify(t, path); err == nil {
 		t.Fatal("a second verify passed before anyone accepted the restore")
