@@ -10,7 +10,8 @@ import "strings"
 //
 // To add a seventh kind: add its table in a migration and its store
 // functions (ByID, List, Each…, create/update writing an audit event), then
-// add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go)
+// add it to Kinds below. Its handlers go in kindHandlers (handlers/routes.go:
+// a list, a record page and a recordForms description for its form pages)
 // and listWriters (handlers/export.go): TestKindRoutes fails until every
 // per-kind route exists. Then its pages, its checklist (Store.plan,
 // retireSubject, checklistSubject), its input's field table (Fields) and
