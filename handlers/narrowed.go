@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/views/pages"
+)
+
+// relatedShown is how many related records (tokens, roles, system users,
+// accounts, integrations) a record's page lists; a link leads to all of them
+// in their list, narrowed to that record.
+const relatedShown = 20
+
+// queryID reads a record ID from the query; anything but a positive number
+// counts as none, so a mangled link shows the whole list.
+func queryID(c echo.Context, name string) int64 {
+	n, _ := strconv.ParseInt(c.QueryParam(name), 10, 64)
+	return max(n, 0)
+}
+
+// narrowBy is a list filter a record page's "Show all" link may set: param
+// holds the ID of a record of kind, read into *id.
+type narrowBy struct {
+	label, param, kind string
+	id                 *int64
+}
+
+// narrowing reads the narrowings of a list from the query into their IDs and
+// names each record for its chip; an ID of no record keeps its chip (and
+// matches nothing), as on the token list.
+func (s *Server) narrowing(c echo.Context, by ...narrowBy) (pages.Narrowed, error) {
+	var out pages.Narrowed
+	for _, b := range by {
+		if *b.id = queryID(c, b.param); *b.id == 0 {
+			continue
+		}
+		name, err := s.store.RecordName(c.Request().Context(), b.kind, *b.id)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+		out = append(out, pages.Narrowing{Label: b.label, Param: b.param, ID: *b.id, Name: name})
+	}
+	return out, nil
+}
+
+// narrowedTo is the list at path narrowed to the record id by param, the
+// target of a record page's "Show all" link.
+func narrowedTo(path, param string, id int64) string {
+	return pages.Narrowed{{Param: param, ID: id}}.URL(path, db.ListParams{})
+}

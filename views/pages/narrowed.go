@@ -1,0 +1,53 @@
+package pages
+
+import (
+	"strings"
+
+	"steward/db"
+	"steward/views/components"
+)
+
+// Narrowing narrows a list to the records related to one record, as the
+// "Show all" link of that record's page sets it: Param=ID in the query.
+type Narrowing struct {
+	Label string // what the chip says the record is: "Account"
+	Param string // the query parameter: "account_id"
+	ID    int64
+	Name  string // the record's name; "" if it is gone
+}
+
+// Narrowed is a list's narrowings, which its sort, page and clear links keep.
+type Narrowed []Narrowing
+
+// Query is the narrowings as a query string.
+func (n Narrowed) Query() string {
+	pairs := make([]string, 0, 2*len(n))
+	for _, x := range n {
+		pairs = append(pairs, x.Param, components.OptionalID(x.ID))
+	}
+	return components.Query(pairs...)
+}
+
+// URL is the list at path with these narrowings and p's search, status and sort.
+func (n Narrowed) URL(path string, p db.ListParams) string {
+	if q := n.Query(); q != "" {
+		path += "?" + q
+	}
+	return components.ListURL(path, p)
+}
+
+// without is n less its i-th narrowing, for that chip's "Clear" link.
+func (n Narrowed) without(i int) Narrowed {
+	return append(append(Narrowed{}, n[:i]...), n[i+1:]...)
+}
+
+// name names the record x narrows to, or says which one it was if it is gone.
+func (x Narrowing) name() string {
+	if x.Name != "" {
+		return x.Name
+	}
+	return x.Label + " #" + components.ID(x.ID)
+}
+
+// clearLabel is the accessible name of x's "Clear" link.
+func (x Narrowing) clearLabel() string { return "Clear the " + strings.ToLower(x.Label) + " filter" }
