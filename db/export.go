@@ -58,7 +58,7 @@ func (r Snapshot) EachOwner(ctx context.Context, p ListParams, fn func(Owner) er
 
 // EachAccount calls fn for every account matching p, in p's sort order.
 func (r Snapshot) EachAccount(ctx context.Context, p ListParams, fn func(Account) error) error {
-	where, args := accountWhere(p, "", nil)
+	where, args := accountWhere(p, AccountFilter{})
 	return each(ctx, r.tx, accountList, scanAccount, p, where, args, fn)
 }
 
@@ -70,13 +70,13 @@ func (r Snapshot) EachRole(ctx context.Context, p ListParams, f RoleFilter, fn f
 
 // EachSystemUser calls fn for every system user matching p, in p's sort order.
 func (r Snapshot) EachSystemUser(ctx context.Context, p ListParams, fn func(SystemUser) error) error {
-	where, args := systemUserWhere(p, "", nil)
+	where, args := systemUserWhere(p, SystemUserFilter{})
 	return each(ctx, r.tx, systemUserList, scanSystemUser, p, where, args, fn)
 }
 
 // EachIntegration calls fn for every integration matching p, in p's sort order.
 func (r Snapshot) EachIntegration(ctx context.Context, p ListParams, fn func(Integration) error) error {
-	where, args := integrationWhere(p, "", nil)
+	where, args := integrationWhere(p, IntegrationFilter{})
 	return each(ctx, r.tx, integrationList, scanIntegration, p, where, args, fn)
 }
 

@@ -47,6 +47,17 @@ func (s *Server) narrowing(c echo.Context, by ...narrowBy) (pages.Narrowed, erro
 	return out, nil
 }
 
+// related is the first of a record's related records, as a store's list
+// gives them (relatedShown of them, see relatedPage), with the link to them all in
+// the list at path narrowed by param to the record id.
+func related[T any](page db.Page[T], err error, path, param string, id int64) (pages.Related[T], error) {
+	return pages.Related[T]{Items: page.Items, Total: page.Total, AllHref: narrowedTo(path, param, id)}, err
+}
+
+// relatedPage is the list parameters of a record page's related records:
+// the first few, active ones first.
+var relatedPage = db.ListParams{PerPage: relatedShown, Sort: "status"}
+
 // narrowedTo is the list at path narrowed to the record id by param, the
 // target of a record page's "Show all" link.
 func narrowedTo(path, param string, id int64) string {

@@ -43,7 +43,7 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 	default:
 		filter = db.RoleFilter{OwnerID: id}
 	}
-	roles, err := s.store.ListRoles(ctx, db.ListParams{PerPage: relatedShown, Sort: "status"}, filter)
+	roles, err := s.store.ListRoles(ctx, relatedPage, filter)
 	if err != nil {
 		return pages.RolesPanel{}, err
 	}

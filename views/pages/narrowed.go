@@ -7,6 +7,14 @@ import (
 	"steward/views/components"
 )
 
+// Related is the first few records related to the record a page shows, how
+// many there are in all, and the link to all of them in their list.
+type Related[T any] struct {
+	Items   []T
+	Total   int
+	AllHref string
+}
+
 // Narrowing narrows a list to the records related to one record, as the
 // "Show all" link of that record's page sets it: Param=ID in the query.
 type Narrowing struct {
@@ -35,6 +43,9 @@ func (n Narrowed) URL(path string, p db.ListParams) string {
 	}
 	return components.ListURL(path, p)
 }
+
+// Base is the list at path with these narrowings, for its sort and page links.
+func (n Narrowed) Base(path string) string { return n.URL(path, db.ListParams{}) }
 
 // without is n less its i-th narrowing, for that chip's "Clear" link.
 func (n Narrowed) without(i int) Narrowed {
