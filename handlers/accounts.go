@@ -14,8 +14,7 @@ import (
 func (s *Server) listAccounts(c echo.Context) error {
 	p := listParams(c)
 	var f db.AccountFilter
-	narrowed, err := s.narrowing(c, narrowBy{"Parent account", "parent_id", "account", &f.ParentID},
-		narrowBy{"Accountable owner", "owner_id", "owner", &f.OwnerID})
+	narrowed, err := s.narrowing(c, accountNarrowing(&f))
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 func (s *Server) listIntegrations(c echo.Context) error {
 	p := listParams(c)
 	var f db.IntegrationFilter
-	narrowed, err := s.narrowing(c, narrowBy{"Responsible owner", "responsible_owner_id", "owner", &f.OwnerID})
+	narrowed, err := s.narrowing(c, integrationNarrowing(&f))
 	if err != nil {
 		return err
 	}

@@ -29,13 +29,64 @@ type narrowBy struct {
 	id                 *int64
 }
 
+// roleNarrowing is the role list's narrowings, read into f.
+func roleNarrowing(f *db.RoleFilter) []narrowBy {
+	return []narrowBy{{"Account", "account_id", "account", &f.AccountID}, {"Person", "owner_id", "owner", &f.OwnerID},
+		{"System user", "system_user_id", "system_user", &f.SystemUserID}}
+}
+
+// accountNarrowing is the account list's narrowings, read into f.
+func accountNarrowing(f *db.AccountFilter) []narrowBy {
+	return []narrowBy{{"Parent account", "parent_id", "account", &f.ParentID}, {"Accountable owner", "owner_id", "owner", &f.OwnerID}}
+}
+
+// systemUserNarrowing is the system user list's narrowings, read into f.
+func systemUserNarrowing(f *db.SystemUserFilter) []narrowBy {
+	return []narrowBy{{"Account", "account_id", "account", &f.AccountID}, {"Integration", "integration_id", "integration", &f.IntegrationID},
+		{"Responsible owner", "responsible_owner_id", "owner", &f.OwnerID}}
+}
+
+// integrationNarrowing is the integration list's narrowings, read into f.
+func integrationNarrowing(f *db.IntegrationFilter) []narrowBy {
+	return []narrowBy{{"Responsible owner", "responsible_owner_id", "owner", &f.OwnerID}}
+}
+
+// listFilters is every list's filters beyond search and status as the query
+// gives them, for the exports: the token list's own, and the narrowings of
+// the others.
+type listFilters struct {
+	token       db.TokenFilter
+	role        db.RoleFilter
+	account     db.AccountFilter
+	systemUser  db.SystemUserFilter
+	integration db.IntegrationFilter
+}
+
+// readListFilters reads every list's filters from the query.
+func readListFilters(c echo.Context) listFilters {
+	f := listFilters{token: tokenFilter(c)}
+	for _, by := range [][]narrowBy{roleNarrowing(&f.role), accountNarrowing(&f.account), systemUserNarrowing(&f.systemUser),
+		integrationNarrowing(&f.integration)} {
+		readNarrowing(c, by)
+	}
+	return f
+}
+
+// readNarrowing reads the IDs of by from the query.
+func readNarrowing(c echo.Context, by []narrowBy) {
+	for _, b := range by {
+		*b.id = queryID(c, b.param)
+	}
+}
+
 // narrowing reads the narrowings of a list from the query into their IDs and
 // names each record for its chip; an ID of no record keeps its chip (and
 // matches nothing), as on the token list.
-func (s *Server) narrowing(c echo.Context, by ...narrowBy) (pages.Narrowed, error) {
+func (s *Server) narrowing(c echo.Context, by []narrowBy) (pages.Narrowed, error) {
+	readNarrowing(c, by)
 	var out pages.Narrowed
 	for _, b := range by {
-		if *b.id = queryID(c, b.param); *b.id == 0 {
+		if *b.id == 0 {
 			continue
 		}
 		name, err := s.store.RecordName(c.Request().Context(), b.kind, *b.id)

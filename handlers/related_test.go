@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"html"
 	"net/http"
@@ -93,6 +94,19 @@ func TestRecordPagesListTheirFirstRolesAndLinkToAll(t *testing.T) {
 	}
 	if n := app.count("SELECT COUNT(*) FROM roles WHERE account_id = ? AND owner_id = ?", busy, newcomer); n != 1 {
 		t.Errorf("the database holds %d roles for the newcomer, want 1", n)
+	}
+
+	// The narrowed list's export links carry the narrowing, and the export
+	// holds just the account's roles.
+	l := ed.get(all)
+	link := regexp.MustCompile(`href="([^"]*/roles/export\.csv[^"]*)"`).FindStringSubmatch(l.body)
+	if link == nil || !strings.Contains(html.UnescapeString(link[1]), "owner_id="+id(first)) {
+		t.Fatalf("the narrowed role list's export link does not keep the narrowing: %v", link)
+	}
+	export := ed.get(html.UnescapeString(link[1]))
+	records, err := csv.NewReader(strings.NewReader(export.body)).ReadAll()
+	if want := app.count("SELECT COUNT(*) FROM roles WHERE owner_id = ?", first); export.status != http.StatusOK || err != nil || int64(len(records)-1) != want {
+		t.Errorf("export of %s: status %d, %d rows (%v); want %d", link[1], export.status, len(records)-1, err, want)
 	}
 }
 

@@ -15,8 +15,7 @@ import (
 func (s *Server) listRoles(c echo.Context) error {
 	p := listParams(c)
 	var f db.RoleFilter
-	narrowed, err := s.narrowing(c, narrowBy{"Account", "account_id", "account", &f.AccountID},
-		narrowBy{"Person", "owner_id", "owner", &f.OwnerID}, narrowBy{"System user", "system_user_id", "system_user", &f.SystemUserID})
+	narrowed, err := s.narrowing(c, roleNarrowing(&f))
 	if err != nil {
 		return err
 	}

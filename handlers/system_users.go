@@ -14,8 +14,7 @@ import (
 func (s *Server) listSystemUsers(c echo.Context) error {
 	p := listParams(c)
 	var f db.SystemUserFilter
-	narrowed, err := s.narrowing(c, narrowBy{"Account", "account_id", "account", &f.AccountID},
-		narrowBy{"Integration", "integration_id", "integration", &f.IntegrationID}, narrowBy{"Responsible owner", "responsible_owner_id", "owner", &f.OwnerID})
+	narrowed, err := s.narrowing(c, systemUserNarrowing(&f))
 	if err != nil {
 		return err
 	}

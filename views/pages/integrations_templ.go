@@ -75,7 +75,7 @@ func IntegrationsPage(p layout.Page, l IntegrationList) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.ListToolbar("/integrations", l.Params, components.ListQuery(l.Params), db.IntegrationStatuses, "/integrations/new", "Add integration", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/integrations", l.Params, l.Narrowed.ListQuery(l.Params), db.IntegrationStatuses, "/integrations/new", "Add integration", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

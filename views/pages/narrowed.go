@@ -44,6 +44,10 @@ func (n Narrowed) URL(path string, p db.ListParams) string {
 	return components.ListURL(path, p)
 }
 
+// ListQuery is the query string of p's search, status and sort and these
+// narrowings, which the list's export links carry.
+func (n Narrowed) ListQuery(p db.ListParams) string { return strings.TrimPrefix(n.URL("", p), "?") }
+
 // Base is the list at path with these narrowings, for its sort and page links.
 func (n Narrowed) Base(path string) string { return n.URL(path, db.ListParams{}) }
 

@@ -76,7 +76,7 @@ func RolesPage(p layout.Page, l RoleList) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.ListToolbar("/roles", l.Params, components.ListQuery(l.Params), db.RoleStatuses, "/roles/new", "Grant role", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/roles", l.Params, l.Narrowed.ListQuery(l.Params), db.RoleStatuses, "/roles/new", "Grant role", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

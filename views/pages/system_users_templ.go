@@ -75,7 +75,7 @@ func SystemUsersPage(p layout.Page, l SystemUserList) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = components.ListToolbar("/system-users", l.Params, components.ListQuery(l.Params), db.SystemUserStatuses, "/system-users/new", "Add system user", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.ListToolbar("/system-users", l.Params, l.Narrowed.ListQuery(l.Params), db.SystemUserStatuses, "/system-users/new", "Add system user", l.CanEdit).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
