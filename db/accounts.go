@@ -120,33 +120,21 @@ var accountList = listQuery{what: "accounts", columns: accountColumns, from: acc
 	{"status", "a.status"}, {"updated", "a.updated_at"},
 }}
 
-// ListAccounts returns a page of accounts matching p; ParentID > 0 lists the
-// children of one account.
-func (s *Store) ListAccounts(ctx context.Context, p ListParams) (Page[Account], error) {
-	return s.listAccounts(ctx, p, "", nil)
+// AccountFilter narrows an account list to one account's children or to the
+// accounts one owner is accountable for.
+type AccountFilter struct {
+	ParentID, OwnerID int64
 }
 
-// ChildAccounts lists the accounts whose parent is id.
-func (s *Store) ChildAccounts(ctx context.Context, id int64) ([]Account, error) {
-	page, err := s.listAccounts(ctx, ListParams{PerPage: 200}, " AND a.parent_id = ?", []any{id})
-	return page.Items, err
-}
-
-// AccountsOwnedBy lists the accounts an owner is accountable for.
-func (s *Store) AccountsOwnedBy(ctx context.Context, ownerID int64) ([]Account, error) {
-	page, err := s.listAccounts(ctx, ListParams{PerPage: 200}, " AND a.owner_id = ?", []any{ownerID})
-	return page.Items, err
-}
-
-func (s *Store) listAccounts(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Account], error) {
-	where, args := accountWhere(p, extra, extraArgs)
+// ListAccounts returns a page of accounts matching p and f.
+func (s *Store) ListAccounts(ctx context.Context, p ListParams, f AccountFilter) (Page[Account], error) {
+	where, args := accountWhere(p, f)
 	return page(ctx, s, accountList, scanAccount, p, where, args)
 }
 
-// accountWhere is the list's WHERE clause for p's search and status plus extra,
-// a condition of ours (never user input) with its arguments.
-func accountWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
-	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
+// accountWhere is the list's WHERE clause for p's search and status and f.
+func accountWhere(p ListParams, f AccountFilter) (string, []any) {
+	where, args := whereIDs(idIs{"a.parent_id", f.ParentID}, idIs{"a.owner_id", f.OwnerID})
 	if p.Q != "" {
 		where += ` AND (a.name LIKE ? ESCAPE '\' OR a.platform LIKE ? ESCAPE '\' OR a.kind LIKE ? ESCAPE '\' OR a.external_id LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)

@@ -53,7 +53,7 @@ func TestListsOverDemoData(t *testing.T) {
 		for _, desc := range []bool{false, true} {
 			seen := map[int64]bool{}
 			for page := 1; page <= 10; page++ {
-				p, err := s.ListAccounts(ctx, db.ListParams{Sort: sort, Desc: desc, Page: page, PerPage: 3})
+				p, err := s.ListAccounts(ctx, db.ListParams{Sort: sort, Desc: desc, Page: page, PerPage: 3}, db.AccountFilter{})
 				if err != nil {
 					t.Fatalf("ListAccounts(sort %s): %v", sort, err)
 				}

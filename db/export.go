@@ -56,9 +56,9 @@ func (r Snapshot) EachOwner(ctx context.Context, p ListParams, fn func(Owner) er
 	return each(ctx, r.tx, ownerList, scanOwner, p, where, args, fn)
 }
 
-// EachAccount calls fn for every account matching p, in p's sort order.
-func (r Snapshot) EachAccount(ctx context.Context, p ListParams, fn func(Account) error) error {
-	where, args := accountWhere(p, "", nil)
+// EachAccount calls fn for every account matching p and f, in p's sort order.
+func (r Snapshot) EachAccount(ctx context.Context, p ListParams, f AccountFilter, fn func(Account) error) error {
+	where, args := accountWhere(p, f)
 	return each(ctx, r.tx, accountList, scanAccount, p, where, args, fn)
 }
 
@@ -68,15 +68,15 @@ func (r Snapshot) EachRole(ctx context.Context, p ListParams, f RoleFilter, fn f
 	return each(ctx, r.tx, roleList, scanRole, p, where, args, fn)
 }
 
-// EachSystemUser calls fn for every system user matching p, in p's sort order.
-func (r Snapshot) EachSystemUser(ctx context.Context, p ListParams, fn func(SystemUser) error) error {
-	where, args := systemUserWhere(p, "", nil)
+// EachSystemUser calls fn for every system user matching p and f, in p's sort order.
+func (r Snapshot) EachSystemUser(ctx context.Context, p ListParams, f SystemUserFilter, fn func(SystemUser) error) error {
+	where, args := systemUserWhere(p, f)
 	return each(ctx, r.tx, systemUserList, scanSystemUser, p, where, args, fn)
 }
 
-// EachIntegration calls fn for every integration matching p, in p's sort order.
-func (r Snapshot) EachIntegration(ctx context.Context, p ListParams, fn func(Integration) error) error {
-	where, args := integrationWhere(p, "", nil)
+// EachIntegration calls fn for every integration matching p and f, in p's sort order.
+func (r Snapshot) EachIntegration(ctx context.Context, p ListParams, f IntegrationFilter, fn func(Integration) error) error {
+	where, args := integrationWhere(p, f)
 	return each(ctx, r.tx, integrationList, scanIntegration, p, where, args, fn)
 }
 

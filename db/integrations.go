@@ -100,26 +100,20 @@ var integrationList = listQuery{what: "integrations", columns: integrationColumn
 	{"status", "i.status"}, {"updated", "i.updated_at"},
 }}
 
-// ListIntegrations returns a page of integrations matching p.
-func (s *Store) ListIntegrations(ctx context.Context, p ListParams) (Page[Integration], error) {
-	return s.listIntegrations(ctx, p, "", nil)
+// IntegrationFilter narrows an integration list to those one owner answers for.
+type IntegrationFilter struct {
+	OwnerID int64
 }
 
-// IntegrationsOwnedBy lists the integrations an owner answers for.
-func (s *Store) IntegrationsOwnedBy(ctx context.Context, ownerID int64) ([]Integration, error) {
-	page, err := s.listIntegrations(ctx, ListParams{PerPage: 200, Sort: "status"}, " AND i.owner_id = ?", []any{ownerID})
-	return page.Items, err
-}
-
-func (s *Store) listIntegrations(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[Integration], error) {
-	where, args := integrationWhere(p, extra, extraArgs)
+// ListIntegrations returns a page of integrations matching p and f.
+func (s *Store) ListIntegrations(ctx context.Context, p ListParams, f IntegrationFilter) (Page[Integration], error) {
+	where, args := integrationWhere(p, f)
 	return page(ctx, s, integrationList, scanIntegration, p, where, args)
 }
 
-// integrationWhere is the list's WHERE clause for p's search and status plus extra,
-// a condition of ours (never user input) with its arguments.
-func integrationWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
-	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
+// integrationWhere is the list's WHERE clause for p's search and status and f.
+func integrationWhere(p ListParams, f IntegrationFilter) (string, []any) {
+	where, args := whereIDs(idIs{"i.owner_id", f.OwnerID})
 	if p.Q != "" {
 		where += ` AND (i.name LIKE ? ESCAPE '\' OR i.description LIKE ? ESCAPE '\' OR i.runs_on LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)

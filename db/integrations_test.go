@@ -151,7 +151,7 @@ func TestIntegrationLists(t *testing.T) {
 		{db.ListParams{Sort: "owner", Desc: true}, []int64{old, looker, zap}},
 		{db.ListParams{Q: "%"}, nil},
 	} {
-		page, err := s.ListIntegrations(ctx, tc.p)
+		page, err := s.ListIntegrations(ctx, tc.p, db.IntegrationFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,8 +163,8 @@ func TestIntegrationLists(t *testing.T) {
 	if err != nil || in.ActiveSystemUsers != 1 {
 		t.Errorf("Looker active system users = %d, %v; want 1 (the removed one not counted)", in.ActiveSystemUsers, err)
 	}
-	owned, err := s.IntegrationsOwnedBy(ctx, ada)
-	if err != nil || len(owned) != 2 || owned[0].ID != looker || owned[1].ID != old {
+	owned, err := s.ListIntegrations(ctx, db.ListParams{Sort: "status"}, db.IntegrationFilter{OwnerID: ada})
+	if err != nil || owned.Total != 2 || len(owned.Items) != 2 || owned.Items[0].ID != looker || owned.Items[1].ID != old {
 		t.Errorf("IntegrationsOwnedBy = %+v, %v; want Looker then the retired one", owned, err)
 	}
 	opts, err := s.IntegrationOptions(ctx, "", 10)

@@ -488,6 +488,24 @@ func page[T any](ctx context.Context, s *Store, lq listQuery, scan func(scanner)
 	return out, err
 }
 
+// idIs is a list filter to the rows whose column col holds id; 0 means any.
+type idIs struct {
+	col string
+	id  int64
+}
+
+// whereIDs starts a list's WHERE clause with the filters given an ID.
+func whereIDs(filters ...idIs) (string, []any) {
+	where, args := " WHERE 1=1", []any{}
+	for _, f := range filters {
+		if f.id != 0 {
+			where += " AND " + f.col + " = ?"
+			args = append(args, f.id)
+		}
+	}
+	return where, args
+}
+
 // cacheKey makes a cache key of a query and its arguments.
 func cacheKey(query string, args []any) string {
 	var b strings.Builder

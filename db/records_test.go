@@ -173,12 +173,12 @@ func TestAccountParentLoopRefused(t *testing.T) {
 	if err := s.UpdateAccount(ctx, actor, pixel, db.AccountInput{Name: "Pixel", Platform: "Meta", ParentID: id(bm)}); err != nil {
 		t.Fatalf("moving the pixel under the BM: %v", err)
 	}
-	children, err := s.ChildAccounts(ctx, bm)
+	children, err := s.ListAccounts(ctx, db.ListParams{}, db.AccountFilter{ParentID: bm})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(children) != 2 {
-		t.Errorf("BM has %d children, want 2", len(children))
+	if len(children.Items) != 2 || children.Total != 2 {
+		t.Errorf("BM has %d children (total %d), want 2", len(children.Items), children.Total)
 	}
 
 	// Other account checks.

@@ -145,16 +145,7 @@ func (s *Store) ListRoles(ctx context.Context, p ListParams, f RoleFilter) (Page
 
 // roleWhere is the role list's WHERE clause for p's search and status and f.
 func roleWhere(p ListParams, f RoleFilter) (string, []any) {
-	where, args := " WHERE 1=1", []any{}
-	for _, c := range []struct {
-		col string
-		id  int64
-	}{{"r.account_id", f.AccountID}, {"r.owner_id", f.OwnerID}, {"r.system_user_id", f.SystemUserID}} {
-		if c.id != 0 {
-			where += " AND " + c.col + " = ?"
-			args = append(args, c.id)
-		}
-	}
+	where, args := whereIDs(idIs{"r.account_id", f.AccountID}, idIs{"r.owner_id", f.OwnerID}, idIs{"r.system_user_id", f.SystemUserID})
 	if p.Q != "" {
 		// Subqueries over the related tables, not their joined columns: the
 		// count and the page's IDs then need no join (see listQuery.idFrom).

@@ -118,42 +118,21 @@ var systemUserList = listQuery{what: "system users", columns: systemUserColumns,
 	{"owner", "o.name COLLATE NOCASE"}, {"integration", "i.name COLLATE NOCASE"}, {"status", "su.status"}, {"updated", "su.updated_at"},
 }}
 
-// ListSystemUsers returns a page of system users matching p.
-func (s *Store) ListSystemUsers(ctx context.Context, p ListParams) (Page[SystemUser], error) {
-	return s.listSystemUsers(ctx, p, "", nil)
+// SystemUserFilter narrows a system user list to those living in one
+// account, used by one integration or answered for by one owner.
+type SystemUserFilter struct {
+	AccountID, IntegrationID, OwnerID int64
 }
 
-// SystemUsersOfAccount lists the system users that live in an account.
-func (s *Store) SystemUsersOfAccount(ctx context.Context, accountID int64) ([]SystemUser, error) {
-	return s.relatedSystemUsers(ctx, " AND su.account_id = ?", accountID)
-}
-
-// SystemUsersOfIntegration lists the system users an integration uses.
-func (s *Store) SystemUsersOfIntegration(ctx context.Context, integrationID int64) ([]SystemUser, error) {
-	return s.relatedSystemUsers(ctx, " AND su.integration_id = ?", integrationID)
-}
-
-// SystemUsersOwnedBy lists the system users an owner answers for.
-func (s *Store) SystemUsersOwnedBy(ctx context.Context, ownerID int64) ([]SystemUser, error) {
-	return s.relatedSystemUsers(ctx, " AND su.owner_id = ?", ownerID)
-}
-
-// relatedSystemUsers lists, active first, the system users one record points
-// at; extra is a condition of ours with one placeholder, never user input.
-func (s *Store) relatedSystemUsers(ctx context.Context, extra string, id int64) ([]SystemUser, error) {
-	page, err := s.listSystemUsers(ctx, ListParams{PerPage: 200, Sort: "status"}, extra, []any{id})
-	return page.Items, err
-}
-
-func (s *Store) listSystemUsers(ctx context.Context, p ListParams, extra string, extraArgs []any) (Page[SystemUser], error) {
-	where, args := systemUserWhere(p, extra, extraArgs)
+// ListSystemUsers returns a page of system users matching p and f.
+func (s *Store) ListSystemUsers(ctx context.Context, p ListParams, f SystemUserFilter) (Page[SystemUser], error) {
+	where, args := systemUserWhere(p, f)
 	return page(ctx, s, systemUserList, scanSystemUser, p, where, args)
 }
 
-// systemUserWhere is the list's WHERE clause for p's search and status plus extra,
-// a condition of ours (never user input) with its arguments.
-func systemUserWhere(p ListParams, extra string, extraArgs []any) (string, []any) {
-	where, args := " WHERE 1=1"+extra, append([]any{}, extraArgs...)
+// systemUserWhere is the list's WHERE clause for p's search and status and f.
+func systemUserWhere(p ListParams, f SystemUserFilter) (string, []any) {
+	where, args := whereIDs(idIs{"su.account_id", f.AccountID}, idIs{"su.integration_id", f.IntegrationID}, idIs{"su.owner_id", f.OwnerID})
 	if p.Q != "" {
 		where += ` AND (su.name LIKE ? ESCAPE '\' OR su.external_id LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\' OR i.name LIKE ? ESCAPE '\')`
 		pat := likePattern(p.Q)

@@ -214,7 +214,7 @@ func TestSystemUserLists(t *testing.T) {
 		{db.ListParams{Q: "_"}, nil},                                    // a LIKE wildcard matches itself only
 		{db.ListParams{PerPage: 2, Page: 2}, []int64{reporting}},
 	} {
-		page, err := s.ListSystemUsers(ctx, tc.p)
+		page, err := s.ListSystemUsers(ctx, tc.p, db.SystemUserFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,19 +224,19 @@ func TestSystemUserLists(t *testing.T) {
 	}
 
 	// The related lists on account, integration and owner pages, active first.
-	related := map[string]func() ([]db.SystemUser, error){
-		"of the BM":          func() ([]db.SystemUser, error) { return s.SystemUsersOfAccount(ctx, bm) },
-		"of Looker":          func() ([]db.SystemUser, error) { return s.SystemUsersOfIntegration(ctx, looker) },
-		"Ada answers for":    func() ([]db.SystemUser, error) { return s.SystemUsersOwnedBy(ctx, ada) },
-		"nobody answers for": func() ([]db.SystemUser, error) { return s.SystemUsersOwnedBy(ctx, 999) },
+	related := map[string]db.SystemUserFilter{
+		"of the BM":          {AccountID: bm},
+		"of Looker":          {IntegrationID: looker},
+		"Ada answers for":    {OwnerID: ada},
+		"nobody answers for": {OwnerID: 999},
 	}
 	want := map[string][]int64{"of the BM": {reporting, capi}, "of Looker": {reporting}, "Ada answers for": {reporting, bot}, "nobody answers for": nil}
-	for name, list := range related {
-		users, err := list()
+	for name, f := range related {
+		users, err := s.ListSystemUsers(ctx, db.ListParams{Sort: "status"}, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := idsOf(users, systemUserID); !slices.Equal(got, want[name]) {
+		if got := idsOf(users.Items, systemUserID); !slices.Equal(got, want[name]) || users.Total != len(want[name]) {
 			t.Errorf("system users %s = %v, want %v", name, got, want[name])
 		}
 	}

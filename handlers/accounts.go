@@ -13,11 +13,16 @@ import (
 // listAccounts serves the accounts list, or just its rows for active search.
 func (s *Server) listAccounts(c echo.Context) error {
 	p := listParams(c)
-	page, err := s.store.ListAccounts(c.Request().Context(), p)
+	var f db.AccountFilter
+	narrowed, err := s.narrowing(c, accountNarrowing(&f))
 	if err != nil {
 		return err
 	}
-	l := pages.AccountList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	page, err := s.store.ListAccounts(c.Request().Context(), p, f)
+	if err != nil {
+		return err
+	}
+	l := pages.AccountList{Page: page, Params: p, Narrowed: narrowed, CanEdit: currentUser(c).CanEdit()}
 	return renderList(c, pages.AccountsPage(s.page(c, "Accounts", "accounts"), l), pages.AccountsList(l))
 }
 
@@ -37,11 +42,13 @@ func (s *Server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	children, err := s.store.ChildAccounts(ctx, id)
+	page, err := s.store.ListAccounts(ctx, db.ListParams{PerPage: relatedShown}, db.AccountFilter{ParentID: id})
+	children, err := related(page, err, "/accounts", "parent_id", id)
 	if err != nil {
 		return err
 	}
-	systemUsers, err := s.store.SystemUsersOfAccount(ctx, id)
+	suPage, err := s.store.ListSystemUsers(ctx, relatedPage, db.SystemUserFilter{AccountID: id})
+	systemUsers, err := related(suPage, err, "/system-users", "account_id", id)
 	if err != nil {
 		return err
 	}

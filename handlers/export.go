@@ -232,31 +232,30 @@ func columnIndex[T any](cols columns[T], name string) int {
 	panic("handlers: no export column " + name)
 }
 
-// listWriter writes the records matching p (and, for tokens, f) of one
-// record list as a table.
-type listWriter func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error
+// listWriter writes the records matching p and f of one record list as a table.
+type listWriter func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error
 
 // listWriters are the exports of the six record lists, by kind name.
 func (s *Server) listWriters() map[string]listWriter {
 	return map[string]listWriter{
-		"owner": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
+		"owner": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
 			return writeTable(t, ownerColumns, nil, func(fn func(db.Owner) error) error { return r.EachOwner(ctx, p, fn) })
 		},
-		"account": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
-			return writeTable(t, accountColumns, nil, func(fn func(db.Account) error) error { return r.EachAccount(ctx, p, fn) })
+		"account": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
+			return writeTable(t, accountColumns, nil, func(fn func(db.Account) error) error { return r.EachAccount(ctx, p, f.account, fn) })
 		},
-		"role": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
-			return writeTable(t, roleColumns, nil, func(fn func(db.Role) error) error { return r.EachRole(ctx, p, db.RoleFilter{}, fn) })
+		"role": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
+			return writeTable(t, roleColumns, nil, func(fn func(db.Role) error) error { return r.EachRole(ctx, p, f.role, fn) })
 		},
-		"system_user": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
-			return writeTable(t, systemUserColumns, nil, func(fn func(db.SystemUser) error) error { return r.EachSystemUser(ctx, p, fn) })
+		"system_user": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
+			return writeTable(t, systemUserColumns, nil, func(fn func(db.SystemUser) error) error { return r.EachSystemUser(ctx, p, f.systemUser, fn) })
 		},
-		"integration": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, _ db.TokenFilter) error {
-			return writeTable(t, integrationColumns, nil, func(fn func(db.Integration) error) error { return r.EachIntegration(ctx, p, fn) })
+		"integration": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
+			return writeTable(t, integrationColumns, nil, func(fn func(db.Integration) error) error { return r.EachIntegration(ctx, p, f.integration, fn) })
 		},
-		"token": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f db.TokenFilter) error {
+		"token": func(ctx context.Context, r db.Snapshot, t table, p db.ListParams, f listFilters) error {
 			return writeTable(t, tokenColumns, effectiveStatus(s.store.Today()), func(fn func(db.Token) error) error {
-				return r.EachToken(ctx, p, f, fn)
+				return r.EachToken(ctx, p, f.token, fn)
 			})
 		},
 	}
@@ -268,7 +267,7 @@ func (s *Server) listWriters() map[string]listWriter {
 func (s *Server) exportList(k db.Kind, write listWriter, format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		p, f := listParams(c), tokenFilter(c)
+		p, f := listParams(c), readListFilters(c)
 		p.Page = 0
 		return s.download(c, "steward-"+k.Path+"-"+s.store.Today()+"."+format, format, func(w io.Writer) error {
 			return s.store.ReadSnapshot(ctx, func(r db.Snapshot) error { return write(ctx, r, newTable(format, w), p, f) })
@@ -316,7 +315,7 @@ func (s *Server) exportEverything(c echo.Context) error {
 			}
 			writers := s.listWriters()
 			for _, k := range db.Kinds {
-				if err := writers[k.Name](ctx, r, section(k.Table), db.ListParams{}, db.TokenFilter{}); err != nil {
+				if err := writers[k.Name](ctx, r, section(k.Table), db.ListParams{}, listFilters{}); err != nil {
 					return err
 				}
 			}

@@ -13,11 +13,16 @@ import (
 // listIntegrations serves the integrations list, or just its rows for active search.
 func (s *Server) listIntegrations(c echo.Context) error {
 	p := listParams(c)
-	page, err := s.store.ListIntegrations(c.Request().Context(), p)
+	var f db.IntegrationFilter
+	narrowed, err := s.narrowing(c, integrationNarrowing(&f))
 	if err != nil {
 		return err
 	}
-	l := pages.IntegrationList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	page, err := s.store.ListIntegrations(c.Request().Context(), p, f)
+	if err != nil {
+		return err
+	}
+	l := pages.IntegrationList{Page: page, Params: p, Narrowed: narrowed, CanEdit: currentUser(c).CanEdit()}
 	return renderList(c, pages.IntegrationsPage(s.page(c, "Integrations", "integrations"), l), pages.IntegrationsList(l))
 }
 
@@ -32,7 +37,8 @@ func (s *Server) showIntegration(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.store.SystemUsersOfIntegration(ctx, id)
+	page, err := s.store.ListSystemUsers(ctx, relatedPage, db.SystemUserFilter{IntegrationID: id})
+	users, err := related(page, err, "/system-users", "integration_id", id)
 	if err != nil {
 		return err
 	}

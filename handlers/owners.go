@@ -38,15 +38,18 @@ func (s *Server) showOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := s.store.AccountsOwnedBy(ctx, id)
+	accountPage, err := s.store.ListAccounts(ctx, db.ListParams{PerPage: relatedShown}, db.AccountFilter{OwnerID: id})
+	accounts, err := related(accountPage, err, "/accounts", "owner_id", id)
 	if err != nil {
 		return err
 	}
-	systemUsers, err := s.store.SystemUsersOwnedBy(ctx, id)
+	suPage, err := s.store.ListSystemUsers(ctx, relatedPage, db.SystemUserFilter{OwnerID: id})
+	systemUsers, err := related(suPage, err, "/system-users", "responsible_owner_id", id)
 	if err != nil {
 		return err
 	}
-	integrations, err := s.store.IntegrationsOwnedBy(ctx, id)
+	integrationPage, err := s.store.ListIntegrations(ctx, relatedPage, db.IntegrationFilter{OwnerID: id})
+	integrations, err := related(integrationPage, err, "/integrations", "responsible_owner_id", id)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,16 @@ import (
 // listRoles serves the roles list, or just its rows for active search.
 func (s *Server) listRoles(c echo.Context) error {
 	p := listParams(c)
-	page, err := s.store.ListRoles(c.Request().Context(), p, db.RoleFilter{})
+	var f db.RoleFilter
+	narrowed, err := s.narrowing(c, roleNarrowing(&f))
 	if err != nil {
 		return err
 	}
-	l := pages.RoleList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	page, err := s.store.ListRoles(c.Request().Context(), p, f)
+	if err != nil {
+		return err
+	}
+	l := pages.RoleList{Page: page, Params: p, Narrowed: narrowed, CanEdit: currentUser(c).CanEdit()}
 	return renderList(c, pages.RolesPage(s.page(c, "Roles", "roles"), l), pages.RolesList(l))
 }
 
@@ -28,6 +33,7 @@ func (s *Server) listRoles(c echo.Context) error {
 func (s *Server) rolesPanel(c echo.Context, context string, id int64, f components.Form) (pages.RolesPanel, error) {
 	ctx := c.Request().Context()
 	var filter db.RoleFilter
+	param := context + "_id" // the role list's filter to this record
 	switch context {
 	case "account":
 		filter = db.RoleFilter{AccountID: id}
@@ -36,7 +42,7 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 	default:
 		filter = db.RoleFilter{OwnerID: id}
 	}
-	roles, err := s.store.ListRoles(ctx, db.ListParams{PerPage: 200, Sort: "status"}, filter)
+	roles, err := s.store.ListRoles(ctx, relatedPage, filter)
 	if err != nil {
 		return pages.RolesPanel{}, err
 	}
@@ -47,7 +53,8 @@ func (s *Server) rolesPanel(c echo.Context, context string, id int64, f componen
 		options, err = s.refOptions(ctx, "account", db.RoleFields.Specs(), f)
 	}
 	f.CSRF = csrfToken(c)
-	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Form: f, Options: options,
+	return pages.RolesPanel{Context: context, ContextID: id, Roles: roles.Items, Total: roles.Total, AllHref: narrowedTo("/roles", param, id),
+		Form: f, Options: options,
 		CanEdit: currentUser(c).CanEdit(), CSRF: f.CSRF}, err
 }
 

@@ -13,11 +13,16 @@ import (
 // listSystemUsers serves the system users list, or just its rows for active search.
 func (s *Server) listSystemUsers(c echo.Context) error {
 	p := listParams(c)
-	page, err := s.store.ListSystemUsers(c.Request().Context(), p)
+	var f db.SystemUserFilter
+	narrowed, err := s.narrowing(c, systemUserNarrowing(&f))
 	if err != nil {
 		return err
 	}
-	l := pages.SystemUserList{Page: page, Params: p, CanEdit: currentUser(c).CanEdit()}
+	page, err := s.store.ListSystemUsers(c.Request().Context(), p, f)
+	if err != nil {
+		return err
+	}
+	l := pages.SystemUserList{Page: page, Params: p, Narrowed: narrowed, CanEdit: currentUser(c).CanEdit()}
 	return renderList(c, pages.SystemUsersPage(s.page(c, "System users", "system-users"), l), pages.SystemUsersList(l))
 }
 

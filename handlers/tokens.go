@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -17,7 +16,7 @@ import (
 
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
-	id := func(name string) int64 { n, _ := strconv.ParseInt(c.QueryParam(name), 10, 64); return max(n, 0) }
+	id := func(name string) int64 { return queryID(c, name) }
 	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: id("responsible_owner_id"), Responsible: c.QueryParam("responsible"),
 		AccountID: id("account_id"), SystemUserID: id("system_user_id"), IntegrationID: id("integration_id"), InvolvesOwnerID: id("involves_owner_id")}
 	if _, ok := db.TokenFindings[c.QueryParam("finding")]; ok {
@@ -160,13 +159,9 @@ func (s *Server) lookupToken(c echo.Context) error {
 	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), r))
 }
 
-// relatedTokensShown is how many tokens a record's page lists; a link leads
-// to all of them in the token list.
-const relatedTokensShown = 20
-
 // relatedTokens builds the tokens section of another record's page.
 func (s *Server) relatedTokens(c echo.Context, title string, f db.TokenFilter, newQuery string) (pages.TokensSection, error) {
-	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: relatedTokensShown, Sort: "name"}, f)
+	page, err := s.store.ListTokens(c.Request().Context(), db.ListParams{PerPage: relatedShown, Sort: "name"}, f)
 	if err != nil {
 		return pages.TokensSection{}, err
 	}
