@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"steward/db"
 )
 
@@ -77,5 +79,39 @@ func TestLastSeenMovesTheIdleClock(t *testing.T) {
 	get(26*time.Hour, http.StatusSeeOther)
 	if n := app.count("SELECT COUNT(*) FROM sessions WHERE user_id = ?", nina); n != 0 {
 		t.Errorf("idle session kept: %d rows", n)
+	}
+}
+
+// TestSessionCookieMustBeSigned: only the very cookie the server signed
+// carries its session, also once the server has seen it (it remembers the
+// cookies that passed the check).
+func TestSessionCookieMustBeSigned(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("carol@example.com", db.RoleViewer)
+	c := app.signedIn("carol@example.com")
+	good := c.cookie(sessionCookie)
+	if r := c.get("/owners"); r.status != http.StatusOK {
+		t.Fatalf("the signed cookie: status %d, want 200", r.status)
+	}
+	var sid string
+	if err := securecookie.DecodeMulti(sessionCookie, good, &sid, securecookie.CodecsFromPairs(testSessionKey)...); err != nil {
+		t.Fatal(err)
+	}
+	otherKey, err := securecookie.EncodeMulti(sessionCookie, sid, securecookie.CodecsFromPairs([]byte("another key, of thirty-two bytes or more"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := []byte(good)
+	if changed[len(changed)/2] = 'A'; good[len(good)/2] == 'A' {
+		changed[len(changed)/2] = 'B'
+	}
+	for name, value := range map[string]string{"signed with another key": otherKey, "one letter changed": string(changed),
+		"cut short": good[:len(good)-4]} {
+		x := app.newClient()
+		x.setCookie(sessionCookie, value)
+		if r := x.get("/owners"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login") {
+			t.Errorf("%s: status %d location %q, want sent to sign in", name, r.status, r.location())
+		}
 	}
 }
