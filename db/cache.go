@@ -11,24 +11,35 @@ import (
 // audit event) and Exec move it on once they are done. A value computed from
 // the database after reading generation g stays true while the generation
 // is still g, which is what the caches below rely on. Session writes do not
-// move it: nothing cached depends on sessions.
+// move it: no page depends on sessions.
 func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// sessionGeneration counts every finished write, session bookkeeping
+// included: the kept sessions (see SessionByID) rely on it as the other
+// caches rely on Generation.
+func (s *Store) sessionGeneration() uint64 { return s.sessionGen.Load() }
 
 // bumpGeneration marks the cached values stale. It runs after a commit (or
 // a rollback, to be safe), so no reader can cache a value older than the
 // generation it read.
-func (s *Store) bumpGeneration() { s.gen.Add(1) }
+func (s *Store) bumpGeneration() {
+	s.gen.Add(1)
+	s.sessionGen.Add(1)
+}
 
 // memo caches values computed from the database until the next write: the
 // risk findings, the counts of lists. It holds at most max keys, and lets
 // one caller compute a missing key while the others wait for its result
 // instead of running the same queries at once.
 type memo[T any] struct {
-	mu       sync.Mutex
-	max      int
-	gen      uint64
-	values   map[string]T
-	inflight map[string]*memoCall[T]
+	mu  sync.Mutex
+	max int
+	// generation is the counter whose move makes the values stale; nil is
+	// Store.Generation.
+	generation func(*Store) uint64
+	gen        uint64
+	values     map[string]T
+	inflight   map[string]*memoCall[T]
 }
 
 type memoCall[T any] struct {
@@ -45,6 +56,9 @@ func newMemo[T any](max int) *memo[T] {
 // computing it with fn when there is none.
 func (m *memo[T]) get(s *Store, key string, fn func() (T, error)) (T, error) {
 	gen := s.Generation() // read before any query, so the value is no older than gen
+	if m.generation != nil {
+		gen = m.generation(s)
+	}
 	m.mu.Lock()
 	if m.gen != gen {
 		m.gen = gen

@@ -48,10 +48,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // sessionExec runs one statement on the sessions table through the writer,
-// like inTx but without making cached reads stale. Sessions are written on
-// the writer's turn like every change: a statement of their own on its
-// connection would wait for whole batches to finish, and a form post, which
-// saves its record and then its "saved" message, twice as long.
+// like inTx but without making cached reads stale (except the kept
+// sessions). Sessions are written on the writer's turn like every change: a
+// statement of their own on its connection would wait for whole batches to
+// finish, and a form post, which saves its record and then its "saved"
+// message, twice as long.
 func (s *Store) sessionExec(ctx context.Context, query string, args ...any) error {
 	return s.enqueue(ctx, &writeRequest{ctx: ctx, session: true, done: make(chan struct{}), fn: func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, query, args...)
@@ -109,6 +110,8 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		// Cached reads go stale before anyone hears "saved".
 		if slices.ContainsFunc(batch, func(r *writeRequest) bool { return !r.session }) {
 			s.bumpGeneration()
+		} else {
+			s.sessionGen.Add(1)
 		}
 		s.checkpointSoon()
 		for _, r := range batch {

@@ -57,13 +57,15 @@ type Store struct {
 	checkpointWanted chan struct{} // see checkpointSoon
 	checkpointerDone chan struct{}
 
-	gen       atomic.Uint64        // see Generation
-	findings  *memo[[]Finding]     // the home page's risk findings, by day
-	counts    *memo[[]int]         // list totals and the home page's counts, by query and arguments
-	options   *memo[[]Option]      // the owner pickers
-	pages     *memo[string]        // the IDs on a page of a list, as a JSON array
-	searches  *memo[[]SearchGroup] // search results, by words
-	platforms *memo[[]string]      // the platforms accounts are on
+	gen        atomic.Uint64        // see Generation
+	sessionGen atomic.Uint64        // see sessionGeneration
+	sessions   *memo[Session]       // sessions by their ID's hash, see SessionByID
+	findings   *memo[[]Finding]     // the home page's risk findings, by day
+	counts     *memo[[]int]         // list totals and the home page's counts, by query and arguments
+	options    *memo[[]Option]      // the owner pickers
+	pages      *memo[string]        // the IDs on a page of a list, as a JSON array
+	searches   *memo[[]SearchGroup] // search results, by words
+	platforms  *memo[[]string]      // the platforms accounts are on
 }
 
 // Options are OpenWith's settings; the zero value gives Open's.
@@ -168,10 +170,11 @@ func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 
 	s := &Store{write: write, read: read, ckpt: ckpt, path: path, log: log, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1),
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), sessions: newMemo[Session](maxCachedSessions),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
 		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
 		passwordTurns: make(chan struct{}, MaxPasswordChecks)}
+	s.sessions.generation = (*Store).sessionGeneration
 	go s.commitWrites()
 	go s.checkpoints()
 	if s.schemaFrom, err = s.migrate(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -19,9 +20,34 @@ type Session struct {
 // NewSessionID returns a fresh random session ID for a cookie.
 func NewSessionID() string { return randomToken(32) }
 
-// SessionByID loads a session and its user in one query. The table keeps
-// only the ID's hash.
+// maxCachedSessions bounds the sessions kept in memory; past it, sessions
+// are read from the database until the next write.
+const maxCachedSessions = 4096
+
+// SessionByID loads a session and its user. Every request of a signed-in
+// user needs it, so it is kept in memory until the next write of any kind
+// (a session's, a login's, an owner's), a seventh of a cached page's cost
+// otherwise: whatever ends or changes a session, or changes its login, is a
+// write through this store, and the next read after it sees its result. The
+// table keeps only the ID's hash, and so does the cache.
 func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
+	hash := hashToken(id)
+	sess, err := s.sessions.get(s, hash, func() (Session, error) { return s.readSession(ctx, hash) })
+	if err != nil {
+		return sess, err
+	}
+	// The caller gets its own copy: the kept one is shared.
+	sess.Data = slices.Clone(sess.Data)
+	if sess.User != nil {
+		u := *sess.User
+		sess.User = &u
+	}
+	return sess, nil
+}
+
+// readSession reads the session whose ID hashes to hash, and its user, in
+// one query.
+func (s *Store) readSession(ctx context.Context, hash string) (Session, error) {
 	var sess Session
 	var created, seen int64
 	var userID sql.NullInt64
@@ -31,7 +57,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	var owner sql.NullInt64
 	err := s.read.QueryRowContext(ctx, `SELECT s.data, s.created_at, s.last_seen_at, s.user_id, u.email, u.role, u.disabled,
 		u.owner_id, o.name FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN owners o ON o.id = u.owner_id
-		WHERE s.id_hash = ?`, hashToken(id)).Scan(&sess.Data, &created, &seen, &userID, &email, &role, &disabled, &owner, &ownerName)
+		WHERE s.id_hash = ?`, hash).Scan(&sess.Data, &created, &seen, &userID, &email, &role, &disabled, &owner, &ownerName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, ErrNotFound
 	}

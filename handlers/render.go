@@ -15,12 +15,7 @@ import (
 // first, so a failure can still become a clean 500 page.
 func render(c echo.Context, status int, comp templ.Component) error {
 	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			buf.Reset()
-			renderBuffers.Put(buf)
-		}
-	}()
+	defer putRenderBuffer(buf)
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
@@ -35,6 +30,15 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maxPooledBuffer is the largest buffer kept; a rare huge page is let go.
 const maxPooledBuffer = 1 << 20
+
+// putRenderBuffer gives a buffer of renderBuffers back once its bytes are
+// written out.
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		buf.Reset()
+		renderBuffers.Put(buf)
+	}
+}
 
 // isHTMX reports whether htmx sent the request, and so wants a fragment.
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
