@@ -171,14 +171,23 @@ func (in TokenInput) validate() (tokenValues, *validator) {
 	if out.issuedOn != "" && out.expiresOn != "" && out.expiresOn < out.issuedOn {
 		v.fail("expires_on", "A token cannot expire before it was issued.")
 	}
-	if secret := strings.TrimSpace(in.Secret); secret != "" {
-		if len(secret) > 8192 {
-			v.fail("secret", "At most 8192 characters.")
-		} else {
-			out.fingerprint, out.lastFour = Fingerprint(secret), lastFour(secret)
-		}
-	}
+	out.fingerprint, out.lastFour = v.secret("secret", in.Secret)
 	return out, v
+}
+
+// secret checks a pasted token value and returns its fingerprint and last
+// four characters, both empty when nothing was pasted. The value goes no
+// further.
+func (v *validator) secret(field, value string) (fingerprint, last4 string) {
+	value = strings.TrimSpace(value)
+	switch {
+	case value == "":
+		return "", ""
+	case len(value) > 8192:
+		v.fail(field, "At most 8192 characters.")
+		return "", ""
+	}
+	return Fingerprint(value), lastFour(value)
 }
 
 // fingerprintLabel shows a fingerprint in the audit log: enough to compare,
@@ -396,6 +405,9 @@ func (s *Store) writeToken(ctx context.Context, tx *sql.Tx, actor Actor, id int6
 		vals.lastRotatedOn, vals.lastReviewedOn, vals.storedIn, vals.fingerprint, vals.lastFour, vals.status, vals.notes, formatTime(s.now()), id)
 	if err != nil {
 		return fmt.Errorf("db: update token: %w", err)
+	}
+	if err := s.keepFormerValue(ctx, tx, id, old, vals); err != nil {
+		return err
 	}
 	return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"token", id}, Summary: summary,
 		Changes: changes, Related: append(old.related(), vals.related()...)})

@@ -112,6 +112,8 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/integrations/:id/retire", editor, s.statusAction("integration", s.store.RetireIntegration, "Integration retired.")},
 		{http.MethodPost, "/tokens/:id/review", editor, s.statusAction("token", s.store.ReviewToken, "Marked reviewed today.")},
 		{http.MethodPost, "/tokens/:id/revoke", editor, s.statusAction("token", s.store.RevokeToken, "Token marked revoked.")},
+		{http.MethodGet, "/tokens/:id/rotate", editor, s.showRotateForm},
+		{http.MethodPost, "/tokens/:id/rotate", editor, s.rotateToken},
 
 		// Saved checklists.
 		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},

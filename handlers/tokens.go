@@ -137,6 +137,45 @@ func duplicateWarnings(saved db.TokenSaved) []string {
 	return out
 }
 
+// showRotateForm is GET /tokens/:id/rotate: the form that takes a token's
+// new value once.
+func (s *Server) showRotateForm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderRotateForm(c, http.StatusOK, id, formOf(c))
+}
+
+func (s *Server) renderRotateForm(c echo.Context, status int, id int64, f components.Form) error {
+	t, err := s.store.TokenByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.RotateTokenPage(s.page(c, "Rotate "+t.Name, "tokens"), t, f))
+}
+
+// rotateToken is POST /tokens/:id/rotate: the new value replaces the
+// fingerprint and is dropped, like a registered one.
+func (s *Server) rotateToken(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	saved, outcome, err := s.store.RotateToken(c.Request().Context(), actor(c), id, c.FormValue("secret"))
+	if f := formOf(c); invalid(err, &f) {
+		return s.renderRotateForm(c, http.StatusUnprocessableEntity, id, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, outcome+". The old value's fingerprint is kept: “Whose token is this?” still finds it.")
+	for _, w := range duplicateWarnings(saved) {
+		s.flash(c, w)
+	}
+	return redirect(c, components.RecordURL("token", id))
+}
+
 // showLookup is the "Whose token is this?" form.
 func (s *Server) showLookup(c echo.Context) error {
 	return render(c, http.StatusOK, pages.LookupPage(s.page(c, "Whose token is this?", "tokens"), pages.LookupResult{}))
@@ -153,6 +192,9 @@ func (s *Server) lookupToken(c echo.Context) error {
 	}
 	tokens, err := s.store.TokensByFingerprint(c.Request().Context(), secret)
 	if err != nil {
+		return err
+	}
+	if r.Former, err = s.store.FormerValuesByFingerprint(c.Request().Context(), secret); err != nil {
 		return err
 	}
 	r.Searched, r.Tokens = true, tokens
