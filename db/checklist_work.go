@@ -98,6 +98,9 @@ func (s *Store) StartChecklist(ctx context.Context, actor Actor, kind string, id
 		if err != nil {
 			return err
 		}
+		if len(items) == 0 {
+			return ErrNothingToDo
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO checklists (subject_kind, subject_id, due_on, started_by, started_at)
 			VALUES (?, ?, ?, ?, ?)`, kind, id, dueOn, actor.Email, formatTime(s.now()))
 		if err != nil {
@@ -199,6 +202,7 @@ type TickInput struct {
 	CarryOut bool   // let Steward do the item's action
 	OwnerID  string // the new responsible owner, for reassigning items
 	Revoke   bool   // for "reassign or revoke": revoke instead
+	Secret   string // a rotated token's new value: fingerprinted, never stored
 }
 
 // TickItem marks an item done or not, with a note, and carries out its
@@ -229,8 +233,11 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 				return err
 			}
 		}
+		if in.CarryOut && in.Done && handsOver(it.Action, in.Revoke) && kind == "owner" && ownerID == subjectID {
+			return ValidationError{"owner_id": "Choose someone who stays: this checklist is for the person leaving."}
+		}
 		if in.CarryOut && in.Done {
-			if err := s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke); err != nil {
+			if err := s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke, in.Secret); err != nil {
 				return err
 			}
 		}
@@ -289,9 +296,10 @@ func openChecklistTx(ctx context.Context, tx *sql.Tx, cid int64, field string) (
 	return kind, subjectID, nil
 }
 
-// carryOut does an item's action on its target record.
-func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it ChecklistItem, ownerID int64, revoke bool) error {
-	if NeedsOwner(it.Action) && !(it.Action == ActReassignToken && revoke) {
+// carryOut does an item's action on its target record; secret is the new
+// value of a token it rotates.
+func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it ChecklistItem, ownerID int64, revoke bool, secret string) error {
+	if handsOver(it.Action, revoke) {
 		if ownerID == 0 {
 			return ValidationError{"owner_id": "Choose who takes it over."}
 		}
@@ -309,7 +317,17 @@ func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it Checkl
 		vals := old
 		vals.status = "removed"
 		return s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
-	case ActRevokeToken, ActReassignToken, ActRotateToken:
+	case ActRotateToken, ActRotateReassignToken:
+		// rotateToken's outcome is the sentence "Token rotated; new value ends …wxyz".
+		if revoke && MayRevokeInstead(it.Action) {
+			return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: it.TargetID}, 0, false, "")
+		}
+		if !NeedsOwner(it.Action) {
+			ownerID = 0
+		}
+		_, _, err := s.rotateToken(ctx, tx, actor, it.TargetID, secret, ownerID)
+		return err
+	case ActRevokeToken, ActReassignToken:
 		old, err := tokenValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
 			return err
@@ -317,9 +335,6 @@ func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it Checkl
 		vals := old
 		action, summary := "token.revoked", "Revoked token "+vals.name
 		switch {
-		case it.Action == ActRotateToken:
-			vals.lastRotatedOn = s.today()
-			action, summary = "token.rotated", "Recorded the rotation of token "+vals.name
 		case it.Action == ActReassignToken && !revoke:
 			vals.responsibleID = ownerID
 			action, summary = "token.reassigned", "Reassigned token "+vals.name
@@ -420,11 +435,11 @@ func (s *Store) retireSubject(ctx context.Context, tx *sql.Tx, actor Actor, kind
 		vals.status = "retired"
 		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.retired", "Retired account "+vals.name)
 	case "role":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false)
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false, "")
 	case "token":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false)
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false, "")
 	case "system_user":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false)
+		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false, "")
 	case "integration":
 		old, err := integrationValuesTx(ctx, tx, id)
 		if err != nil {

@@ -14,7 +14,7 @@ const (
 	ActRemoveRole          = "remove_role"          // target: role
 	ActRevokeToken         = "revoke_token"         // target: token
 	ActReassignToken       = "reassign_token"       // target: token; reassign (owner_id) or revoke
-	ActRotateToken         = "rotate_token"         // target: token; records the rotation
+	ActRotateToken         = "rotate_token"         // target: token; takes its new value (secret)
 	ActReassignSystemUser  = "reassign_system_user" // target: system user
 	ActReassignIntegration = "reassign_integration" // target: integration
 	ActReassignAccount     = "reassign_account"     // target: account
@@ -23,6 +23,11 @@ const (
 	ActManual              = "manual"               // a step only a person can do
 	ActStanding            = "standing"             // the team's own item
 )
+
+// ActRotateReassignToken is the action on a token the person leaving
+// created and answers for: revoke it, or rotate it (secret) and hand it
+// over (owner_id).
+const ActRotateReassignToken = "rotate_reassign_token"
 
 // CanCarryOut reports whether Steward can do an action itself.
 func CanCarryOut(action string) bool {
@@ -36,11 +41,32 @@ func CanCarryOut(action string) bool {
 // NeedsOwner reports whether carrying out an action needs a new responsible owner.
 func NeedsOwner(action string) bool {
 	switch action {
-	case ActReassignToken, ActReassignSystemUser, ActReassignIntegration, ActReassignAccount:
+	case ActReassignToken, ActRotateReassignToken, ActReassignSystemUser, ActReassignIntegration, ActReassignAccount:
 		return true
 	}
 	return false
 }
+
+// NeedsSecret reports whether carrying out an action takes a token's new
+// value: rotating it.
+func NeedsSecret(action string) bool {
+	return action == ActRotateToken || action == ActRotateReassignToken
+}
+
+// MayRevokeInstead reports whether an action offers to revoke its token
+// instead of handing it over.
+func MayRevokeInstead(action string) bool {
+	return action == ActReassignToken || action == ActRotateReassignToken
+}
+
+// handsOver reports whether carrying out an action gives its record to a
+// new responsible owner, rather than revoking it instead.
+func handsOver(action string, revoke bool) bool {
+	return NeedsOwner(action) && !(MayRevokeInstead(action) && revoke)
+}
+
+// ErrNothingToDo is starting a checklist that would have no items.
+var ErrNothingToDo = errors.New("db: the checklist has nothing to do")
 
 // ChecklistKinds are the record kinds that have checklists, with the
 // status their subject moves to when the checklist is completed.
@@ -69,12 +95,14 @@ type ChecklistItem struct {
 	Note       string
 }
 
-// key identifies an item by what it acts on, to spot new access.
+// key identifies an item by the record it acts on, to spot new access: a
+// record already on the checklist under another action (a plan made by an
+// older version, say) is not new.
 func (it ChecklistItem) key() string {
 	if it.TargetID == 0 {
 		return it.Action + "|" + it.Title
 	}
-	return fmt.Sprintf("%s|%s|%d", it.Action, it.TargetKind, it.TargetID)
+	return fmt.Sprintf("%s|%d", it.TargetKind, it.TargetID)
 }
 
 // Checklist is a saved checklist and its items.
@@ -172,7 +200,7 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 		rows, err := planRows(ctx, q, planTokensWhere+where+" ORDER BY t.name, t.id", arg)
 		for _, r := range rows {
 			steps := revokeTokenSteps(r.platform, r.extra, r.name)
-			if action == ActRotateToken {
+			if NeedsSecret(action) {
 				steps = rotateTokenSteps(r.platform, r.extra, r.name)
 			}
 			add(action, "token", r.id, title(r), steps, r.url)
@@ -182,16 +210,23 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 	var err error
 	switch kind {
 	case "owner":
+		// Each token once: one issued to them is revoked; one they answer
+		// for is handed over, and also rotated when they created it; one
+		// they only created is rotated.
 		err = errors.Join(
 			addRoles("r.owner_id = ?", id),
-			addTokens(ActRevokeToken, "t.owner_id = ?", id, func(r planRow) string {
+			addTokens(ActRevokeToken, "t.owner_id = ?1", id, func(r planRow) string {
 				return "Revoke " + r.name + ", issued to them"
 			}),
-			addTokens(ActReassignToken, "t.responsible_owner_id = ? AND (t.owner_id IS NULL OR t.owner_id <> t.responsible_owner_id)", id,
+			addTokens(ActReassignToken, `t.responsible_owner_id = ?1 AND t.owner_id IS NOT ?1
+				AND t.created_by_owner_id IS NOT ?1`, id,
 				func(r planRow) string { return "Reassign or revoke " + r.name + ": they answer for it" }),
-			addTokens(ActRotateToken, "t.created_by_owner_id = ?", id, func(r planRow) string {
-				return "Rotate " + r.name + ": they created it and saw its value"
-			}),
+			addTokens(ActRotateReassignToken, "t.responsible_owner_id = ?1 AND t.created_by_owner_id = ?1 AND t.owner_id IS NOT ?1", id,
+				func(r planRow) string {
+					return "Revoke " + r.name + ", or rotate it and hand it over: they created it, saw its value and answer for it"
+				}),
+			addTokens(ActRotateToken, "t.created_by_owner_id = ?1 AND t.responsible_owner_id IS NOT ?1 AND t.owner_id IS NOT ?1", id,
+				func(r planRow) string { return "Rotate " + r.name + ": they created it and saw its value" }),
 			s.planReassign(ctx, q, &items, ActReassignSystemUser, "system_user",
 				"SELECT id, name FROM system_users WHERE status = 'active' AND owner_id = ? ORDER BY name", id, "system user"),
 			s.planReassign(ctx, q, &items, ActReassignIntegration, "integration",

@@ -623,9 +623,16 @@ func TestTickCarriesOut(t *testing.T) {
 
 	t.Run("rotate token", func(t *testing.T) {
 		iid := item(db.ActRotateToken, "token", w.createdTok)
-		tick(t, s, c.ID, iid, db.TickInput{Done: true, CarryOut: true})
-		if got := str(t, s, "SELECT last_rotated_on FROM tokens WHERE id = ?", w.createdTok); got != clDay(3) {
-			t.Errorf("last_rotated_on %q, want today %s", got, clDay(3))
+		// Carrying out a rotation takes the new value.
+		before := checklistState(t, s)
+		validationError(t, s.TickItem(ctx, actor, c.ID, iid, db.TickInput{Done: true, CarryOut: true}), "secret")
+		if checklistState(t, s) != before || itemDone(t, s, iid) {
+			t.Error("a rotation without its new value changed the database")
+		}
+		tick(t, s, c.ID, iid, db.TickInput{Done: true, CarryOut: true, Secret: "ghp_newdeploykeyvalue0123456789WXYZ"})
+		if got := str(t, s, "SELECT last_rotated_on || '|' || fingerprint || '|' || last_four FROM tokens WHERE id = ?", w.createdTok); got !=
+			clDay(3)+"|"+db.Fingerprint("ghp_newdeploykeyvalue0123456789WXYZ")+"|WXYZ" {
+			t.Errorf("rotated token %q, want today %s and the new value's fingerprint", got, clDay(3))
 		}
 		if eventsFor(t, s, "token.rotated", "token", w.createdTok) != 1 {
 			t.Error("no token.rotated event")

@@ -66,7 +66,7 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		return pages.ChecklistView{}, err
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
-		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
+		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin(), Today: s.store.Today()}
 	if c.FormValue("all") != "1" { // the query's, or a tick's from the page with all
 		v.Limit = pages.ChecklistItemsShown
 	}
@@ -87,7 +87,12 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 	if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
 		return v, err
 	}
-	v.Owners, err = s.store.ActiveOwnerOptions(ctx, pickerLimit)
+	owners, err := s.store.ActiveOwnerOptions(ctx, pickerLimit)
+	for _, o := range owners {
+		if k.Name != "owner" || o.ID != id { // the person leaving never takes anything over
+			v.Owners = append(v.Owners, o)
+		}
+	}
 	return v, err
 }
 
@@ -119,11 +124,13 @@ func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
 		}
 		f := formOf(c, "due_on")
 		_, err = s.store.StartChecklist(c.Request().Context(), actor(c), k.Name, id, f.Value("due_on"))
-		if invalid(err, &f) {
+		nothing := errors.Is(err, db.ErrNothingToDo)
+		if invalid(err, &f) || nothing {
 			v, verr := s.checklistView(c, kindPath, id, f)
 			if verr != nil {
 				return verr
 			}
+			v.NothingToDo = nothing
 			return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
 		}
 		if err != nil {
@@ -164,7 +171,8 @@ func (s *Server) tickChecklistItem(c echo.Context) error {
 	}
 	f := formOf(c, "note", "owner_id")
 	err = s.store.TickItem(c.Request().Context(), actor(c), cid, iid, db.TickInput{Done: c.FormValue("done") == "1",
-		Note: f.Value("note"), CarryOut: c.FormValue("carry_out") == "1", OwnerID: f.Value("owner_id"), Revoke: c.FormValue("revoke") == "1"})
+		Note: f.Value("note"), CarryOut: c.FormValue("carry_out") == "1", OwnerID: f.Value("owner_id"), Revoke: c.FormValue("revoke") == "1",
+		Secret: c.FormValue("secret")})
 	status := http.StatusOK
 	if invalid(err, &f) {
 		status = http.StatusUnprocessableEntity

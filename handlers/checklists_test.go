@@ -435,7 +435,7 @@ func TestChecklistComplete(t *testing.T) {
 	if n := findingCount(t, w.viewer().get("/").body, "offboarding-overdue"); n != "1" {
 		t.Errorf("offboarding-overdue shows %s, want 1", n)
 	}
-	if !strings.Contains(w.viewer().get("/").body, "overdue since 2020-01-31") {
+	if !strings.Contains(w.viewer().get("/").body, "Overdue since 2020-01-31") {
 		t.Error("the home page's open checklist is not marked overdue")
 	}
 

@@ -190,7 +190,7 @@ func (b *browser) tickRoleItem(t *testing.T) {
 		t.Fatalf("ticking moved the page to %s", got)
 	}
 	text := get(t, b, "read the item", chromedp.Text(chromedp.CSS(sel)))
-	for _, want := range []string{"Done by " + adminEmail, "Note: Removed in Business Settings", "✓"} {
+	for _, want := range []string{"Done by " + adminEmail, "Note: Removed in Business Settings", "done"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("done item %q lacks %q", text, want)
 		}
