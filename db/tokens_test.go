@@ -420,12 +420,19 @@ func TestTokenSecretNeverStored(t *testing.T) {
 			t.Errorf("the audit log contains the whole fingerprint of %s", secret)
 		}
 	}
+	closeWithoutSecrets(t, s, path, first, second)
+}
+
+// closeWithoutSecrets closes the store and checks that neither its database
+// file nor its WAL, before or after closing, holds any of the secrets.
+func closeWithoutSecrets(t *testing.T, s *db.Store, path string, secrets ...string) {
+	t.Helper()
 	walBytes := readIfExists(t, path+"-wal")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for name, b := range map[string][]byte{"db": readIfExists(t, path), "wal (open)": walBytes, "wal (closed)": readIfExists(t, path+"-wal")} {
-		for _, secret := range []string{first, second} {
+		for _, secret := range secrets {
 			if bytes.Contains(b, []byte(secret)) {
 				t.Errorf("the %s file contains the secret %s", name, secret)
 			}
