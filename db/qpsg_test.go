@@ -42,6 +42,9 @@ func TestFingerprintLookupsUseTheirIndex(t *testing.T) {
 			t.Errorf("%s\nplan:\n%s\nwant the tokens_fingerprint index", q, plan)
 		}
 	}
+	if plan := queryPlan(t, s, "SELECT "+tokenColumns+tokenFrom+formerValuesWhere, "ab12"); !strings.HasPrefix(plan, "SEARCH h USING INDEX token_former_values_fingerprint") {
+		t.Errorf("a former value is looked up by\n%s\nwant the token_former_values_fingerprint index first", plan)
+	}
 	// The guarantee is on: without the repeated condition the index is not
 	// used, which is why the queries above repeat it.
 	if plan := queryPlan(t, s, "SELECT id FROM tokens WHERE fingerprint = ?", "ab12"); strings.Contains(plan, "tokens_fingerprint") {

@@ -128,10 +128,11 @@ func (s *Store) FormerValuesByFingerprint(ctx context.Context, secret string) ([
 		var err error
 		f.Token, err = scanToken(withColumns{row, []any{&f.ReplacedOn}})
 		return f, err
-	}, "former token values", "SELECT "+tokenColumns+", h.replaced_on"+tokenFrom+
-		" JOIN token_former_values h ON h.token_id = t.id WHERE h.fingerprint = ? AND t.fingerprint <> h.fingerprint ORDER BY h.id DESC",
-		Fingerprint(secret))
+	}, "former token values", "SELECT "+tokenColumns+", h.replaced_on"+tokenFrom+formerValuesWhere, Fingerprint(secret))
 }
+
+// formerValuesWhere finds a fingerprint's former tokens by its index.
+const formerValuesWhere = " JOIN token_former_values h ON h.token_id = t.id WHERE h.fingerprint = ? AND t.fingerprint <> h.fingerprint ORDER BY h.id DESC"
 
 // withColumns scans a row's extra columns after those a scan function reads.
 type withColumns struct {
