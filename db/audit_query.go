@@ -242,6 +242,25 @@ func (s *Store) AuditActors(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// auditActionsQuery lists the distinct actions in the log, sorted: a loose
+// index scan, one seek of audit_events_action for each action (there are a
+// few dozen), instead of reading a million events to find them. The
+// parameter is 1 to include adminOnlyActions.
+const auditActionsQuery = `WITH RECURSIVE actions(action) AS (
+		SELECT MIN(action) FROM audit_events
+		UNION ALL
+		SELECT (SELECT MIN(action) FROM audit_events WHERE action > actions.action) FROM actions WHERE action IS NOT NULL)
+	SELECT action FROM actions WHERE action IS NOT NULL AND (? OR action NOT IN ` + adminOnlyActions + `)`
+
+// AuditActions lists the actions the log holds, sorted, for the audit
+// log's action filter; forAdmin includes the events only admins see.
+func (s *Store) AuditActions(ctx context.Context, forAdmin bool) ([]string, error) {
+	return all(ctx, s.read, func(row scanner) (string, error) {
+		var action string
+		return action, row.Scan(&action)
+	}, "audit actions", auditActionsQuery, forAdmin)
+}
+
 // AuditEventCount is how many events the log holds. Events are numbered
 // 1, 2, 3… by appendEvent (each follows the one before it in the chain)
 // and can never be deleted, so the newest ID is the count: read from the

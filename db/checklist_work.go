@@ -308,7 +308,7 @@ func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it Checkl
 		}
 		vals := old
 		vals.status = "removed"
-		return s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
+		return s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed")
 	case ActRevokeToken, ActReassignToken, ActRotateToken:
 		old, err := tokenValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
