@@ -32,6 +32,7 @@ func TestE2EChecklistPDF(t *testing.T) {
 	var st struct {
 		checklistPath string
 		titles        []string
+		reassigned    string // "Reassigned to …", which the PDF must say
 	}
 	steps := []struct {
 		name string
@@ -45,6 +46,7 @@ func TestE2EChecklistPDF(t *testing.T) {
 		{"start his checklist", func(t *testing.T) { b.startChecklist(t, st.checklistPath) }},
 		{"a refused tick shows its error in the item", func(t *testing.T) { b.refusedTickInItem(t) }},
 		{"without JavaScript the refused tick opens at the item", func(t *testing.T) { b.refusedTickWithoutJS(t, st.checklistPath) }},
+		{"reassign to someone who stays", func(t *testing.T) { st.reassigned = b.reassignItem(t) }},
 		{"tick an item without a reload", func(t *testing.T) { b.tickRoleItem(t) }},
 		{"read the item titles", func(t *testing.T) {
 			st.titles = get(t, b, "read the item titles", chromedp.Evaluate[[]string](
@@ -54,10 +56,10 @@ func TestE2EChecklistPDF(t *testing.T) {
 			}
 		}},
 		{"print to PDF on A4", func(t *testing.T) {
-			b.checkPDF(t, pdftotext, pdfinfo, "a4", 8.27, 11.69, st.titles)
+			b.checkPDF(t, pdftotext, pdfinfo, "a4", 8.27, 11.69, append(st.titles, st.reassigned))
 		}},
 		{"print to PDF on US Letter", func(t *testing.T) {
-			b.checkPDF(t, pdftotext, pdfinfo, "letter", 8.5, 11, st.titles)
+			b.checkPDF(t, pdftotext, pdfinfo, "letter", 8.5, 11, append(st.titles, st.reassigned))
 		}},
 	}
 	for i, s := range steps {
@@ -189,12 +191,13 @@ func (b *browser) tickRoleItem(t *testing.T) {
 	}
 	roleHref := get(t, b, "read the role link", chromedp.Evaluate[string](`document.querySelector('`+sel+` a[data-testid=checklist-item-title]').getAttribute("href")`))
 	path := b.path(t)
+	doneEvents := b.count(t, `#timeline [data-testid=timeline-event][data-action="checklist.item_done"]`)
 	b.markPage(t)
 	b.do(t, "type a note", chromedp.SendKeys(chromedp.CSS(sel+` input[name=note]`), "Removed in Business Settings"))
 	b.do(t, "click Mark done", chromedp.Click(chromedp.CSS(sel+` button[type=submit]`)))
 	b.waitFor(t, "wait for the item to show done", `(e => e !== null && e.dataset.done === "yes")(document.querySelector('`+sel+`'))`)
 	b.waitFor(t, "wait for item_done on the timeline",
-		`document.querySelectorAll('#timeline [data-testid=timeline-event][data-action="checklist.item_done"]').length === 1`)
+		fmt.Sprintf(`document.querySelectorAll('#timeline [data-testid=timeline-event][data-action="checklist.item_done"]').length === %d`, doneEvents+1))
 	b.expectSamePage(t)
 	if got := b.path(t); got != path {
 		t.Fatalf("ticking moved the page to %s", got)
@@ -273,6 +276,26 @@ func (b *browser) refusedTickInItem(t *testing.T) {
 		t.Errorf("%d #checklist elements after the refusal", n)
 	}
 	b.screenshot(t, "checklist-refused-tick.png")
+}
+
+// reassignItem chooses who takes over the first open reassigning item and
+// marks it done; the item then says who took it over, which it returns.
+func (b *browser) reassignItem(t *testing.T) string {
+	t.Helper()
+	sel := b.firstOpenReassign(t)
+	name := get(t, b, "choose the first owner", chromedp.Evaluate[string](`(s => { s.selectedIndex = 1; return s.options[1].textContent.split(" <")[0].trim(); })(document.querySelector('`+sel+` select[name=owner_id]'))`))
+	if name == "" {
+		t.Fatal("the owner picker offers nobody")
+	}
+	b.markPage(t)
+	b.do(t, "click Mark done", chromedp.Click(chromedp.CSS(sel+` button[type=submit]`)))
+	b.waitFor(t, "wait for the item to show done", `(e => e !== null && e.dataset.done === "yes")(document.querySelector('`+sel+`'))`)
+	b.expectSamePage(t)
+	want := "Reassigned to " + name
+	if text := get(t, b, "read the item", chromedp.Text(chromedp.CSS(sel))); !strings.Contains(text, want) {
+		t.Errorf("the reassigned item says %q, not %q", text, want)
+	}
+	return want
 }
 
 // refusedTickWithoutJS does the same with JavaScript off: the plain form's

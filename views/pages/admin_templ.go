@@ -77,7 +77,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading("Admin", "The audit log's integrity, backups and exports. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading("Admin", "The organisation's name, the audit log's integrity, backups and exports. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
