@@ -95,7 +95,9 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 			return v, err
 		}
 	}
-	v.Risks, err = s.store.ChecklistRisks(ctx, db.Ref{Kind: k.Name, ID: id}, v.Items())
+	if v.Checklist == nil || v.Checklist.Status == "open" { // a completed one's open items are past acting on
+		v.Risks, err = s.store.ChecklistRisks(ctx, db.Ref{Kind: k.Name, ID: id}, v.Items())
+	}
 	return v, err
 }
 

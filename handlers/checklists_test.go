@@ -847,6 +847,42 @@ func TestLongChecklistShowsItsFirstItemsAndPrintsThemAll(t *testing.T) {
 	}
 }
 
+// twoAdmins makes Ada and Bob the two admins of a new account, Northwind
+// Outfitters, and returns it and Ada's admin role.
+func (w *clWorld) twoAdmins(t *testing.T) (account, adaAdmin int64) {
+	t.Helper()
+	account = w.app.createAccount("Northwind Outfitters", "Meta")
+	for _, holder := range []int64{w.ada, w.bob} {
+		rid, err := w.app.store.CreateRole(context.Background(), db.SystemActor("test"),
+			db.RoleInput{AccountID: id(account), OwnerID: id(holder), Role: "Admin", Admin: "1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if holder == w.ada {
+			adaAdmin = rid
+		}
+	}
+	return account, adaAdmin
+}
+
+// A completed checklist's open items are past acting on: no warnings.
+func TestCompletedChecklistDoesNotWarn(t *testing.T) {
+	t.Parallel()
+	w := newClWorld(t)
+	w.twoAdmins(t)
+	cid := w.start(t)
+	page := path("/owners/:id/checklist", w.ada)
+	if n := len(tagsWith(w.editor().get(page).body, "admin-risk")); n != 1 {
+		t.Fatalf("the open checklist shows %d warnings, want 1", n)
+	}
+	if r := w.editor().post(completePath(cid), url.Values{"reason": {"handled elsewhere"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("complete: status %d", r.status)
+	}
+	if n := len(tagsWith(w.editor().get(page).body, "admin-risk")); n != 0 {
+		t.Errorf("the completed checklist shows %d warnings", n)
+	}
+}
+
 // An item that would leave an account with one admin (or none) says so on
 // the item before it is done, with a link to grant a second admin; once done
 // it no longer warns.
@@ -855,17 +891,7 @@ func TestChecklistWarnsBeforeLeavingOneAdmin(t *testing.T) {
 	w := newClWorld(t)
 	app := w.app
 	ctx := context.Background()
-	northwind := app.createAccount("Northwind Outfitters", "Meta")
-	var adaAdmin int64
-	for _, holder := range []int64{w.ada, w.bob} {
-		rid, err := app.store.CreateRole(ctx, db.SystemActor("test"), db.RoleInput{AccountID: id(northwind), OwnerID: id(holder), Role: "Admin", Admin: "1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if holder == w.ada {
-			adaAdmin = rid
-		}
-	}
+	northwind, adaAdmin := w.twoAdmins(t)
 	page := path("/owners/:id/checklist", w.ada)
 	grant := "/roles/new?admin=1&amp;account_id=" + id(northwind)
 	warned := func(body string) []map[string]string { return tagsWith(body, "admin-risk") }
