@@ -67,6 +67,9 @@ type ChecklistItem struct {
 	DoneBy     string
 	DoneAt     string
 	Note       string
+	// Outcome says what carrying the item out did ("Reassigned to Kenji
+	// Watanabe"); empty when it was ticked by hand or is open.
+	Outcome string
 }
 
 // key identifies an item by what it acts on, to spot new access.

@@ -66,7 +66,7 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		return pages.ChecklistView{}, err
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
-		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
+		Title: k.ChecklistTitle, Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin()}
 	if c.FormValue("all") != "1" { // the query's, or a tick's from the page with all
 		v.Limit = pages.ChecklistItemsShown
 	}
@@ -75,20 +75,35 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		f = components.Form{Values: map[string]string{"due_on": due}}
 	}
 	v.Form = f
+	if v.Organisation, err = s.store.OrganisationName(ctx); err != nil {
+		return v, err
+	}
 	saved, err := s.store.LatestChecklist(ctx, k.Name, id)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		v.Planned, err = s.store.PlanChecklist(ctx, k.Name, id)
-		return v, err
+		if v.Planned, err = s.store.PlanChecklist(ctx, k.Name, id); err != nil {
+			return v, err
+		}
 	case err != nil:
 		return v, err
+	default:
+		v.Checklist = &saved
+		if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
+			return v, err
+		}
+		if v.Owners, err = s.store.ActiveOwnerOptions(ctx, pickerLimit); err != nil {
+			return v, err
+		}
 	}
-	v.Checklist = &saved
-	if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
-		return v, err
+	if v.Checklist == nil || v.Checklist.Status == "open" { // a completed one's open items are past acting on
+		v.Risks, err = s.store.ChecklistRisks(ctx, db.Ref{Kind: k.Name, ID: id}, v.Items())
 	}
-	v.Owners, err = s.store.ActiveOwnerOptions(ctx, pickerLimit)
 	return v, err
+}
+
+// renderChecklist renders a checklist's whole page.
+func (s *Server) renderChecklist(c echo.Context, status int, v pages.ChecklistView) error {
+	return render(c, status, pages.ChecklistPage(s.page(c, v.Heading(), v.KindPath), v))
 }
 
 // showChecklist is GET /{kind}/:id/checklist: printable, built from live data.
@@ -102,7 +117,7 @@ func (s *Server) showChecklist(kindPath string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		return s.renderChecklist(c, http.StatusOK, v)
 	}
 }
 
@@ -124,7 +139,7 @@ func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
 			if verr != nil {
 				return verr
 			}
-			return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+			return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
 		}
 		if err != nil {
 			return err
@@ -152,7 +167,9 @@ func (s *Server) checklistPath(c echo.Context) (cid int64, kindPath string, subj
 }
 
 // tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
-// note, and optionally Steward carrying out the item's action.
+// note, and optionally Steward carrying out the item's action. A refused
+// tick shows its error on the item itself: htmx swaps just that item, and a
+// plain form's page opens at the item (the form's action ends in its anchor).
 func (s *Server) tickChecklistItem(c echo.Context) error {
 	cid, kindPath, subjectID, err := s.checklistPath(c)
 	if err != nil {
@@ -165,27 +182,33 @@ func (s *Server) tickChecklistItem(c echo.Context) error {
 	f := formOf(c, "note", "owner_id")
 	err = s.store.TickItem(c.Request().Context(), actor(c), cid, iid, db.TickInput{Done: c.FormValue("done") == "1",
 		Note: f.Value("note"), CarryOut: c.FormValue("carry_out") == "1", OwnerID: f.Value("owner_id"), Revoke: c.FormValue("revoke") == "1"})
-	status := http.StatusOK
 	if invalid(err, &f) {
-		status = http.StatusUnprocessableEntity
-	} else if err != nil {
+		v, verr := s.checklistView(c, kindPath, subjectID, f)
+		if verr != nil {
+			return verr
+		}
+		v.ErrorItem = iid
+		if !isHTMX(c) {
+			return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
+		}
+		if it, ok := v.Item(iid); ok {
+			c.Response().Header().Set("HX-Retarget", "#"+pages.ItemAnchor(iid))
+			c.Response().Header().Set("HX-Reswap", "outerHTML")
+			return render(c, http.StatusUnprocessableEntity, pages.ChecklistItem(v, it))
+		}
+		return render(c, http.StatusUnprocessableEntity, pages.ChecklistItemsUpdate(v))
+	}
+	if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		if status != http.StatusOK {
-			v, verr := s.checklistView(c, kindPath, subjectID, f)
-			if verr != nil {
-				return verr
-			}
-			return render(c, status, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
-		}
 		return redirect(c, "/"+kindPath+"/"+components.ID(subjectID)+"/checklist")
 	}
 	v, err := s.checklistView(c, kindPath, subjectID, f)
 	if err != nil {
 		return err
 	}
-	return render(c, status, pages.ChecklistItemsUpdate(v))
+	return render(c, http.StatusOK, pages.ChecklistItemsUpdate(v))
 }
 
 // completeChecklist is POST /checklists/:cid/complete.
@@ -201,7 +224,7 @@ func (s *Server) completeChecklist(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
 		return err

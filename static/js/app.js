@@ -49,6 +49,14 @@
     }
   });
 
+  // A printed page after the first is headed with the page's running head
+  // (static/css/input.css): margin boxes read custom properties of the root
+  // element only, and CSS may not be inline, so it is copied here.
+  var runningHead = document.querySelector("[data-running-head]");
+  if (runningHead) {
+    document.documentElement.style.setProperty("--running-head", JSON.stringify(runningHead.getAttribute("data-running-head")));
+  }
+
   // Any .js-print element prints the page. Delegated, so it also works for
   // content htmx swaps in later.
   document.addEventListener("click", function (event) {
