@@ -28,27 +28,29 @@ type SearchGroup struct {
 // searchQueries finds each kind by its names, emails, external IDs, scopes
 // and where it is stored. Each takes the LIKE pattern as ?1 and the limit as
 // ?2. count, when set, counts the matches without the joins the sample needs.
+// order, when set, sorts the sample instead of its second column: a kind
+// named by its display name is read in the order of its name's index.
 var searchQueries = []struct {
-	kind, where, sample, count string
+	kind, where, sample, count, order string
 }{
 	{"owner", ` FROM owners WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\' OR title LIKE ?1 ESCAPE '\' OR department LIKE ?1 ESCAPE '\'`,
-		`SELECT id, name, email || CASE WHEN status <> 'active' THEN ' · ' || status ELSE '' END`, ""},
+		`SELECT id, display_name, email || CASE WHEN status <> 'active' THEN ' · ' || status ELSE '' END`, "", "name"},
 	{"account", ` FROM accounts WHERE name LIKE ?1 ESCAPE '\' OR external_id LIKE ?1 ESCAPE '\' OR platform LIKE ?1 ESCAPE '\' OR url LIKE ?1 ESCAPE '\'`,
-		`SELECT id, name, platform || ' ' || kind || CASE WHEN external_id <> '' THEN ' · ' || external_id ELSE '' END`, ""},
+		`SELECT id, display_name, platform || ' ' || kind || CASE WHEN external_id <> '' THEN ' · ' || external_id ELSE '' END`, "", "name"},
 	{"role", ` FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
 		LEFT JOIN system_users su ON su.id = r.system_user_id WHERE r.role LIKE ?1 ESCAPE '\'`,
-		`SELECT r.id, r.role || ' on ' || a.name, COALESCE(o.name, su.name, '') || ' · ' || r.status`,
-		` FROM roles r WHERE r.role LIKE ?1 ESCAPE '\'`},
+		`SELECT r.id, r.role || ' on ' || a.display_name, COALESCE(o.display_name, su.name, '') || ' · ' || r.status`,
+		` FROM roles r WHERE r.role LIKE ?1 ESCAPE '\'`, ""},
 	{"system_user", ` FROM system_users WHERE name LIKE ?1 ESCAPE '\' OR external_id LIKE ?1 ESCAPE '\'`,
-		`SELECT id, name, CASE WHEN admin = 1 THEN 'admin · ' ELSE '' END || status || CASE WHEN external_id <> '' THEN ' · ' || external_id ELSE '' END`, ""},
+		`SELECT id, name, CASE WHEN admin = 1 THEN 'admin · ' ELSE '' END || status || CASE WHEN external_id <> '' THEN ' · ' || external_id ELSE '' END`, "", ""},
 	{"integration", ` FROM integrations WHERE name LIKE ?1 ESCAPE '\' OR description LIKE ?1 ESCAPE '\' OR runs_on LIKE ?1 ESCAPE '\'`,
-		`SELECT id, name, status || CASE WHEN runs_on <> '' THEN ' · ' || runs_on ELSE '' END`, ""},
+		`SELECT id, name, status || CASE WHEN runs_on <> '' THEN ' · ' || runs_on ELSE '' END`, "", ""},
 	{"token", ` FROM tokens WHERE name LIKE ?1 ESCAPE '\' OR scopes LIKE ?1 ESCAPE '\' OR stored_in LIKE ?1 ESCAPE '\' OR assets LIKE ?1 ESCAPE '\'`,
 		// Its effective status: a token past its date shows as expired here
 		// as everywhere (?3 is today). Then its kind, for TokenKind.
 		`SELECT id, name,
 			CASE WHEN status = 'active' AND expires_on <> '' AND expires_on < ?3 THEN 'expired' ELSE status END
-			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END, kind`, ""},
+			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END, kind`, "", ""},
 }
 
 // Search finds records of every kind matching q, up to perKind of each.
@@ -86,7 +88,11 @@ func (s *Store) search(ctx context.Context, q string, perKind int) ([]SearchGrou
 		if g.Total == 0 {
 			continue
 		}
-		rows, err := s.read.QueryContext(ctx, sq.sample+sq.where+" ORDER BY 2 COLLATE NOCASE LIMIT ?2", args...)
+		order := sq.order
+		if order == "" {
+			order = "2"
+		}
+		rows, err := s.read.QueryContext(ctx, sq.sample+sq.where+" ORDER BY "+order+" COLLATE NOCASE LIMIT ?2", args...)
 		if err != nil {
 			return nil, fmt.Errorf("db: search %s: %w", sq.kind, err)
 		}

@@ -427,9 +427,9 @@ func (s *Store) ReviewToken(ctx context.Context, actor Actor, id int64) error {
 	})
 }
 
-const tokenColumns = `t.id, t.name, t.kind, t.account_id, COALESCE(a.name, ''), COALESCE(a.platform, ''),
-	t.system_user_id, COALESCE(su.name, ''), t.owner_id, COALESCE(io.name, ''), t.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
-	t.responsible_owner_id, COALESCE(ro.name, ''), COALESCE(ro.status, ''), t.created_by_owner_id, COALESCE(co.name, ''), COALESCE(co.status, ''),
+const tokenColumns = `t.id, t.name, t.kind, t.account_id, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
+	t.system_user_id, COALESCE(su.name, ''), t.owner_id, COALESCE(io.display_name, ''), t.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
+	t.responsible_owner_id, COALESCE(ro.display_name, ''), COALESCE(ro.status, ''), t.created_by_owner_id, COALESCE(co.display_name, ''), COALESCE(co.status, ''),
 	t.scopes, t.assets, t.issued_on, t.expires_on, t.last_rotated_on, t.last_reviewed_on, t.stored_in, t.fingerprint, t.last_four,
 	t.status, t.notes, t.created_at, t.updated_at`
 
