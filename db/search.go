@@ -14,8 +14,9 @@ type SearchHit struct {
 	ID     int64
 	Name   string
 	Detail string
-	// TokenKind is a token's kind (db.TokenKinds), which views name.
-	TokenKind string
+	// TokenKind is a token's kind (db.TokenKinds), and TokenStatus its
+	// effective status (Token.EffectiveStatus), which views name.
+	TokenKind, TokenStatus string
 }
 
 // SearchGroup is the hits of one kind and how many there were in all.
@@ -46,11 +47,8 @@ var searchQueries = []struct {
 	{"integration", ` FROM integrations WHERE name LIKE ?1 ESCAPE '\' OR description LIKE ?1 ESCAPE '\' OR runs_on LIKE ?1 ESCAPE '\'`,
 		`SELECT id, name, status || CASE WHEN runs_on <> '' THEN ' · ' || runs_on ELSE '' END`, "", ""},
 	{"token", ` FROM tokens WHERE name LIKE ?1 ESCAPE '\' OR scopes LIKE ?1 ESCAPE '\' OR stored_in LIKE ?1 ESCAPE '\' OR assets LIKE ?1 ESCAPE '\'`,
-		// Its effective status: a token past its date shows as expired here
-		// as everywhere (?3 is today). Then its kind, for TokenKind.
-		`SELECT id, name,
-			CASE WHEN status = 'active' AND expires_on <> '' AND expires_on < ?3 THEN 'expired' ELSE status END
-			|| CASE WHEN stored_in <> '' THEN ' · stored in ' || stored_in ELSE '' END, kind`, "", ""},
+		// Then its kind and what its effective status is made of.
+		`SELECT id, name, CASE WHEN stored_in <> '' THEN 'stored in ' || stored_in ELSE '' END, kind, status, expires_on`, "", ""},
 }
 
 // Search finds records of every kind matching q, up to perKind of each.
@@ -73,9 +71,6 @@ func (s *Store) search(ctx context.Context, q string, perKind int) ([]SearchGrou
 	for _, sq := range searchQueries {
 		g := SearchGroup{Kind: sq.kind}
 		args := []any{pat, perKind}
-		if sq.kind == "token" {
-			args = append(args, s.today())
-		}
 		// The count apart from the first few: the few are then read in
 		// name order by index, and stop, instead of sorting every match.
 		count := sq.count
@@ -98,13 +93,17 @@ func (s *Store) search(ctx context.Context, q string, perKind int) ([]SearchGrou
 		}
 		for rows.Next() {
 			h := SearchHit{Kind: sq.kind}
+			var t Token
 			dest := []any{&h.ID, &h.Name, &h.Detail}
 			if sq.kind == "token" {
-				dest = append(dest, &h.TokenKind)
+				dest = append(dest, &h.TokenKind, &t.Status, &t.ExpiresOn)
 			}
 			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("db: scan search %s: %w", sq.kind, err)
+			}
+			if sq.kind == "token" {
+				h.TokenStatus = t.EffectiveStatus(s.today())
 			}
 			g.Hits = append(g.Hits, h)
 		}

@@ -61,11 +61,17 @@ type Token struct {
 // NeverExpires reports whether the token has no expiry date.
 func (t Token) NeverExpires() bool { return t.ExpiresOn == "" }
 
-// EffectiveStatus is the status to show on date today: an active token past
-// its expiry date is expired, whatever the record says.
+// TokenExpiredActive is the effective status of a token past its expiry
+// date whose record still says active: expired in fact, active on paper.
+// Views give it one label wherever a token's status shows
+// (components.StatusLabel).
+const TokenExpiredActive = "expired-active"
+
+// EffectiveStatus is the status to show on date today: the record's, or
+// TokenExpiredActive for an active token past its expiry date.
 func (t Token) EffectiveStatus(today string) string {
 	if t.Status == "active" && t.ExpiresOn != "" && t.ExpiresOn < today {
-		return "expired"
+		return TokenExpiredActive
 	}
 	return t.Status
 }

@@ -10,6 +10,43 @@ import (
 	"steward/db"
 )
 
+// A token past its date but still marked active reads the same on its page
+// (banner and status), in the token list, in search and on the home page.
+func TestExpiredActiveTokenReadsTheSameEverywhere(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("viewer@example.com", db.RoleViewer)
+	c := app.signedIn("viewer@example.com")
+	ada := app.createOwner("Ada", "ada@example.com")
+	past := app.storeToken(db.TokenInput{Name: "Weekly report key", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2020-06-01"})
+	app.storeToken(db.TokenInput{Name: "Weekly export key", Kind: "api_key", ResponsibleOwnerID: id(ada), ExpiresOn: "2020-06-01", Status: "revoked"})
+
+	const label = "Expired — still marked active"
+	page := c.get("/tokens/" + id(past))
+	if page.status != http.StatusOK {
+		t.Fatalf("GET token: status %d", page.status)
+	}
+	if n := strings.Count(page.body, label); n != 2 {
+		t.Errorf("the token page says %q %d times, want 2 (banner and status)", label, n)
+	}
+	if n := strings.Count(page.body, ">expired<"); n != 1 {
+		t.Errorf("the token page shows the word expired alone %d times, want 1: beside its expiry date, not as its status", n)
+	}
+	for _, path := range []string{"/tokens", "/search?q=Weekly", "/owners/" + id(ada)} {
+		r := c.get(path)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, r.status)
+		}
+		if n := strings.Count(r.body, label); n != 1 {
+			t.Errorf("GET %s says %q %d times, want 1: the active one, not the revoked one", path, label, n)
+		}
+	}
+	home := c.get("/")
+	if !strings.Contains(home.body, "Tokens expired — still marked active") {
+		t.Error("the home page's finding does not use the same words")
+	}
+}
+
 // Two accounts with one name, and two people with one name, are told apart
 // wherever they are named; a name nobody shares stands alone.
 func TestNamesakesAreToldApart(t *testing.T) {
