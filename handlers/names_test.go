@@ -47,6 +47,16 @@ func TestExpiredActiveTokenReadsTheSameEverywhere(t *testing.T) {
 	}
 }
 
+// createAccountWith adds an account with in's fields straight through the store.
+func (a *testApp) createAccountWith(in db.AccountInput) int64 {
+	a.t.Helper()
+	id, err := a.store.CreateAccount(context.Background(), db.SystemActor("test"), in)
+	if err != nil {
+		a.t.Fatalf("CreateAccount(%s): %v", in.Name, err)
+	}
+	return id
+}
+
 // Two accounts with one name, and two people with one name, are told apart
 // wherever they are named; a name nobody shares stands alone.
 func TestNamesakesAreToldApart(t *testing.T) {
@@ -57,11 +67,7 @@ func TestNamesakesAreToldApart(t *testing.T) {
 	app.createUser("viewer@example.com", db.RoleViewer)
 	c := app.signedIn("viewer@example.com")
 	account := func(name, kind string) int64 {
-		id, err := app.store.CreateAccount(ctx, sys, db.AccountInput{Name: name, Platform: "Meta", Kind: kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return app.createAccountWith(db.AccountInput{Name: name, Platform: "Meta", Kind: kind})
 	}
 	bm := account("Northwind Outfitters", "Business Manager")
 	page := account("Northwind Outfitters", "Page")
@@ -122,18 +128,13 @@ func TestNamesakesWithTheSameKind(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	ctx := context.Background()
-	sys := db.SystemActor("test")
 	var ids []int64
 	for _, in := range []db.AccountInput{
 		{Name: "Acme", Platform: "Meta", Kind: "Page", ExternalID: "111"},
 		{Name: "ACME", Platform: "Meta", Kind: "Page"},
 		{Name: "Acme", Platform: "GitHub", Kind: "Organization"},
 	} {
-		id, err := app.store.CreateAccount(ctx, sys, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
+		ids = append(ids, app.createAccountWith(in))
 	}
 	for i, want := range []string{"Acme (Meta Page, 111)", "ACME (Meta Page, #" + id(ids[1]) + ")", "Acme (GitHub Organization)"} {
 		if got, err := app.store.RecordName(ctx, "account", ids[i]); err != nil || got != want {
