@@ -25,7 +25,9 @@ type Kind struct {
 	Plural string // several records: "system users"
 	// Ended is the status a record moves to when its checklist completes.
 	Ended string
-	// NameColumn is the column that names a record: "name", or "role" for roles.
+	// NameColumn is the column that names a record where it is named:
+	// "display_name" where namesakes carry what tells them apart
+	// (migration 011), "name", or "role" for roles.
 	NameColumn string
 	// ChecklistNoun is what a checklist calls its subject: "person" for an owner.
 	ChecklistNoun string
@@ -62,10 +64,10 @@ func (k Kind) URL(id int64) string {
 // Kinds are the six kinds of record, in menu order.
 var Kinds = []Kind{
 	{Name: "owner", Table: "owners", Path: "owners", Noun: "owner", Plural: "owners",
-		Ended: OwnerDeparted, NameColumn: "name", ChecklistNoun: "person", ChecklistTitle: "Offboarding checklist", Picker: true,
+		Ended: OwnerDeparted, NameColumn: "display_name", ChecklistNoun: "person", ChecklistTitle: "Offboarding checklist", Picker: true,
 		Fields: OwnerFields.Specs(), ExportOnly: []string{"manager_name", "active_roles", "created_at", "updated_at"}},
 	{Name: "account", Table: "accounts", Path: "accounts", Noun: "account", Plural: "accounts",
-		Ended: "retired", NameColumn: "name", ChecklistNoun: "account", ChecklistTitle: "Retirement checklist", Picker: true,
+		Ended: "retired", NameColumn: "display_name", ChecklistNoun: "account", ChecklistTitle: "Retirement checklist", Picker: true,
 		Fields: AccountFields.Specs(), ExportOnly: []string{"parent_name", "owner_name", "active_roles", "admin_holders", "created_at", "updated_at"}},
 	{Name: "role", Table: "roles", Path: "roles", Noun: "role", Plural: "roles",
 		Ended: "removed", NameColumn: "role", ChecklistNoun: "role", ChecklistTitle: "Removal checklist",

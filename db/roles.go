@@ -104,8 +104,8 @@ func (in RoleInput) validate() (roleValues, *validator) {
 	return out, v
 }
 
-const roleColumns = `r.id, r.account_id, a.name, a.platform, r.owner_id, r.system_user_id,
-	COALESCE(o.name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
+const roleColumns = `r.id, r.account_id, a.display_name, a.platform, r.owner_id, r.system_user_id,
+	COALESCE(o.display_name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
 	r.review_by, r.last_reviewed_on, r.status, r.notes, r.created_at, r.updated_at`
 
 const roleFrom = ` FROM roles r JOIN accounts a ON a.id = r.account_id

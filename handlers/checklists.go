@@ -45,7 +45,7 @@ func (s *Server) checklistSubject(c echo.Context, kind string, id int64) (string
 		}
 		return t.Name, [][2]string{{"Kind", components.TokenKindLabel(t.Kind)}, {"Account", t.AccountName}, {"Issued to", t.HolderName()},
 			{"Used by", t.IntegrationName}, {"Responsible owner", t.ResponsibleName}, {"Expires", expires},
-			{"Stored in", t.StoredIn}, {"Status", t.EffectiveStatus(today)}}, "", err
+			{"Stored in", t.StoredIn}, {"Status", components.StatusLabel(t.EffectiveStatus(today))}}, "", err
 	}
 	return "", nil, "", echo.ErrNotFound
 }

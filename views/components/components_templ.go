@@ -1314,7 +1314,7 @@ func Checkbox(f Form, name, label string) templ.Component {
 	})
 }
 
-// StatusBadge colours a record's status.
+// StatusBadge colours a record's status and names it (StatusLabel).
 func StatusBadge(status string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -1373,9 +1373,9 @@ func StatusBadge(status string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var68 string
-		templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(status)
+		templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(StatusLabel(status))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/components.templ`, Line: 212, Col: 54}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/components.templ`, Line: 212, Col: 67}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var68))
 		if templ_7745c5c3_Err != nil {
@@ -1395,7 +1395,7 @@ func badgeColour(status string) string {
 		return "badge-green"
 	case "offboarding", "high", "expiring":
 		return "badge-yellow"
-	case "departed", "critical", "revoked", "expired", "never expires":
+	case "departed", "critical", "revoked", "expired", db.TokenExpiredActive, "never expires":
 		return "badge-red"
 	}
 	return "badge-gray"

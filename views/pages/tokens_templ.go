@@ -1041,8 +1041,8 @@ func TokenContent(d TokenDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			} else if d.Token.ExpiresOn < d.Today {
-				templ_7745c5c3_Err = components.Warning("This token is past its expiry date ("+d.Token.ExpiresOn+") but still marked active. Check whether it was renewed, then update or revoke the record.").Render(ctx, templ_7745c5c3_Buffer)
+			} else if status := d.Token.EffectiveStatus(d.Today); status == db.TokenExpiredActive {
+				templ_7745c5c3_Err = components.Warning(components.StatusLabel(status)+": its expiry date, "+d.Token.ExpiresOn+", has passed, but its record says active. Check whether it was renewed, then update or revoke the record.").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
