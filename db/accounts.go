@@ -93,8 +93,8 @@ func (in AccountInput) validate() (accountValues, *validator) {
 	}, v
 }
 
-const accountColumns = `a.id, a.name, a.platform, a.kind, a.external_id, a.url, a.parent_id, COALESCE(p.name, ''),
-	a.owner_id, COALESCE(o.name, ''), a.criticality, a.status, a.notes, a.created_at, a.updated_at,
+const accountColumns = `a.id, a.name, a.platform, a.kind, a.external_id, a.url, a.parent_id, COALESCE(p.display_name, ''),
+	a.owner_id, COALESCE(o.display_name, ''), a.criticality, a.status, a.notes, a.created_at, a.updated_at,
 	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active'),
 	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`
 

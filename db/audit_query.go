@@ -242,6 +242,25 @@ func (s *Store) AuditActors(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// auditActionsQuery lists the distinct actions in the log, sorted: a loose
+// index scan, one seek of audit_events_action for each action (there are a
+// few dozen), instead of reading a million events to find them. The
+// parameter is 1 to include adminOnlyActions.
+const auditActionsQuery = `WITH RECURSIVE actions(action) AS (
+		SELECT MIN(action) FROM audit_events
+		UNION ALL
+		SELECT (SELECT MIN(action) FROM audit_events WHERE action > actions.action) FROM actions WHERE action IS NOT NULL)
+	SELECT action FROM actions WHERE action IS NOT NULL AND (? OR action NOT IN ` + adminOnlyActions + `)`
+
+// AuditActions lists the actions the log holds, sorted, for the audit
+// log's action filter; forAdmin includes the events only admins see.
+func (s *Store) AuditActions(ctx context.Context, forAdmin bool) ([]string, error) {
+	return all(ctx, s.read, func(row scanner) (string, error) {
+		var action string
+		return action, row.Scan(&action)
+	}, "audit actions", auditActionsQuery, forAdmin)
+}
+
 // AuditEventCount is how many events the log holds. Events are numbered
 // 1, 2, 3… by appendEvent (each follows the one before it in the chain)
 // and can never be deleted, so the newest ID is the count: read from the
@@ -253,4 +272,46 @@ func (s *Store) AuditEventCount(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("db: count audit events: %w", err)
 	}
 	return n, nil
+}
+
+// timeStepsTrigger is migration 008's trigger that keeps audit_time_steps,
+// as SQLite stores it; keepAuditTimeSteps makes it again from this text.
+const timeStepsTrigger = `CREATE TRIGGER audit_events_time_steps AFTER INSERT ON audit_events
+WHEN NEW.at < (SELECT at FROM audit_events WHERE id < NEW.id ORDER BY id DESC LIMIT 1)
+  OR NEW.at > (SELECT at FROM audit_events WHERE id > NEW.id ORDER BY id LIMIT 1)
+BEGIN INSERT OR IGNORE INTO audit_time_steps (event_id) VALUES (NEW.id); END`
+
+// keepAuditTimeSteps checks at Open that the trigger keeping
+// audit_time_steps is there as migration 008 made it. Without it a clock set
+// back would go unnoticed and auditIDs would page dates by IDs that no
+// longer follow the times, so a missing or altered trigger is made again
+// and the table rebuilt from the events (one scan, only then).
+func (s *Store) keepAuditTimeSteps(ctx context.Context) error {
+	stored, err := s.QueryString(ctx, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_events_time_steps'")
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("db: read the audit time steps trigger: %w", err)
+	}
+	if strings.Join(strings.Fields(stored), " ") == strings.Join(strings.Fields(timeStepsTrigger), " ") {
+		return nil
+	}
+	s.log.Warn("audit log: the trigger that notices a clock set back was missing or altered; made it again and rebuilt audit_time_steps. " +
+		"Someone changed the database file outside Steward")
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			"DROP TRIGGER IF EXISTS audit_events_time_steps",
+			timeStepsTrigger,
+			"DELETE FROM audit_time_steps",
+			`INSERT INTO audit_time_steps (event_id) SELECT id FROM
+				(SELECT id, at, LAG(at) OVER (ORDER BY id) AS prev FROM audit_events) WHERE at < prev`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("db: restore the audit time steps trigger: %w", err)
+	}
+	return nil
 }

@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +81,55 @@ func TestAuditDatesPageAsTheirTimesSay(t *testing.T) {
 		check(set+", no events", db.AuditFilter{From: date(20), To: date(21)})
 		clock = day0.AddDate(0, 0, 3)
 		mustOwner(t, s, db.OwnerInput{Name: "Stamped back"})
+	}
+}
+
+// TestOpenRestoresTheTimeStepsTrigger: someone with the file drops the
+// trigger that notices a clock set back and empties its table. Steward's
+// next start makes both again, so an event stamped back still shows within
+// its dates.
+func TestOpenRestoresTheTimeStepsTrigger(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day0 := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	s.SetClock(func() time.Time { return day0.AddDate(0, 0, 5) })
+	mustOwner(t, s, db.OwnerInput{Name: "Late"})
+	s.SetClock(func() time.Time { return day0 })
+	mustOwner(t, s, db.OwnerInput{Name: "Stamped back"})
+	for _, q := range []string{"DROP TRIGGER audit_events_time_steps", "DELETE FROM audit_time_steps"} {
+		if err := s.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s = openAt(t, path)
+	s.SetClock(func() time.Time { return day0.AddDate(0, 0, 1) })
+	mustOwner(t, s, db.OwnerInput{Name: "Back again"})
+	day := func(d int) string { return day0.AddDate(0, 0, d).Format(time.DateOnly) }
+	for _, tc := range []struct {
+		from, to, want string
+	}{
+		{day(0), day(0), "Stamped back"},
+		{day(1), day(1), "Back again"},
+		{day(0), day(5), "Late"}, // stamped before "Stamped back", so IDs alone find nothing
+	} {
+		page, err := s.QueryAudit(ctx, db.AuditFilter{ForAdmin: true, From: tc.from, To: tc.to, RecordKind: "owner"}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var summaries []string
+		for _, e := range page.Events {
+			summaries = append(summaries, e.Summary)
+		}
+		if !slices.ContainsFunc(summaries, func(s string) bool { return strings.Contains(s, tc.want) }) {
+			t.Errorf("events of %s: %q, want one about %q", tc.from, summaries, tc.want)
+		}
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_events_time_steps'"); n != 1 {
+		t.Errorf("time steps trigger: %d, want it made again", n)
 	}
 }

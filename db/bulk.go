@@ -100,9 +100,11 @@ func (s *Store) BulkLoad(ctx context.Context, b Bulk) (BulkStats, error) {
 			return fmt.Errorf("db: bulk load: read audit chain head: %w", err)
 		}
 		// The audit log's indexes on time, action and record kind grow at
-		// a few ends as events are appended in order: they stay.
+		// a few ends as events are appended in order: they stay. So does
+		// the owners' name index, which each new owner's display name
+		// looks up for namesakes (migration 011).
 		err = withoutIndexes(ctx, tx, []string{"owners", "roles", "tokens", "audit_events"},
-			[]string{"audit_events_at", "audit_events_action", "audit_events_kind"}, func() error {
+			[]string{"audit_events_at", "audit_events_action", "audit_events_kind", "owners_name"}, func() error {
 				var err error
 				stats, err = s.bulkWrite(ctx, tx, b, prevID, prevHash)
 				return err

@@ -22,7 +22,7 @@ func scanChecklist(row scanner) (Checklist, error) {
 
 func (s *Store) checklistItems(ctx context.Context, q querier, id int64) ([]ChecklistItem, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, position, action, target_kind, COALESCE(target_id, 0), title, steps, url, added_later,
-		done, done_by, done_at, note FROM checklist_items WHERE checklist_id = ? ORDER BY position, id`, id)
+		done, done_by, done_at, note, outcome FROM checklist_items WHERE checklist_id = ? ORDER BY position, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("db: checklist items: %w", err)
 	}
@@ -31,7 +31,7 @@ func (s *Store) checklistItems(ctx context.Context, q querier, id int64) ([]Chec
 	for rows.Next() {
 		var it ChecklistItem
 		if err := rows.Scan(&it.ID, &it.Position, &it.Action, &it.TargetKind, &it.TargetID, &it.Title, &it.Steps, &it.URL,
-			&it.AddedLater, &it.Done, &it.DoneBy, &it.DoneAt, &it.Note); err != nil {
+			&it.AddedLater, &it.Done, &it.DoneBy, &it.DoneAt, &it.Note, &it.Outcome); err != nil {
 			return nil, fmt.Errorf("db: scan checklist item: %w", err)
 		}
 		out = append(out, it)
@@ -220,8 +220,8 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 			return err
 		}
 		var it ChecklistItem
-		err = tx.QueryRowContext(ctx, `SELECT id, action, target_kind, COALESCE(target_id, 0), title, done, note FROM checklist_items
-			WHERE id = ? AND checklist_id = ?`, iid, cid).Scan(&it.ID, &it.Action, &it.TargetKind, &it.TargetID, &it.Title, &it.Done, &it.Note)
+		err = tx.QueryRowContext(ctx, `SELECT id, action, target_kind, COALESCE(target_id, 0), title, done, note, outcome FROM checklist_items
+			WHERE id = ? AND checklist_id = ?`, iid, cid).Scan(&it.ID, &it.Action, &it.TargetKind, &it.TargetID, &it.Title, &it.Done, &it.Note, &it.Outcome)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -236,8 +236,9 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		if in.CarryOut && in.Done && handsOver(it.Action, in.Revoke) && kind == "owner" && ownerID == subjectID {
 			return ValidationError{"owner_id": "Choose someone who stays: this checklist is for the person leaving."}
 		}
+		var outcome string
 		if in.CarryOut && in.Done {
-			if err := s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke, in.Secret); err != nil {
+			if outcome, err = s.carryOut(ctx, tx, actor, it, ownerID, in.Revoke, in.Secret); err != nil {
 				return err
 			}
 		}
@@ -245,15 +246,21 @@ func (s *Store) TickItem(ctx context.Context, actor Actor, cid, iid int64, in Ti
 		if in.Done {
 			doneBy, doneAt = actor.Email, formatTime(s.now())
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE checklist_items SET done = ?, done_by = ?, done_at = ?, note = ? WHERE id = ?",
-			in.Done, doneBy, doneAt, note, iid); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE checklist_items SET done = ?, done_by = ?, done_at = ?, note = ?, outcome = ? WHERE id = ?",
+			in.Done, doneBy, doneAt, note, outcome, iid); err != nil {
 			return fmt.Errorf("db: tick checklist item: %w", err)
 		}
 		action, summary := "checklist.item_done", "Done: "+it.Title
 		if !in.Done {
 			action, summary = "checklist.item_reopened", "Reopened: "+it.Title
 		}
+		if outcome != "" {
+			summary += " — " + outcome
+		}
 		changes := []Change{{Field: "done", Before: yesNo(it.Done), After: yesNo(in.Done)}}
+		if outcome != it.Outcome {
+			changes = append(changes, Change{Field: "outcome", Before: it.Outcome, After: outcome})
+		}
 		if note != it.Note {
 			changes = append(changes, Change{Field: "note", Before: it.Note, After: note})
 		}
@@ -296,84 +303,90 @@ func openChecklistTx(ctx context.Context, tx *sql.Tx, cid int64, field string) (
 	return kind, subjectID, nil
 }
 
-// carryOut does an item's action on its target record; secret is the new
+// carryOut does an item's action on its target record and returns what it
+// did as a sentence for people ("Reassigned to Kenji Watanabe"), which the
+// item keeps, its audit event carries and the printed checklist shows. A new
+// action adds its case here and returns its own sentence. secret is the new
 // value of a token it rotates.
-func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it ChecklistItem, ownerID int64, revoke bool, secret string) error {
+func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it ChecklistItem, ownerID int64, revoke bool, secret string) (string, error) {
+	var ownerName string
 	if handsOver(it.Action, revoke) {
 		if ownerID == 0 {
-			return ValidationError{"owner_id": "Choose who takes it over."}
+			return "", ValidationError{"owner_id": "Choose who takes it over."}
 		}
 		var status string
-		if err := tx.QueryRowContext(ctx, "SELECT status FROM owners WHERE id = ?", ownerID).Scan(&status); err != nil || status != OwnerActive {
-			return ValidationError{"owner_id": "Choose an active owner."}
+		err := tx.QueryRowContext(ctx, "SELECT status, name FROM owners WHERE id = ?", ownerID).Scan(&status, &ownerName)
+		if err != nil || status != OwnerActive {
+			return "", ValidationError{"owner_id": "Choose an active owner."}
 		}
 	}
+	reassigned := "Reassigned to " + ownerName
 	switch it.Action {
 	case ActRemoveRole:
 		old, err := roleValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		vals := old
 		vals.status = "removed"
-		return s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
+		return "Role removed in Steward", s.writeRole(ctx, tx, actor, it.TargetID, old, vals, "role.removed")
 	case ActRotateToken, ActRotateReassignToken:
-		// rotateToken's outcome is the sentence "Token rotated; new value ends …wxyz".
 		if revoke && MayRevokeInstead(it.Action) {
 			return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: it.TargetID}, 0, false, "")
 		}
 		if !NeedsOwner(it.Action) {
 			ownerID = 0
 		}
-		_, _, err := s.rotateToken(ctx, tx, actor, it.TargetID, secret, ownerID)
-		return err
+		_, outcome, err := s.rotateToken(ctx, tx, actor, it.TargetID, secret, ownerID) // "Token rotated; new value ends …wxyz"
+		return outcome, err
 	case ActRevokeToken, ActReassignToken:
 		old, err := tokenValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		vals := old
-		action, summary := "token.revoked", "Revoked token "+vals.name
+		action, summary, outcome := "token.revoked", "Revoked token "+vals.name, "Token revoked"
 		switch {
 		case it.Action == ActReassignToken && !revoke:
 			vals.responsibleID = ownerID
-			action, summary = "token.reassigned", "Reassigned token "+vals.name
+			action, summary, outcome = "token.reassigned", "Reassigned token "+vals.name, reassigned
 		default:
 			vals.status = "revoked"
 		}
-		return s.writeToken(ctx, tx, actor, it.TargetID, old, vals, action, summary)
+		return outcome, s.writeToken(ctx, tx, actor, it.TargetID, old, vals, action, summary)
 	case ActReassignSystemUser, ActRemoveSystemUser:
 		old, err := systemUserValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		vals := old
 		if it.Action == ActRemoveSystemUser {
 			vals.status = SystemUserRemoved
-			return s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.removed", "Removed system user "+vals.name)
+			return "System user removed in Steward",
+				s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.removed", "Removed system user "+vals.name)
 		}
 		vals.ownerID = ownerID
-		return s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.reassigned", "Reassigned system user "+vals.name)
+		return reassigned, s.writeSystemUser(ctx, tx, actor, it.TargetID, old, vals, "system_user.reassigned", "Reassigned system user "+vals.name)
 	case ActReassignIntegration:
 		old, err := integrationValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		vals := old
 		vals.ownerID = ownerID
-		return s.writeIntegration(ctx, tx, actor, it.TargetID, old, vals, "integration.reassigned", "Reassigned integration "+vals.name)
+		return reassigned, s.writeIntegration(ctx, tx, actor, it.TargetID, old, vals, "integration.reassigned", "Reassigned integration "+vals.name)
 	case ActReassignAccount:
 		old, err := accountValuesTx(ctx, tx, it.TargetID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		vals := old
 		vals.ownerID = ownerID
-		return s.writeAccount(ctx, tx, actor, it.TargetID, old, vals, "account.reassigned", "Reassigned account "+vals.name)
+		return reassigned, s.writeAccount(ctx, tx, actor, it.TargetID, old, vals, "account.reassigned", "Reassigned account "+vals.name)
 	case ActDisableLogin:
-		return s.changeUserTx(ctx, tx, actor, it.TargetID, "disabled", "yes", "user.disabled")
+		return "Login disabled", s.changeUserTx(ctx, tx, actor, it.TargetID, "disabled", "yes", "user.disabled")
 	}
-	return ValidationError{"carry_out": "Steward cannot do this item itself; do it, then tick it."}
+	return "", ValidationError{"carry_out": "Steward cannot do this item itself; do it, then tick it."}
 }
 
 // CompleteChecklist closes a checklist and moves its subject to departed,
@@ -435,11 +448,14 @@ func (s *Store) retireSubject(ctx context.Context, tx *sql.Tx, actor Actor, kind
 		vals.status = "retired"
 		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.retired", "Retired account "+vals.name)
 	case "role":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false, "")
+		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false, "")
+		return err
 	case "token":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false, "")
+		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false, "")
+		return err
 	case "system_user":
-		return s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false, "")
+		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false, "")
+		return err
 	case "integration":
 		old, err := integrationValuesTx(ctx, tx, id)
 		if err != nil {

@@ -93,6 +93,9 @@ type ChecklistItem struct {
 	DoneBy     string
 	DoneAt     string
 	Note       string
+	// Outcome says what carrying the item out did ("Reassigned to Kenji
+	// Watanabe"); empty when it was ticked by hand or is open.
+	Outcome string
 }
 
 // key identifies an item by the record it acts on, to spot new access: a
@@ -163,17 +166,21 @@ func planRows(ctx context.Context, q querier, query string, args ...any) ([]plan
 }
 
 // Queries that find what a checklist must cover. Each selects id, name,
-// account, platform, account kind, url and one extra text.
+// account (planAccount), platform, account kind, url and one extra text.
 const (
-	planRolesWhere = `SELECT r.id, r.role, a.name, a.platform, a.kind, a.url, COALESCE(o.name, su.name, '')
+	// planAccount names an item's account with its platform, "Northwind –
+	// Retargeting (Meta)"; a name shared with another account already
+	// carries its platform and kind in its display name (migration 011).
+	planAccount    = `CASE WHEN a.display_name = a.name THEN a.name || ' (' || a.platform || ')' ELSE a.display_name END`
+	planRolesWhere = `SELECT r.id, r.role, ` + planAccount + `, a.platform, a.kind, a.url, COALESCE(o.display_name, su.name, '')
 		FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
 		LEFT JOIN system_users su ON su.id = r.system_user_id WHERE r.status = 'active' AND `
 	// A token issued to a system user reaches the system user's account
 	// when it names none of its own.
-	planTokensWhere = `SELECT t.id, t.name, COALESCE(a.name, ''), COALESCE(a.platform, ''), COALESCE(a.kind, ''), COALESCE(a.url, ''),
+	planTokensWhere = `SELECT t.id, t.name, COALESCE(` + planAccount + `, ''), COALESCE(a.platform, ''), COALESCE(a.kind, ''), COALESCE(a.url, ''),
 		COALESCE(su.name, '') FROM tokens t LEFT JOIN system_users su ON su.id = t.system_user_id
 		LEFT JOIN accounts a ON a.id = COALESCE(t.account_id, su.account_id) WHERE t.status = 'active' AND `
-	planSystemUsersWhere = `SELECT su.id, su.name, a.name, a.platform, a.kind, a.url, '' FROM system_users su
+	planSystemUsersWhere = `SELECT su.id, su.name, ` + planAccount + `, a.platform, a.kind, a.url, '' FROM system_users su
 		JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND `
 )
 
@@ -191,7 +198,7 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 	addRoles := func(where string, arg int64) error {
 		rows, err := planRows(ctx, q, planRolesWhere+where+" ORDER BY a.platform, a.name, r.id", arg)
 		for _, r := range rows {
-			add(ActRemoveRole, "role", r.id, fmt.Sprintf("Remove %s's role “%s” on %s (%s)", r.extra, r.name, r.account, r.platform),
+			add(ActRemoveRole, "role", r.id, fmt.Sprintf("Remove %s's role “%s” on %s", r.extra, r.name, r.account),
 				removeRoleSteps(r.platform, r.kind, r.account, r.extra), r.url)
 		}
 		return err
@@ -232,7 +239,7 @@ func (s *Store) plan(ctx context.Context, q querier, kind string, id int64) ([]C
 			s.planReassign(ctx, q, &items, ActReassignIntegration, "integration",
 				"SELECT id, name FROM integrations WHERE status = 'active' AND owner_id = ? ORDER BY name", id, "integration"),
 			s.planReassign(ctx, q, &items, ActReassignAccount, "account",
-				"SELECT id, name FROM accounts WHERE status = 'active' AND owner_id = ? ORDER BY name", id, "account"),
+				"SELECT id, display_name FROM accounts WHERE status = 'active' AND owner_id = ? ORDER BY name", id, "account"),
 			s.planLogins(ctx, q, &items, id),
 		)
 	case "integration":
@@ -319,7 +326,7 @@ func (s *Store) planSystemUsers(ctx context.Context, q querier, items *[]Checkli
 	rows, err := planRows(ctx, q, planSystemUsersWhere+where+" ORDER BY su.name", id)
 	for _, r := range rows {
 		*items = append(*items, ChecklistItem{Action: ActRemoveSystemUser, TargetKind: "system_user", TargetID: r.id,
-			Title: fmt.Sprintf("Remove the system user %s from %s (%s)", r.name, r.account, r.platform),
+			Title: fmt.Sprintf("Remove the system user %s from %s", r.name, r.account),
 			Steps: removeSystemUserSteps(r.platform, r.name), URL: r.url})
 	}
 	return err

@@ -1074,3 +1074,56 @@ func TestStandingItems(t *testing.T) {
 		t.Errorf("plan after removing %+v", p)
 	}
 }
+
+// TestTickRecordsOutcome: a carried-out item keeps what happened in words,
+// on the item and in its audit event; one ticked by hand keeps none, and
+// reopening clears it.
+func TestTickRecordsOutcome(t *testing.T) {
+	t.Parallel()
+	w := clFixture(t)
+	s := w.s
+	c := start(t, s, "owner", w.ada, "")
+	outcome := func(iid int64) string { return str(t, s, "SELECT outcome FROM checklist_items WHERE id = ?", iid) }
+
+	for _, tc := range []struct {
+		action, kind string
+		target       int64
+		in           db.TickInput
+		want         string
+	}{
+		{db.ActReassignToken, "token", w.capiTok, db.TickInput{Done: true, CarryOut: true, OwnerID: id(w.bob)}, "Reassigned to Bob Stayer"},
+		{db.ActRemoveRole, "role", w.adaMetaRole, db.TickInput{Done: true, CarryOut: true}, "Role removed in Steward"},
+		{db.ActRevokeToken, "token", w.patTok, db.TickInput{Done: true, CarryOut: true}, "Token revoked"},
+		{db.ActReassignIntegration, "integration", w.crm, db.TickInput{Done: true, CarryOut: true, OwnerID: id(w.bob)}, "Reassigned to Bob Stayer"},
+		{db.ActDisableLogin, "user", w.adaLogin, db.TickInput{Done: true, CarryOut: true}, "Login disabled"},
+		{db.ActRemoveRole, "role", w.adaGitHubRole, db.TickInput{Done: true}, ""},
+	} {
+		iid := find(t, c.Items, tc.action, tc.kind, tc.target).ID
+		tick(t, s, c.ID, iid, tc.in)
+		if got := outcome(iid); got != tc.want {
+			t.Errorf("%s: outcome %q, want %q", tc.action, got, tc.want)
+		}
+		ev := lastEventOf(t, s, "checklist.item_done")
+		ch, ok := change(ev, "outcome")
+		if tc.want == "" {
+			if ok {
+				t.Errorf("%s by hand: the event records an outcome %+v", tc.action, ch)
+			}
+			continue
+		}
+		if !ok || ch.After != tc.want || ev.Summary != "Done: "+find(t, c.Items, tc.action, tc.kind, tc.target).Title+" — "+tc.want {
+			t.Errorf("%s: event %q with changes %+v, want the outcome %q in both", tc.action, ev.Summary, ev.Changes, tc.want)
+		}
+	}
+	got := find(t, checklist(t, s, c.ID).Items, db.ActReassignToken, "token", w.capiTok)
+	if got.Outcome != "Reassigned to Bob Stayer" {
+		t.Errorf("ChecklistByID gives the outcome %q", got.Outcome)
+	}
+	tick(t, s, c.ID, got.ID, db.TickInput{Done: false})
+	if o := outcome(got.ID); o != "" {
+		t.Errorf("a reopened item keeps the outcome %q", o)
+	}
+	if ch, ok := change(lastEventOf(t, s, "checklist.item_reopened"), "outcome"); !ok || ch.Before != "Reassigned to Bob Stayer" || ch.After != "" {
+		t.Errorf("the reopening event's outcome change is %+v", ch)
+	}
+}

@@ -212,7 +212,8 @@ func createPrivateFile(path string) error {
 }
 
 // startAuditLog readies the audit log at Open: its seal (or sealing it,
-// see openAuditChain) and its append-only triggers.
+// see openAuditChain), its append-only triggers and the trigger that
+// notices a clock set back.
 func (s *Store) startAuditLog(ctx context.Context, keyCreated bool, keyFrom string) error {
 	// A file this Open created has nothing to lose; any other without a
 	// seal needs its key made now (an upgrade) to be sealed.
@@ -220,7 +221,10 @@ func (s *Store) startAuditLog(ctx context.Context, keyCreated bool, keyFrom stri
 	if err := s.openAuditChain(ctx, keyCreated, fresh, keyFrom); err != nil {
 		return err
 	}
-	return s.restoreAuditTriggers(ctx)
+	if err := s.restoreAuditTriggers(ctx); err != nil {
+		return err
+	}
+	return s.keepAuditTimeSteps(ctx)
 }
 
 // dsn sets every pragma in the connection string so that each pooled

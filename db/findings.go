@@ -69,7 +69,7 @@ var findingQueries = []findingQuery{
 	{kind: "departed-with-login",
 		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
 			AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)`,
-		sample: `SELECT 'owner', o.id, o.name, 'can still sign in to Steward as ' || (SELECT group_concat(email, ', ')
+		sample: `SELECT 'owner', o.id, o.display_name, 'can still sign in to Steward as ' || (SELECT group_concat(email, ', ')
 				FROM (SELECT u.email FROM users u WHERE u.owner_id = o.id AND u.disabled = 0 ORDER BY u.email))
 			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)
 			ORDER BY o.name, o.id LIMIT {limit}`,
@@ -89,7 +89,7 @@ var findingQueries = []findingQuery{
 	{kind: "owner-departed",
 		count: `SELECT COUNT(*) FROM owners o CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active'
 			WHERE o.status IN ('offboarding', 'departed')`,
-		sample: `SELECT 'token', t.id, t.name, 'answered for by ' || o.name || ' (' || o.status || ')' FROM owners o
+		sample: `SELECT 'token', t.id, t.name, 'answered for by ' || o.display_name || ' (' || o.status || ')' FROM owners o
 			CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active' WHERE o.status IN ('offboarding', 'departed')
 			ORDER BY o.status DESC, o.name, t.id LIMIT {limit}`,
 		args: noArgs},
@@ -100,7 +100,7 @@ var findingQueries = []findingQuery{
 	{kind: "creator-departed",
 		count: `SELECT COUNT(*) FROM owners o CROSS JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
 			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on)`,
-		sample: `SELECT 'token', t.id, t.name, 'created by ' || o.name || ', who left' || CASE WHEN o.leaving_on = '' THEN '' ELSE ' on ' || o.leaving_on END
+		sample: `SELECT 'token', t.id, t.name, 'created by ' || o.display_name || ', who left' || CASE WHEN o.leaving_on = '' THEN '' ELSE ' on ' || o.leaving_on END
 			|| '; ' || CASE WHEN t.last_rotated_on = '' THEN 'never rotated' ELSE 'last rotated ' || t.last_rotated_on END
 			FROM owners o CROSS JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
 			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on) ORDER BY o.name, t.id LIMIT {limit}`,
@@ -110,7 +110,7 @@ var findingQueries = []findingQuery{
 			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on < ?1)
 			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on >= ?1 AND r.review_by > '' AND r.review_by < ?2)`,
 		sample: `SELECT * FROM (SELECT 'token', t.id, t.name, 'last reviewed ' || t.last_reviewed_on` + tokenBase + ` AND t.last_reviewed_on < ?1
-			UNION ALL SELECT 'role', r.id, r.role || ' on ' || a.name || ' — ' || COALESCE(o.name, su.name, ''),
+			UNION ALL SELECT 'role', r.id, r.role || ' on ' || a.display_name || ' — ' || COALESCE(o.display_name, su.name, ''),
 				CASE WHEN r.review_by <> '' AND r.review_by < ?2 THEN 'review was due ' || r.review_by ELSE 'last reviewed ' || r.last_reviewed_on END
 			FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
 			LEFT JOIN system_users su ON su.id = r.system_user_id
@@ -119,21 +119,21 @@ var findingQueries = []findingQuery{
 	{kind: "departed-with-access",
 		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
 			AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`,
-		sample: `SELECT 'owner', o.id, o.name, (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') || ' active role(s)'
+		sample: `SELECT 'owner', o.id, o.display_name, (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') || ' active role(s)'
 			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')
 			ORDER BY o.name LIMIT {limit}`,
 		args: noArgs},
 	{kind: "no-admin",
 		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
 			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`,
-		sample: `SELECT 'account', a.id, a.name, a.platform || ' ' || a.kind FROM accounts a WHERE a.status = 'active'
+		sample: `SELECT 'account', a.id, a.display_name, a.platform || ' ' || a.kind FROM accounts a WHERE a.status = 'active'
 			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
 			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
 		args: noArgs},
 	{kind: "single-admin",
 		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
 			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1`,
-		sample: `SELECT 'account', a.id, a.name, 'only admin: ' || (SELECT COALESCE(o.name, su.name, '') FROM roles r
+		sample: `SELECT 'account', a.id, a.display_name, 'only admin: ' || (SELECT COALESCE(o.display_name, su.name, '') FROM roles r
 				LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
 				WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
 			FROM accounts a WHERE a.status = 'active'
@@ -149,7 +149,7 @@ var findingQueries = []findingQuery{
 	{kind: "offboarding-overdue",
 		count: `SELECT COUNT(*) FROM checklists c WHERE c.status = 'open' AND c.subject_kind = 'owner' AND c.due_on <> '' AND c.due_on < ?1
 			AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)`,
-		sample: `SELECT 'owner', o.id, o.name, 'was due ' || c.due_on || '; ' || (SELECT COUNT(*) FROM checklist_items i
+		sample: `SELECT 'owner', o.id, o.display_name, 'was due ' || c.due_on || '; ' || (SELECT COUNT(*) FROM checklist_items i
 				WHERE i.checklist_id = c.id AND i.done = 0) || ' item(s) open'
 			FROM checklists c JOIN owners o ON o.id = c.subject_id WHERE c.status = 'open' AND c.subject_kind = 'owner'
 			AND c.due_on <> '' AND c.due_on < ?1 AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)
@@ -157,7 +157,7 @@ var findingQueries = []findingQuery{
 		args: func(s *Store) []any { return []any{s.today()} }},
 	{kind: "admin-system-user",
 		count: `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 1`,
-		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.name FROM system_users su
+		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.display_name FROM system_users su
 			JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND su.admin = 1 ORDER BY su.name LIMIT {limit}`,
 		args: noArgs},
 }

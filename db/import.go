@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -45,6 +46,10 @@ type ImportOutcome struct {
 	Action string // create, update or unchanged
 	ID     int64  // the record's ID; for a create in a preview, the ID it would get
 	Label  string
+	// Changes are an update's changed fields before → after, as its audit
+	// event records them (an emptied field has After ""): the preview
+	// shows exactly what applying the file writes.
+	Changes []Change
 }
 
 // ImportResult is an import's preview or outcome.
@@ -458,6 +463,11 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 		in = cur
 	}
 
+	// The audit log's head before the row: an update's events come after it.
+	var head int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM audit_events").Scan(&head); err != nil {
+		return fmt.Errorf("db: import audit head: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT import_row"); err != nil {
 		return fmt.Errorf("db: import savepoint: %w", err)
 	}
@@ -506,6 +516,9 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 	case changed:
 		out.Action = "update"
 		run.res.Updated++
+		if out.Changes, err = eventChanges(ctx, tx, Ref{kind.Name, id}, head); err != nil {
+			return err
+		}
 	default:
 		out.Action = "unchanged"
 		run.res.Unchanged++
@@ -530,6 +543,30 @@ func (run *importRun) addProblems(row int, problems rowProblems) {
 			run.res.Problems = append(run.res.Problems, ImportProblem{Row: row, Column: col, Message: msg})
 		}
 	}
+}
+
+// eventChanges lists the changes of the audit events about rec written
+// after the event with ID head, in order.
+func eventChanges(ctx context.Context, tx *sql.Tx, rec Ref, head int64) ([]Change, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT changes FROM audit_events WHERE id > ? AND record_kind = ? AND record_id = ? ORDER BY id",
+		head, rec.Kind, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("db: read import row's changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var text string
+		var changes []Change
+		if err := rows.Scan(&text); err != nil {
+			return nil, fmt.Errorf("db: scan import row's changes: %w", err)
+		}
+		if err := json.Unmarshal([]byte(text), &changes); err != nil {
+			return nil, fmt.Errorf("db: decode import row's changes: %w", err)
+		}
+		out = append(out, changes...)
+	}
+	return out, rows.Err()
 }
 
 // currentTx reads one record inside tx with a kind's list query and scanner.

@@ -75,7 +75,7 @@ func (in IntegrationInput) validate() (integrationValues, *validator) {
 	}, v
 }
 
-const integrationColumns = `i.id, i.name, i.description, i.runs_on, i.owner_id, COALESCE(o.name, ''), COALESCE(o.status, ''),
+const integrationColumns = `i.id, i.name, i.description, i.runs_on, i.owner_id, COALESCE(o.display_name, ''), COALESCE(o.status, ''),
 	i.status, i.notes, i.created_at, i.updated_at,
 	(SELECT COUNT(*) FROM system_users su WHERE su.integration_id = i.id AND su.status = 'active')`
 

@@ -25,10 +25,15 @@ type Kind struct {
 	Plural string // several records: "system users"
 	// Ended is the status a record moves to when its checklist completes.
 	Ended string
-	// NameColumn is the column that names a record: "name", or "role" for roles.
+	// NameColumn is the column that names a record where it is named:
+	// "display_name" where namesakes carry what tells them apart
+	// (migration 011), "name", or "role" for roles.
 	NameColumn string
 	// ChecklistNoun is what a checklist calls its subject: "person" for an owner.
 	ChecklistNoun string
+	// ChecklistTitle names its checklist on screen and paper: "Offboarding
+	// checklist" for an owner.
+	ChecklistTitle string
 	// Picker says forms pick records of this kind from /options/{Path}.
 	Picker bool
 	// Fields are the specs of the kind's input's field table (OwnerFields…).
@@ -59,22 +64,22 @@ func (k Kind) URL(id int64) string {
 // Kinds are the six kinds of record, in menu order.
 var Kinds = []Kind{
 	{Name: "owner", Table: "owners", Path: "owners", Noun: "owner", Plural: "owners",
-		Ended: OwnerDeparted, NameColumn: "name", ChecklistNoun: "person", Picker: true,
+		Ended: OwnerDeparted, NameColumn: "display_name", ChecklistNoun: "person", ChecklistTitle: "Offboarding checklist", Picker: true,
 		Fields: OwnerFields.Specs(), ExportOnly: []string{"manager_name", "active_roles", "created_at", "updated_at"}},
 	{Name: "account", Table: "accounts", Path: "accounts", Noun: "account", Plural: "accounts",
-		Ended: "retired", NameColumn: "name", ChecklistNoun: "account", Picker: true,
+		Ended: "retired", NameColumn: "display_name", ChecklistNoun: "account", ChecklistTitle: "Retirement checklist", Picker: true,
 		Fields: AccountFields.Specs(), ExportOnly: []string{"parent_name", "owner_name", "active_roles", "admin_holders", "created_at", "updated_at"}},
 	{Name: "role", Table: "roles", Path: "roles", Noun: "role", Plural: "roles",
-		Ended: "removed", NameColumn: "role", ChecklistNoun: "role",
+		Ended: "removed", NameColumn: "role", ChecklistNoun: "role", ChecklistTitle: "Removal checklist",
 		Fields: RoleFields.Specs(), ExportOnly: []string{"last_reviewed_on", "account_name", "platform", "holder_name", "created_at", "updated_at"}},
 	{Name: "system_user", Table: "system_users", Path: "system-users", Noun: "system user", Plural: "system users",
-		Ended: SystemUserRemoved, NameColumn: "name", ChecklistNoun: "system user", Picker: true,
+		Ended: SystemUserRemoved, NameColumn: "name", ChecklistNoun: "system user", ChecklistTitle: "Removal checklist", Picker: true,
 		Fields: SystemUserFields.Specs(), ExportOnly: []string{"account_name", "platform", "responsible_owner_name", "integration_name", "active_roles", "created_at", "updated_at"}},
 	{Name: "integration", Table: "integrations", Path: "integrations", Noun: "integration", Plural: "integrations",
-		Ended: IntegrationRetired, NameColumn: "name", ChecklistNoun: "integration", Picker: true,
+		Ended: IntegrationRetired, NameColumn: "name", ChecklistNoun: "integration", ChecklistTitle: "Decommissioning checklist", Picker: true,
 		Fields: IntegrationFields.Specs(), ExportOnly: []string{"responsible_owner_name", "active_system_users", "created_at", "updated_at"}},
 	{Name: "token", Table: "tokens", Path: "tokens", Noun: "token", Plural: "tokens",
-		Ended: "revoked", NameColumn: "name", ChecklistNoun: "token",
+		Ended: "revoked", NameColumn: "name", ChecklistNoun: "token", ChecklistTitle: "Revocation checklist",
 		Fields: TokenFields.Specs(), ExportOnly: []string{"fingerprint", "last_four", "account_name", "platform", "system_user_name", "owner_name", "integration_name",
 			"responsible_owner_name", "created_by_name", "effective_status", "created_at", "updated_at"}},
 }

@@ -16,13 +16,16 @@ import (
 // without the chosen option would silently send nothing and clear the link.
 
 // optionSources name each kind's records for pickers: "SELECT id, label
-// FROM ..." and the ID column.
+// FROM ..." and the ID column. An account is named with its platform and
+// kind, which its display name already carries when another account has
+// its name (migration 011).
 var optionSources = map[string]struct{ selectFrom, idCol string }{
 	"owners": {`SELECT id, name || CASE WHEN email <> '' THEN ' <' || email || '>' ELSE '' END
 		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END FROM owners`, "id"},
-	"accounts": {`SELECT id, name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END
+	"accounts": {`SELECT id, CASE WHEN display_name <> name THEN display_name
+		ELSE name || ' — ' || platform || CASE WHEN kind <> '' THEN ' ' || kind ELSE '' END END
 		|| CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END FROM accounts`, "id"},
-	"system_users": {`SELECT su.id, su.name || ' — ' || a.name
+	"system_users": {`SELECT su.id, su.name || ' — ' || a.display_name
 		|| CASE WHEN su.status <> 'active' THEN ' (' || su.status || ')' ELSE '' END
 		FROM system_users su JOIN accounts a ON a.id = su.account_id`, "su.id"},
 	"integrations": {`SELECT id, name || CASE WHEN status <> 'active' THEN ' (' || status || ')' ELSE '' END FROM integrations`, "id"},

@@ -86,7 +86,7 @@ func (in OwnerInput) validate() (ownerValues, *validator) {
 	return out, v
 }
 
-const ownerColumns = `o.id, o.name, o.email, o.title, o.department, o.manager_id, COALESCE(m.name, ''),
+const ownerColumns = `o.id, o.name, o.email, o.title, o.department, o.manager_id, COALESCE(m.display_name, ''),
 	o.status, o.leaving_on, o.notes, o.created_at, o.updated_at,
 	(SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`
 

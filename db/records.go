@@ -259,15 +259,24 @@ func (v *validator) exists(ctx context.Context, tx *sql.Tx, field, table string,
 
 // label reads a record's display name inside tx for audit changes.
 func label(ctx context.Context, tx *sql.Tx, table string, id int64) (string, error) {
+	name, err := nameOf(ctx, tx, table, id)
+	if err != nil || id == 0 {
+		return name, err
+	}
+	return fmt.Sprintf("%s (#%d)", name, id), nil
+}
+
+// nameOf reads a record's name inside tx, for audit summaries; "" for no record.
+func nameOf(ctx context.Context, tx *sql.Tx, table string, id int64) (string, error) {
 	if id == 0 {
 		return "", nil
 	}
 	var name string
 	err := tx.QueryRowContext(ctx, "SELECT name FROM "+table+" WHERE id = ?", id).Scan(&name)
 	if err != nil {
-		return "", fmt.Errorf("db: label %s %d: %w", table, id, err)
+		return "", fmt.Errorf("db: name of %s %d: %w", table, id, err)
 	}
-	return fmt.Sprintf("%s (#%d)", name, id), nil
+	return name, nil
 }
 
 func isUniqueViolation(err error) bool {

@@ -104,8 +104,8 @@ func (in RoleInput) validate() (roleValues, *validator) {
 	return out, v
 }
 
-const roleColumns = `r.id, r.account_id, a.name, a.platform, r.owner_id, r.system_user_id,
-	COALESCE(o.name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
+const roleColumns = `r.id, r.account_id, a.display_name, a.platform, r.owner_id, r.system_user_id,
+	COALESCE(o.display_name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
 	r.review_by, r.last_reviewed_on, r.status, r.notes, r.created_at, r.updated_at`
 
 const roleFrom = ` FROM roles r JOIN accounts a ON a.id = r.account_id
@@ -181,6 +181,43 @@ func (v roleValues) auditFields(ctx context.Context, tx *sql.Tx) ([]Change, erro
 		"granted_by", v.grantedBy, "review_by", v.reviewBy, "status", v.status, "notes", v.notes), nil
 }
 
+// summary is the sentence of the role's event action, naming its holder
+// and its account (see RoleSummary).
+func (v roleValues) summary(ctx context.Context, tx *sql.Tx, action string) (string, error) {
+	account, err := nameOf(ctx, tx, "accounts", v.accountID)
+	if err != nil {
+		return "", err
+	}
+	holder, err := nameOf(ctx, tx, "owners", v.ownerID)
+	if err != nil {
+		return "", err
+	}
+	if v.systemUserID != 0 {
+		if holder, err = nameOf(ctx, tx, "system_users", v.systemUserID); err != nil {
+			return "", err
+		}
+		holder = "system user " + holder
+	}
+	return RoleSummary(action, v.role, holder, account), nil
+}
+
+// RoleSummary is what an event about a role says: what happened, to whom
+// and where ("Granted role Advertiser to Jake Morrison on Northwind –
+// Retargeting"), so the audit log and the timelines read without opening
+// the role. holder is a person's name or "system user" and its name. Every
+// role event's summary is made here, the generated data's too.
+func RoleSummary(action, role, holder, account string) string {
+	switch action {
+	case "role.created":
+		return fmt.Sprintf("Granted role %s to %s on %s", role, holder, account)
+	case "role.removed":
+		return fmt.Sprintf("Removed role %s from %s on %s", role, holder, account)
+	case "role.reviewed":
+		return fmt.Sprintf("Reviewed role %s of %s on %s", role, holder, account)
+	}
+	return fmt.Sprintf("Updated role %s of %s on %s", role, holder, account)
+}
+
 // related links a role's events to its account and its holder.
 func (v roleValues) related() []Ref {
 	refs := []Ref{{"account", v.accountID}}
@@ -249,8 +286,12 @@ func (s *Store) createRole(ctx context.Context, tx *sql.Tx, actor Actor, in Role
 	if err != nil {
 		return 0, err
 	}
+	summary, err := vals.summary(ctx, tx, "role.created")
+	if err != nil {
+		return 0, err
+	}
 	return id, s.appendEvent(ctx, tx, actor, Event{Action: "role.created", Subject: Ref{"role", id},
-		Summary: fmt.Sprintf("Granted role %q", vals.role), Changes: diff(nil, after), Related: vals.related()})
+		Summary: summary, Changes: diff(nil, after), Related: vals.related()})
 }
 
 func roleValuesTx(ctx context.Context, tx *sql.Tx, id int64) (roleValues, error) {
@@ -285,7 +326,7 @@ func (s *Store) updateRole(ctx context.Context, tx *sql.Tx, actor Actor, id int6
 	if err != nil {
 		return false, err
 	}
-	return vals != old, s.writeRole(ctx, tx, actor, id, old, vals, "role.updated", fmt.Sprintf("Updated role %q", vals.role))
+	return vals != old, s.writeRole(ctx, tx, actor, id, old, vals, "role.updated")
 }
 
 // RemoveRole marks a role removed; the row stays for the history.
@@ -300,7 +341,7 @@ func (s *Store) RemoveRole(ctx context.Context, actor Actor, id int64) error {
 		}
 		vals := old
 		vals.status = "removed"
-		return s.writeRole(ctx, tx, actor, id, old, vals, "role.removed", fmt.Sprintf("Removed role %q", vals.role))
+		return s.writeRole(ctx, tx, actor, id, old, vals, "role.removed")
 	})
 }
 
@@ -326,18 +367,28 @@ func (s *Store) ReviewRole(ctx context.Context, actor Actor, id int64) error {
 			today, reviewBy, formatTime(s.now()), id); err != nil {
 			return fmt.Errorf("db: review role: %w", err)
 		}
+		summary, err := old.summary(ctx, tx, "role.reviewed")
+		if err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, tx, actor, Event{Action: "role.reviewed", Subject: Ref{"role", id},
-			Summary: fmt.Sprintf("Reviewed role %q", old.role), Changes: changes, Related: old.related()})
+			Summary: summary, Changes: changes, Related: old.related()})
 	})
 }
 
-func (s *Store) writeRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals roleValues, action, summary string) error {
+// writeRole saves a role's changes from old to vals with an event of
+// action; no changes write nothing.
+func (s *Store) writeRole(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals roleValues, action string) error {
 	changes, err := changesBetween(ctx, tx, old, vals)
 	if err != nil {
 		return err
 	}
 	if len(changes) == 0 {
 		return nil
+	}
+	summary, err := vals.summary(ctx, tx, action)
+	if err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE roles SET account_id = ?, owner_id = ?, system_user_id = ?, role = ?, admin = ?,
 		granted_on = ?, granted_by = ?, review_by = ?, status = ?, notes = ?, updated_at = ? WHERE id = ?`,

@@ -90,8 +90,8 @@ func (in SystemUserInput) validate() (systemUserValues, *validator) {
 	}, v
 }
 
-const systemUserColumns = `su.id, su.name, su.account_id, a.name, a.platform, su.external_id, su.admin,
-	su.owner_id, COALESCE(o.name, ''), COALESCE(o.status, ''), su.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
+const systemUserColumns = `su.id, su.name, su.account_id, a.display_name, a.platform, su.external_id, su.admin,
+	su.owner_id, COALESCE(o.display_name, ''), COALESCE(o.status, ''), su.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
 	su.status, su.notes, su.created_at, su.updated_at,
 	(SELECT COUNT(*) FROM roles r WHERE r.system_user_id = su.id AND r.status = 'active')`
 

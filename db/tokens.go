@@ -61,11 +61,17 @@ type Token struct {
 // NeverExpires reports whether the token has no expiry date.
 func (t Token) NeverExpires() bool { return t.ExpiresOn == "" }
 
-// EffectiveStatus is the status to show on date today: an active token past
-// its expiry date is expired, whatever the record says.
+// TokenExpiredActive is the effective status of a token past its expiry
+// date whose record still says active: expired in fact, active on paper.
+// Views give it one label wherever a token's status shows
+// (components.StatusLabel).
+const TokenExpiredActive = "expired-active"
+
+// EffectiveStatus is the status to show on date today: the record's, or
+// TokenExpiredActive for an active token past its expiry date.
 func (t Token) EffectiveStatus(today string) string {
 	if t.Status == "active" && t.ExpiresOn != "" && t.ExpiresOn < today {
-		return "expired"
+		return TokenExpiredActive
 	}
 	return t.Status
 }
@@ -439,9 +445,9 @@ func (s *Store) ReviewToken(ctx context.Context, actor Actor, id int64) error {
 	})
 }
 
-const tokenColumns = `t.id, t.name, t.kind, t.account_id, COALESCE(a.name, ''), COALESCE(a.platform, ''),
-	t.system_user_id, COALESCE(su.name, ''), t.owner_id, COALESCE(io.name, ''), t.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
-	t.responsible_owner_id, COALESCE(ro.name, ''), COALESCE(ro.status, ''), t.created_by_owner_id, COALESCE(co.name, ''), COALESCE(co.status, ''),
+const tokenColumns = `t.id, t.name, t.kind, t.account_id, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
+	t.system_user_id, COALESCE(su.name, ''), t.owner_id, COALESCE(io.display_name, ''), t.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
+	t.responsible_owner_id, COALESCE(ro.display_name, ''), COALESCE(ro.status, ''), t.created_by_owner_id, COALESCE(co.display_name, ''), COALESCE(co.status, ''),
 	t.scopes, t.assets, t.issued_on, t.expires_on, t.last_rotated_on, t.last_reviewed_on, t.stored_in, t.fingerprint, t.last_four,
 	t.status, t.notes, t.created_at, t.updated_at`
 

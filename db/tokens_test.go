@@ -240,7 +240,7 @@ func TestTokenEffectiveStatus(t *testing.T) {
 	}{
 		{"active", "", "active"},
 		{"active", "2025-03-10", "active"}, // expires today: still valid
-		{"active", "2025-03-09", "expired"},
+		{"active", "2025-03-09", db.TokenExpiredActive},
 		{"active", "2025-04-01", "active"},
 		{"revoked", "2025-03-01", "revoked"},
 		{"expired", "2025-04-01", "expired"},

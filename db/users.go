@@ -113,7 +113,7 @@ func ValidatePassword(password, email string) string {
 	return ""
 }
 
-const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.name, ''), u.created_at, u.last_login_at`
+const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.display_name, ''), u.created_at, u.last_login_at`
 const userFrom = ` FROM users u LEFT JOIN owners o ON o.id = u.owner_id`
 
 func scanUser(row scanner) (User, error) {

@@ -11,12 +11,22 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"steward/db"
+	"steward/views/components"
 	"steward/views/pages"
 )
 
-// showAdmin is GET /admin: the audit chain's last check, the backup
-// download and the export of everything.
+// showAdmin is GET /admin: the organisation's name, the audit chain's last
+// check, the backup download and the export of everything.
 func (s *Server) showAdmin(c echo.Context) error {
+	name, err := s.store.OrganisationName(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.renderAdmin(c, http.StatusOK, components.Form{CSRF: csrfToken(c), Values: map[string]string{"organisation_name": name}})
+}
+
+// renderAdmin renders the admin page with the organisation form as given.
+func (s *Server) renderAdmin(c echo.Context, status int, organisation components.Form) error {
 	ctx := c.Request().Context()
 	v, found, err := s.store.LastAuditVerification(ctx)
 	if err != nil {
@@ -26,8 +36,23 @@ func (s *Server) showAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a := pages.AdminArea{Verification: v, Verified: found, Events: events}
-	return render(c, http.StatusOK, pages.AdminPage(s.page(c, "Admin", "admin"), a))
+	a := pages.AdminArea{Verification: v, Verified: found, Events: events, Organisation: organisation}
+	return render(c, status, pages.AdminPage(s.page(c, "Admin", "admin"), a))
+}
+
+// saveOrganisation is POST /admin/organisation: the organisation's name,
+// printed on checklists.
+func (s *Server) saveOrganisation(c echo.Context) error {
+	f := formOf(c, "organisation_name")
+	err := s.store.SetOrganisationName(c.Request().Context(), actor(c), f.Value("organisation_name"))
+	if invalid(err, &f) {
+		return s.renderAdmin(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Organisation name saved.")
+	return redirect(c, "/admin")
 }
 
 // verifyAudit is POST /admin/audit/verify: check the whole chain now and

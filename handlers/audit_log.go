@@ -47,6 +47,9 @@ func (s *Server) showAudit(c echo.Context) error {
 		return err
 	}
 	a.Actors = actors
+	if a.Actions, err = s.store.AuditActions(ctx, f.ForAdmin); err != nil {
+		return err
+	}
 	return render(c, status, pages.AuditPage(s.page(c, "Audit log", "audit"), a))
 }
 

@@ -21,8 +21,19 @@ func (s *Server) showLogin(c echo.Context) error {
 	if currentUser(c) != nil {
 		return redirect(c, "/")
 	}
-	f := components.Form{Values: map[string]string{"next": safeNext(c.QueryParam("next"))}, CSRF: csrfToken(c)}
-	return render(c, http.StatusOK, pages.Login(s.page(c, "Sign in", ""), f, ""))
+	f := components.Form{Values: map[string]string{"next": safeNext(c.QueryParam("next"))}, CSRF: csrfToken(c), Focus: "email"}
+	return s.renderLogin(c, http.StatusOK, f, "")
+}
+
+// renderLogin shows the sign-in page with message, if any. While no login
+// exists (a fresh install) it says how to create the first admin instead,
+// as no sign-in could succeed.
+func (s *Server) renderLogin(c echo.Context, status int, f components.Form, message string) error {
+	n, err := s.store.CountUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message, n == 0))
 }
 
 // signIn checks the password, throttles failures per account and address,
@@ -31,14 +42,17 @@ func (s *Server) signIn(c echo.Context) error {
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	password := c.FormValue("password")
 	ip := c.RealIP()
-	f := components.Form{Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}, CSRF: csrfToken(c)}
+	f := components.Form{Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}, CSRF: csrfToken(c), Focus: "email"}
+	if email != "" { // kept, so a refused sign-in opens at the password
+		f.Focus = "password"
+	}
 	refuse := func(status int, wait time.Duration, message string) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
-		return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message))
+		return s.renderLogin(c, status, f, message)
 	}
 	attempt, refusal := s.reservePasswordAttempt(c, email)
 	if attempt == nil {
-		return render(c, http.StatusTooManyRequests, pages.Login(s.page(c, "Sign in", ""), f, "Too many failed sign-ins. "+refusal))
+		return s.renderLogin(c, http.StatusTooManyRequests, f, "Too many failed sign-ins. "+refusal)
 	}
 	defer attempt.release() // when the password was never checked
 	u, err := s.store.Authenticate(c.Request().Context(), email, password)
@@ -51,18 +65,26 @@ func (s *Server) signIn(c echo.Context) error {
 		if aerr := s.store.RecordFailedSignIn(c.Request().Context(), ip, email); aerr != nil {
 			return aerr
 		}
-		return render(c, http.StatusUnauthorized, pages.Login(s.page(c, "Sign in", ""), f,
-			"That email and password do not match an enabled login."))
+		return s.renderLogin(c, http.StatusUnauthorized, f, "That email and password do not match an enabled login.")
 	}
 	if err != nil {
 		return err
 	}
 	attempt.succeeded()
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return redirect(c, safeNext(c.FormValue("next")))
+}
+
+// startSession signs u in on this browser: a session with a fresh ID (which
+// defeats session fixation), a fresh CSRF token, and a sign-in event.
+func (s *Server) startSession(c echo.Context, u db.User) error {
 	sess, err := s.sessions.Get(c.Request(), sessionCookie)
 	if err != nil {
 		return err
 	}
-	if sess.ID != "" { // a fresh ID on sign-in defeats session fixation
+	if sess.ID != "" {
 		if err := s.store.DeleteSession(c.Request().Context(), sess.ID); err != nil {
 			return err
 		}
@@ -72,10 +94,7 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	s.setCSRFCookie(c)
-	if err := s.store.RecordSignIn(c.Request().Context(), db.Actor{UserID: u.ID, Email: u.Email, IP: ip}); err != nil {
-		return err
-	}
-	return redirect(c, safeNext(c.FormValue("next")))
+	return s.store.RecordSignIn(c.Request().Context(), db.Actor{UserID: u.ID, Email: u.Email, IP: c.RealIP()})
 }
 
 // reservePasswordAttempt reserves an attempt to check email's password from
@@ -140,24 +159,33 @@ func (s *Server) showSetup(c echo.Context) error {
 	if !s.store.SetupCodeValid(c.Request().Context(), code) {
 		return echo.NewHTTPError(http.StatusNotFound, "setup")
 	}
-	f := components.Form{Values: map[string]string{"code": code}, CSRF: csrfToken(c)}
+	f := components.Form{Values: map[string]string{"code": code}, CSRF: csrfToken(c), Focus: "email"}
 	return render(c, http.StatusOK, pages.Setup(s.page(c, "Set up", ""), f))
 }
 
-// createFirstAdmin uses the setup code up and creates the first admin.
+// createFirstAdmin uses the setup code up, creates the first admin and
+// signs them in: they just chose the password, asking for it again would
+// only add a step.
 func (s *Server) createFirstAdmin(c echo.Context) error {
 	f := components.Form{Values: map[string]string{"code": c.FormValue("code"), "email": c.FormValue("email")}, CSRF: csrfToken(c)}
-	_, err := s.store.CreateFirstAdmin(c.Request().Context(), actor(c), c.FormValue("code"), c.FormValue("email"), c.FormValue("password"))
+	id, err := s.store.CreateFirstAdmin(c.Request().Context(), actor(c), c.FormValue("code"), c.FormValue("email"), c.FormValue("password"))
 	var verr db.ValidationError
 	if errors.As(err, &verr) {
 		f.Errors = verr
-		return render(c, http.StatusUnprocessableEntity, pages.Setup(s.page(c, "Set up", ""), f))
+		return render(c, http.StatusUnprocessableEntity, pages.Setup(s.page(c, "Set up", ""), f.FocusFirst("email", "password")))
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Admin created. Sign in with your new login.")
-	return redirect(c, "/login")
+	u, err := s.store.UserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	s.flash(c, "Admin created: you are signed in as "+u.Email+". Add the people, accounts and tokens you look after, or other logins on the Admin page.")
+	return redirect(c, "/")
 }
 
 func truncate(s string, n int) string {

@@ -612,9 +612,10 @@ func TestSetupLink(t *testing.T) {
 		t.Fatalf("users after a refused setup = %d", n)
 	}
 
+	// The new admin is signed in at once: a session, and the home page.
 	r = c.post("/setup", url.Values{"code": {code}, "email": {"root@example.com"}, "password": {testPassword}})
-	if r.status != http.StatusSeeOther || r.location() != "/login" {
-		t.Fatalf("POST /setup: status %d location %q, want 303 to /login", r.status, r.location())
+	if r.status != http.StatusSeeOther || r.location() != "/" {
+		t.Fatalf("POST /setup: status %d location %q, want 303 to /", r.status, r.location())
 	}
 	if n := app.count("SELECT COUNT(*) FROM users WHERE email = 'root@example.com' AND role = 'admin' AND disabled = 0"); n != 1 {
 		t.Fatalf("admins created = %d, want 1", n)
@@ -622,16 +623,21 @@ func TestSetupLink(t *testing.T) {
 	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'"); n != 1 {
 		t.Errorf("user.created events = %d, want 1", n)
 	}
-	// The flash waits in its own cookie, not in a session; the sign-in
-	// page shows it once.
-	if c.cookie(sessionCookie) != "" || app.count("SELECT COUNT(*) FROM sessions") != 0 {
-		t.Error("setup's flash started a session")
+	if c.cookie(sessionCookie) == "" {
+		t.Fatal("POST /setup set no session cookie")
 	}
-	if login := c.get("/login"); !strings.Contains(login.body, "Admin created") {
-		t.Error("setup's flash message not shown on the sign-in page")
+	if n := app.count("SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'root@example.com'"); n != 1 {
+		t.Errorf("sessions of the new admin = %d, want 1", n)
 	}
-	if login := c.get("/login"); strings.Contains(login.body, "Admin created") {
-		t.Error("setup's flash message shown twice")
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in' AND actor = 'root@example.com'"); n != 1 {
+		t.Errorf("user.signed_in events of the new admin = %d, want 1", n)
+	}
+	home := c.get("/")
+	if home.status != http.StatusOK || !strings.Contains(home.body, "Admin created") || !strings.Contains(home.body, "root@example.com") {
+		t.Errorf("GET / after setup: status %d, want 200 saying the admin was created and who is signed in", home.status)
+	}
+	if r := c.get("/admin/users"); r.status != http.StatusOK {
+		t.Errorf("new admin GET /admin/users: status %d", r.status)
 	}
 
 	// The code is used up.
@@ -644,13 +650,6 @@ func TestSetupLink(t *testing.T) {
 	}
 	if n := app.count("SELECT COUNT(*) FROM users"); n != 1 {
 		t.Errorf("users after reusing the code = %d, want 1", n)
-	}
-
-	if r := c.signIn("root@example.com", testPassword); r.status != http.StatusSeeOther {
-		t.Fatalf("sign in as the new admin: status %d", r.status)
-	}
-	if r := c.get("/admin/users"); r.status != http.StatusOK {
-		t.Errorf("new admin GET /admin/users: status %d", r.status)
 	}
 }
 

@@ -45,7 +45,7 @@ func (s *Server) checklistSubject(c echo.Context, kind string, id int64) (string
 		}
 		return t.Name, [][2]string{{"Kind", components.TokenKindLabel(t.Kind)}, {"Account", t.AccountName}, {"Issued to", t.HolderName()},
 			{"Used by", t.IntegrationName}, {"Responsible owner", t.ResponsibleName}, {"Expires", expires},
-			{"Stored in", t.StoredIn}, {"Status", t.EffectiveStatus(today)}}, "", err
+			{"Stored in", t.StoredIn}, {"Status", components.StatusLabel(t.EffectiveStatus(today))}}, "", err
 	}
 	return "", nil, "", echo.ErrNotFound
 }
@@ -66,7 +66,7 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		return pages.ChecklistView{}, err
 	}
 	v := pages.ChecklistView{KindPath: kindPath, SubjectKind: k.Name, SubjectID: id, SubjectName: name, SubjectNoun: k.ChecklistNoun,
-		Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin(), Today: s.store.Today()}
+		Title: k.ChecklistTitle, Facts: facts, DueOn: due, CanEdit: currentUser(c).CanEdit(), IsAdmin: currentUser(c).IsAdmin(), Today: s.store.Today()}
 	if c.FormValue("all") != "1" { // the query's, or a tick's from the page with all
 		v.Limit = pages.ChecklistItemsShown
 	}
@@ -75,25 +75,41 @@ func (s *Server) checklistView(c echo.Context, kindPath string, id int64, f comp
 		f = components.Form{Values: map[string]string{"due_on": due}}
 	}
 	v.Form = f
+	if v.Organisation, err = s.store.OrganisationName(ctx); err != nil {
+		return v, err
+	}
 	saved, err := s.store.LatestChecklist(ctx, k.Name, id)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		v.Planned, err = s.store.PlanChecklist(ctx, k.Name, id)
-		return v, err
+		if v.Planned, err = s.store.PlanChecklist(ctx, k.Name, id); err != nil {
+			return v, err
+		}
 	case err != nil:
 		return v, err
-	}
-	v.Checklist = &saved
-	if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
-		return v, err
-	}
-	owners, err := s.store.ActiveOwnerOptions(ctx, pickerLimit)
-	for _, o := range owners {
-		if k.Name != "owner" || o.ID != id { // the person leaving never takes anything over
-			v.Owners = append(v.Owners, o)
+	default:
+		v.Checklist = &saved
+		if v.Timeline, err = s.store.Timeline(ctx, db.Ref{Kind: "checklist", ID: saved.ID}, 0, 50); err != nil {
+			return v, err
+		}
+		owners, err := s.store.ActiveOwnerOptions(ctx, pickerLimit)
+		if err != nil {
+			return v, err
+		}
+		for _, o := range owners {
+			if k.Name != "owner" || o.ID != id { // the person leaving never takes anything over
+				v.Owners = append(v.Owners, o)
+			}
 		}
 	}
+	if v.Checklist == nil || v.Checklist.Status == "open" { // a completed one's open items are past acting on
+		v.Risks, err = s.store.ChecklistRisks(ctx, db.Ref{Kind: k.Name, ID: id}, v.Items())
+	}
 	return v, err
+}
+
+// renderChecklist renders a checklist's whole page.
+func (s *Server) renderChecklist(c echo.Context, status int, v pages.ChecklistView) error {
+	return render(c, status, pages.ChecklistPage(s.page(c, v.Heading(), v.KindPath), v))
 }
 
 // showChecklist is GET /{kind}/:id/checklist: printable, built from live data.
@@ -107,7 +123,7 @@ func (s *Server) showChecklist(kindPath string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		return s.renderChecklist(c, http.StatusOK, v)
 	}
 }
 
@@ -131,7 +147,7 @@ func (s *Server) startChecklist(kindPath string) echo.HandlerFunc {
 				return verr
 			}
 			v.NothingToDo = nothing
-			return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+			return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
 		}
 		if err != nil {
 			return err
@@ -159,7 +175,9 @@ func (s *Server) checklistPath(c echo.Context) (cid int64, kindPath string, subj
 }
 
 // tickChecklistItem is POST /checklists/:cid/items/:iid: done or not, a
-// note, and optionally Steward carrying out the item's action.
+// note, and optionally Steward carrying out the item's action. A refused
+// tick shows its error on the item itself: htmx swaps just that item, and a
+// plain form's page opens at the item (the form's action ends in its anchor).
 func (s *Server) tickChecklistItem(c echo.Context) error {
 	cid, kindPath, subjectID, err := s.checklistPath(c)
 	if err != nil {
@@ -173,27 +191,33 @@ func (s *Server) tickChecklistItem(c echo.Context) error {
 	err = s.store.TickItem(c.Request().Context(), actor(c), cid, iid, db.TickInput{Done: c.FormValue("done") == "1",
 		Note: f.Value("note"), CarryOut: c.FormValue("carry_out") == "1", OwnerID: f.Value("owner_id"), Revoke: c.FormValue("revoke") == "1",
 		Secret: c.FormValue("secret")})
-	status := http.StatusOK
 	if invalid(err, &f) {
-		status = http.StatusUnprocessableEntity
-	} else if err != nil {
+		v, verr := s.checklistView(c, kindPath, subjectID, f)
+		if verr != nil {
+			return verr
+		}
+		v.ErrorItem = iid
+		if !isHTMX(c) {
+			return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
+		}
+		if it, ok := v.Item(iid); ok {
+			c.Response().Header().Set("HX-Retarget", "#"+pages.ItemAnchor(iid))
+			c.Response().Header().Set("HX-Reswap", "outerHTML")
+			return render(c, http.StatusUnprocessableEntity, pages.ChecklistItem(v, it))
+		}
+		return render(c, http.StatusUnprocessableEntity, pages.ChecklistItemsUpdate(v))
+	}
+	if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		if status != http.StatusOK {
-			v, verr := s.checklistView(c, kindPath, subjectID, f)
-			if verr != nil {
-				return verr
-			}
-			return render(c, status, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
-		}
 		return redirect(c, "/"+kindPath+"/"+components.ID(subjectID)+"/checklist")
 	}
 	v, err := s.checklistView(c, kindPath, subjectID, f)
 	if err != nil {
 		return err
 	}
-	return render(c, status, pages.ChecklistItemsUpdate(v))
+	return render(c, http.StatusOK, pages.ChecklistItemsUpdate(v))
 }
 
 // completeChecklist is POST /checklists/:cid/complete.
@@ -209,7 +233,7 @@ func (s *Server) completeChecklist(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		return render(c, http.StatusUnprocessableEntity, pages.ChecklistPage(s.page(c, "Checklist: "+v.SubjectName, kindPath), v))
+		return s.renderChecklist(c, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
 		return err

@@ -215,7 +215,7 @@ func TestChecklistPageAndStart(t *testing.T) {
 	// Every item has a tick form, but disabling Ada's login: only an admin
 	// does that, and the editor sees it left for one.
 	for _, it := range checklistItems(r.body) {
-		hasForm := strings.Contains(r.body, `action="`+tickPath(cid, mustInt(t, it["data-item-id"]))+`"`)
+		hasForm := strings.Contains(r.body, `action="`+tickPath(cid, mustInt(t, it["data-item-id"]))+`#item-`)
 		if isLogin := it["data-action"] == db.ActDisableLogin; hasForm == isLogin {
 			t.Errorf("item %s (%s): tick form shown to the editor %v", it["data-item-id"], it["data-action"], hasForm)
 		}
@@ -279,20 +279,37 @@ func TestChecklistTick(t *testing.T) {
 		}
 	})
 
-	t.Run("reassign without an owner is refused", func(t *testing.T) {
+	t.Run("reassign without an owner is refused on the item", func(t *testing.T) {
 		iid := w.item(t, cid, db.ActReassignToken, w.token)
+		anchor := "item-" + id(iid)
 		before := w.checklistSnapshot()
-		r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}})
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(strings.Join(fieldErrors(r.body), ","), "owner_id") {
-			t.Errorf("status %d, field errors %v; want 422 naming owner_id", r.status, fieldErrors(r.body))
+		// A plain form posts to a URL ending in the item's anchor, so the
+		// page that answers opens at the item, which shows the error.
+		if !strings.Contains(w.editor().get(page).body, `action="`+tickPath(cid, iid)+`#`+anchor+`"`) {
+			t.Error("the item's form does not post to the item's anchor")
 		}
-		if !strings.Contains(r.body, "<html") {
-			t.Error("a plain form's refusal is not the whole page")
+		r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}, "note": {"kept"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "<html") {
+			t.Errorf("plain refusal: status %d; want 422 with the whole page", r.status)
+		}
+		expectErrorInItem(t, "plain refusal", r.body, iid, "owner_id")
+		if !strings.Contains(itemHTML(r.body, iid), `value="kept"`) {
+			t.Error("the refused item does not keep the note typed")
 		}
 		r = w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}, asHTMX("checklist"))
-		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="checklist"`) || strings.Contains(r.body, "<html") ||
-			!strings.Contains(strings.Join(fieldErrors(r.body), ","), "owner_id") {
-			t.Errorf("htmx refusal: status %d, field errors %v", r.status, fieldErrors(r.body))
+		if r.status != http.StatusUnprocessableEntity || strings.Contains(r.body, "<html") || strings.Contains(r.body, `id="checklist"`) {
+			t.Errorf("htmx refusal: status %d; want 422 with the item alone", r.status)
+		}
+		if got := r.header.Get("HX-Retarget"); got != "#"+anchor || r.header.Get("HX-Reswap") != "outerHTML" {
+			t.Errorf("htmx refusal retargets %q with %q; want the item #%s swapped whole", got, r.header.Get("HX-Reswap"), anchor)
+		}
+		if items := checklistItems(r.body); len(items) != 1 || items[0]["data-item-id"] != id(iid) {
+			t.Errorf("htmx refusal answers items %v; want the refused one", items)
+		}
+		expectErrorInItem(t, "htmx refusal", r.body, iid, "owner_id")
+		// The focus goes to the field to fix.
+		if !regexp.MustCompile(`<select[^>]*name="owner_id"[^>]*autofocus|<select[^>]*autofocus[^>]*name="owner_id"`).MatchString(itemHTML(r.body, iid)) {
+			t.Error("the owner picker of the refused item does not take the focus")
 		}
 		if w.checklistSnapshot() != before {
 			t.Error("a refused tick changed the database")
@@ -369,6 +386,23 @@ func TestChecklistTick(t *testing.T) {
 			t.Errorf("status %d, want 404", r.status)
 		}
 	})
+}
+
+// itemHTML is the element of the checklist item iid in body.
+func itemHTML(body string, iid int64) string {
+	return regexp.MustCompile(`(?s)<li[^>]*data-item-id="` + strconv.FormatInt(iid, 10) + `".*?</li>`).FindString(body)
+}
+
+// expectErrorInItem checks a page or fragment shows an error on field
+// inside item iid, and nowhere else.
+func expectErrorInItem(t *testing.T, what, body string, iid int64, field string) {
+	t.Helper()
+	if got := fieldErrors(itemHTML(body, iid)); !slices.Equal(got, []string{field}) {
+		t.Errorf("%s: item %d shows errors on %v, want %s", what, iid, got, field)
+	}
+	if got := fieldErrors(body); len(got) != 1 {
+		t.Errorf("%s: the answer shows %d errors %v, want one, on the item", what, len(got), got)
+	}
 }
 
 // "Reassign or revoke" with revoke chosen revokes the token, keeps who
@@ -810,5 +844,172 @@ func TestLongChecklistShowsItsFirstItemsAndPrintsThemAll(t *testing.T) {
 	full := val.get("/owners/" + id(owner) + "/checklist?all=1")
 	if got := len(items.FindAllString(full.body, -1)); got != n || !strings.Contains(full.body, "js-print") {
 		t.Errorf("the page with all items shows %d items (want %d) or cannot be printed", got, n)
+	}
+}
+
+// twoAdmins makes Ada and Bob the two admins of a new account, Northwind
+// Outfitters, and returns it and Ada's admin role.
+func (w *clWorld) twoAdmins(t *testing.T) (account, adaAdmin int64) {
+	t.Helper()
+	account = w.app.createAccount("Northwind Outfitters", "Meta")
+	for _, holder := range []int64{w.ada, w.bob} {
+		rid, err := w.app.store.CreateRole(context.Background(), db.SystemActor("test"),
+			db.RoleInput{AccountID: id(account), OwnerID: id(holder), Role: "Admin", Admin: "1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if holder == w.ada {
+			adaAdmin = rid
+		}
+	}
+	return account, adaAdmin
+}
+
+// A completed checklist's open items are past acting on: no warnings.
+func TestCompletedChecklistDoesNotWarn(t *testing.T) {
+	t.Parallel()
+	w := newClWorld(t)
+	w.twoAdmins(t)
+	cid := w.start(t)
+	page := path("/owners/:id/checklist", w.ada)
+	if n := len(tagsWith(w.editor().get(page).body, "admin-risk")); n != 1 {
+		t.Fatalf("the open checklist shows %d warnings, want 1", n)
+	}
+	if r := w.editor().post(completePath(cid), url.Values{"reason": {"handled elsewhere"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("complete: status %d", r.status)
+	}
+	if n := len(tagsWith(w.editor().get(page).body, "admin-risk")); n != 0 {
+		t.Errorf("the completed checklist shows %d warnings", n)
+	}
+}
+
+// An item that would leave an account with one admin (or none) says so on
+// the item before it is done, with a link to grant a second admin; once done
+// it no longer warns.
+func TestChecklistWarnsBeforeLeavingOneAdmin(t *testing.T) {
+	t.Parallel()
+	w := newClWorld(t)
+	app := w.app
+	ctx := context.Background()
+	northwind, adaAdmin := w.twoAdmins(t)
+	page := path("/owners/:id/checklist", w.ada)
+	grant := "/roles/new?admin=1&amp;account_id=" + id(northwind)
+	warned := func(body string) []map[string]string { return tagsWith(body, "admin-risk") }
+
+	// The plan warns already, before the checklist starts.
+	body := w.editor().get(page).body
+	if risks := warned(body); len(risks) != 1 || risks[0]["data-account-id"] != id(northwind) {
+		t.Fatalf("the plan shows admin risks %v, want one on Northwind Outfitters", risks)
+	}
+	cid := w.start(t)
+	iid := w.item(t, cid, db.ActRemoveRole, adaAdmin)
+	body = w.editor().get(page).body
+	item := itemHTML(body, iid)
+	if !strings.Contains(item, `data-testid="admin-risk"`) || !strings.Contains(item, "Northwind Outfitters would be left with one admin.") ||
+		!strings.Contains(item, `href="`+grant+`"`) {
+		t.Errorf("the admin role's item does not warn and suggest a second admin:\n%s", item)
+	}
+	if n := len(warned(body)); n != 1 {
+		t.Errorf("%d warnings on the page, want only the admin role's", n)
+	}
+	// The suggested link opens the role form with the account and admin chosen.
+	form := w.editor().get(html.UnescapeString(grant)).body
+	if !regexp.MustCompile(`<option[^>]*value="`+id(northwind)+`"[^>]*selected`).MatchString(form) ||
+		!regexp.MustCompile(`<input[^>]*name="admin"[^>]*checked`).MatchString(form) {
+		t.Error("the new role form is not prefilled with the account and admin")
+	}
+
+	// With Bob's admin role gone as well, nobody would be left.
+	if err := app.store.RemoveRole(ctx, db.SystemActor("test"), w.app.count("SELECT id FROM roles WHERE owner_id = ? AND account_id = ?", w.bob, northwind)); err != nil {
+		t.Fatal(err)
+	}
+	if item := itemHTML(w.editor().get(page).body, iid); !strings.Contains(item, "Northwind Outfitters would be left with no admin.") {
+		t.Errorf("removing the last admin does not say so:\n%s", item)
+	}
+
+	// Done, the item no longer warns.
+	if r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("tick: status %d", r.status)
+	}
+	if n := len(warned(w.editor().get(page).body)); n != 0 {
+		t.Errorf("%d warnings once the item is done", n)
+	}
+}
+
+// Each carried-out item says what happened, on the item and on the
+// checklist's timeline; one ticked by hand says who marked it done.
+func TestChecklistSaysWhatWasCarriedOut(t *testing.T) {
+	t.Parallel()
+	w := newClWorld(t)
+	app := w.app
+	cid := w.start(t)
+	page := path("/owners/:id/checklist", w.ada)
+	tokenItem := w.item(t, cid, db.ActReassignToken, w.token)
+	roleItem := w.item(t, cid, db.ActRemoveRole, w.role)
+	if r := w.editor().post(tickPath(cid, tokenItem), url.Values{"done": {"1"}, "carry_out": {"1"}, "owner_id": {id(w.bob)}}); r.status != http.StatusSeeOther {
+		t.Fatalf("reassign: status %d", r.status)
+	}
+	if r := w.editor().post(tickPath(cid, roleItem), url.Values{"done": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("tick by hand: status %d", r.status)
+	}
+	if got := app.text("SELECT outcome FROM checklist_items WHERE id = ?", tokenItem); got != "Reassigned to Bob Stayer" {
+		t.Errorf("the reassigned item keeps %q", got)
+	}
+	body := w.editor().get(page).body
+	if item := itemHTML(body, tokenItem); !strings.Contains(item, "Reassigned to Bob Stayer") {
+		t.Errorf("the reassigned item does not say to whom:\n%s", item)
+	}
+	if item := itemHTML(body, roleItem); !strings.Contains(item, "Marked done by editor@example.com") {
+		t.Errorf("the item ticked by hand does not say who marked it:\n%s", item)
+	}
+	if !strings.Contains(body, "Reassign or revoke CRM token: they answer for it — Reassigned to Bob Stayer") {
+		t.Error("the checklist's timeline does not say what the tick did")
+	}
+}
+
+// The checklist is titled by its kind and subject, and carries the
+// organisation's name, which only an admin sets, with an audit event.
+func TestChecklistTitleAndOrganisation(t *testing.T) {
+	t.Parallel()
+	w := newClWorld(t)
+	app := w.app
+	page := path("/owners/:id/checklist", w.ada)
+	body := w.editor().get(page).body
+	if !strings.Contains(body, "<title>Offboarding checklist — Ada Leaver · Steward</title>") ||
+		!strings.Contains(body, `data-testid="checklist-title">Offboarding checklist — <a`) || len(tagsWith(body, "organisation")) != 0 {
+		t.Errorf("the checklist is not titled “Offboarding checklist — Ada Leaver”, or shows an organisation not set: %.300s", regexp.MustCompile(`<title>.*?</title>|<h1.*?</h1>`).FindAllString(body, -1))
+	}
+	if body := w.editor().get(path("/tokens/:id/checklist", w.token)).body; !strings.Contains(body, "Revocation checklist — CRM token") {
+		t.Error("a token's checklist is not a revocation checklist")
+	}
+
+	w.admin() // signed in before the snapshot
+	before := app.wholeSnapshot()
+	if r := w.editor().post("/admin/organisation", url.Values{"organisation_name": {"Northwind Outfitters Ltd"}}); r.status != http.StatusForbidden {
+		t.Errorf("an editor sets the organisation's name: status %d", r.status)
+	}
+	r := w.admin().post("/admin/organisation", url.Values{"organisation_name": {"Bad\u200bName"}})
+	if r.status != http.StatusUnprocessableEntity || !slices.Contains(fieldErrors(r.body), "organisation_name") || !strings.Contains(r.body, "Bad\u200bName") {
+		t.Errorf("an invalid name: status %d, errors %v; want 422 beside the field, value kept", r.status, fieldErrors(r.body))
+	}
+	if app.wholeSnapshot() != before {
+		t.Error("refused changes of the organisation's name wrote something")
+	}
+	if r := w.admin().post("/admin/organisation", url.Values{"organisation_name": {"Northwind Outfitters Ltd"}}); r.status != http.StatusSeeOther || r.location() != "/admin" {
+		t.Fatalf("saving the name: status %d, location %q", r.status, r.location())
+	}
+	if got := app.text("SELECT value FROM settings WHERE key = 'organisation_name'"); got != "Northwind Outfitters Ltd" {
+		t.Errorf("stored name %q", got)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'settings.changed'"); n != 1 {
+		t.Errorf("%d settings.changed events, want 1", n)
+	}
+	if body := w.admin().get("/admin").body; !strings.Contains(body, `value="Northwind Outfitters Ltd"`) {
+		t.Error("the admin page does not show the name")
+	}
+	if org := tagsWith(w.editor().get(page).body, "organisation"); len(org) != 1 {
+		t.Error("the checklist does not show the organisation's name")
+	} else if body := w.editor().get(page).body; !strings.Contains(body, ">Northwind Outfitters Ltd<") {
+		t.Error("the checklist shows another organisation name")
 	}
 }

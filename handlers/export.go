@@ -217,7 +217,7 @@ func writeTable[T any](t table, cols columns[T], fix func(T, []any), each func(f
 }
 
 // effectiveStatus fills a token row's effective_status column for today:
-// an active token past its expiry date is expired, whatever the record says.
+// an active token past its expiry date is db.TokenExpiredActive.
 func effectiveStatus(today string) func(db.Token, []any) {
 	i := columnIndex(tokenColumns, "effective_status")
 	return func(t db.Token, values []any) { values[i] = t.EffectiveStatus(today) }

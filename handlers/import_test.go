@@ -608,3 +608,62 @@ func TestImportManyOwnersTimed(t *testing.T) {
 		t.Errorf("owners without a manager = %d, want 1", n)
 	}
 }
+
+// previewRow is the HTML of the preview's row for spreadsheet row n.
+func previewRow(t *testing.T, body string, n int) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(body, `data-row="`+strconv.Itoa(n)+`" data-action=`)
+	row, _, _ := strings.Cut(rest, "</tr>")
+	if !ok {
+		t.Fatalf("the preview has no row %d", n)
+	}
+	return row
+}
+
+// TestImportPreviewShowsEachChange: an update row that changes a title and
+// leaves the manager cell blank shows both changes, before → after, the
+// manager as cleared; a row that changes nothing says so; applying the file
+// writes exactly what the preview showed.
+func TestImportPreviewShowsEachChange(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.createUser("editor@example.com", db.RoleEditor)
+	c := app.signedIn("editor@example.com")
+	kenji := app.createOwner("Kenji Watanabe", "kenji@example.com")
+	dana := app.createOwner("Dana Reyes", "dana@example.com")
+	if err := app.store.Exec(t.Context(), "UPDATE owners SET title = 'Analyst', manager_id = ? WHERE id = ?", kenji, dana); err != nil {
+		t.Fatal(err)
+	}
+	r := c.upload("/owners/import", "people.csv", csvFile(
+		"email,title,manager_id",
+		"dana@example.com,Lead analyst,",
+		"kenji@example.com,,",
+	))
+	if create, update, problems := previewCounts(t, r); create != 0 || update != 1 || problems != 0 {
+		t.Fatalf("preview counts: create %d, update %d, problems %d; want 0, 1, 0", create, update, problems)
+	}
+	row := html.UnescapeString(previewRow(t, r.body, 2))
+	for _, want := range []string{`data-field="title"`, "Analyst</del> →", "Lead analyst", `data-field="manager"`,
+		"Kenji Watanabe (#" + id(kenji) + ")</del> →", "(cleared)"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the preview's update row lacks %q:\n%s", want, row)
+		}
+	}
+	if row := previewRow(t, r.body, 3); !strings.Contains(row, "no changes") || strings.Contains(row, `data-testid="change"`) {
+		t.Errorf("the preview's unchanged row does not say it changes nothing:\n%s", row)
+	}
+
+	if r := c.confirmImport(r); r.status != http.StatusSeeOther {
+		t.Fatalf("apply: status %d", r.status)
+	}
+	if got := app.text("SELECT title || '|' || COALESCE(manager_id, 'none') FROM owners WHERE id = ?", dana); got != "Lead analyst|none" {
+		t.Errorf("updated owner = %q, want the new title and no manager", got)
+	}
+	want := `[{"field":"title","before":"Analyst","after":"Lead analyst"},{"field":"manager","before":"Kenji Watanabe (#` + id(kenji) + `)","after":""}]`
+	if got := app.text("SELECT group_concat(changes, ';') FROM audit_events WHERE action = 'owner.updated' AND record_id = ?", dana); got != want {
+		t.Errorf("the update's audit changes = %s, want what the preview showed: %s", got, want)
+	}
+	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'owner.updated' AND record_id = ?", kenji); n != 0 {
+		t.Errorf("the unchanged row wrote %d events", n)
+	}
+}

@@ -63,7 +63,7 @@ func inputOf[R interface{ Input() In }, In any](byID func(context.Context, int64
 
 // newForm shows an empty form.
 func (rf recordForms[In]) newForm(c echo.Context) error {
-	return rf.render(c, http.StatusOK, 0, newRecordForm(c, rf.fields, rf.blank(), rf.fromQuery...))
+	return rf.render(c, http.StatusOK, 0, rf.focused(newRecordForm(c, rf.fields, rf.blank(), rf.fromQuery...)))
 }
 
 // createRecord saves a new record, or re-shows the form with its errors.
@@ -83,7 +83,7 @@ func (rf recordForms[In]) editForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return rf.render(c, http.StatusOK, id, recordForm(c, rf.fields, in))
+	return rf.render(c, http.StatusOK, id, rf.focused(recordForm(c, rf.fields, in)))
 }
 
 // updateRecord saves changes to a record, or re-shows the form with its errors.
@@ -101,7 +101,7 @@ func (rf recordForms[In]) updateRecord(c echo.Context) error {
 // messages, or goes to the saved record with message and its notes.
 func (rf recordForms[In]) answer(c echo.Context, formID int64, f components.Form, saved savedRecord, err error, message string) error {
 	if invalid(err, &f) {
-		return rf.render(c, http.StatusUnprocessableEntity, formID, f)
+		return rf.render(c, http.StatusUnprocessableEntity, formID, rf.focused(f))
 	}
 	if err != nil {
 		return err
@@ -111,4 +111,15 @@ func (rf recordForms[In]) answer(c echo.Context, formID int64, f components.Form
 		rf.s.flash(c, note)
 	}
 	return redirect(c, components.RecordURL(rf.kind, saved.ID))
+}
+
+// focused puts the focus of form f on its first field, or on the first
+// field with an error, in the order of the kind's field table (which is
+// the order of its form).
+func (rf recordForms[In]) focused(f components.Form) components.Form {
+	names := make([]string, len(rf.fields))
+	for i, field := range rf.fields {
+		names[i] = field.Name
+	}
+	return f.FocusFirst(names...)
 }

@@ -129,7 +129,7 @@ func (s *Server) renderRoleForm(c echo.Context, status int, id int64, f componen
 func (s *Server) roleForms() recordForms[db.RoleInput] {
 	return recordForms[db.RoleInput]{s: s, kind: "role", fields: db.RoleFields,
 		blank:     func() db.RoleInput { return db.RoleInput{GrantedOn: today(), Status: "active"} },
-		fromQuery: []string{"account_id", "owner_id", "system_user_id"},
+		fromQuery: []string{"account_id", "owner_id", "system_user_id", "admin"},
 		load:      inputOf(s.store.RoleByID),
 		update:    updated(s.store.UpdateRole),
 		render:    s.renderRoleForm, saved: "Role saved."}

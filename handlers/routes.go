@@ -128,6 +128,7 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/audit/export.json", admin, s.exportAudit("json")},
 		{http.MethodPost, "/admin/audit/verify", admin, s.verifyAudit},
 		{http.MethodPost, "/admin/backup", admin, s.downloadBackup},
+		{http.MethodPost, "/admin/organisation", admin, s.saveOrganisation},
 		{http.MethodGet, "/admin/checklists", admin, s.listStandingItems},
 		{http.MethodPost, "/admin/checklists", admin, s.addStandingItem},
 		{http.MethodPost, "/admin/checklists/:id/delete", admin, s.deleteStandingItem},

@@ -598,7 +598,7 @@ func TestSearchEverything(t *testing.T) {
 		t.Error("search lists an owner that does not match")
 	}
 	// A token past its date shows as expired in search too, with its kind's label.
-	if r := c.get("/search?q=lapsed"); !regexp.MustCompile(`Lapsed zebra token</a>\s*<span[^>]*>API key · expired`).MatchString(r.body) {
+	if r := c.get("/search?q=lapsed"); !regexp.MustCompile(`Lapsed zebra token</a>\s*<span[^>]*>API key · Expired — still marked active`).MatchString(r.body) {
 		t.Errorf("search shows a past-date token as not expired: %s", regexp.MustCompile(`(?s)Lapsed zebra token.{0,120}`).FindString(r.body))
 	}
 	// Tokens are found by scope and by where they are stored.

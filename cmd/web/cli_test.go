@@ -6,6 +6,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -199,5 +201,47 @@ func TestSeedFlags(t *testing.T) {
 	}
 	if counts(demo) != before {
 		t.Error("a refused seed changed the demo database")
+	}
+}
+
+// TestHelpListsEachFlagOnce: -h of the server and of every subcommand
+// describes each of its flags exactly once (the usage text once described
+// the server's flags a second time beside the flag set's own list), and
+// exits cleanly.
+func TestHelpListsEachFlagOnce(t *testing.T) {
+	t.Parallel()
+	store := []string{"db", "audit-key-file"}
+	for _, tc := range []struct {
+		args  []string
+		flags []string
+	}{
+		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy"}, store...)},
+		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy"}, store...)},
+		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
+		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
+		{[]string{"backup"}, store},
+		{[]string{"seed"}, append([]string{"owners", "tokens", "events", "seed"}, store...)},
+	} {
+		out, err := cliRun(t, "", append(tc.args, "-h")...)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("steward %v -h: error %v, want flag.ErrHelp (exit 0)", tc.args, err)
+		}
+		// A flag is described on a line of its own starting with it: "-addr string".
+		described := map[string]int{}
+		for _, line := range strings.Split(out, "\n") {
+			if name, ok := strings.CutPrefix(strings.TrimSpace(line), "-"); ok {
+				name, _, _ = strings.Cut(name, " ")
+				described[name]++
+			}
+		}
+		for _, name := range tc.flags {
+			if described[name] != 1 {
+				t.Errorf("steward %v -h describes -%s %d times, want once:\n%s", tc.args, name, described[name], out)
+			}
+			delete(described, name)
+		}
+		if len(described) > 0 {
+			t.Errorf("steward %v -h describes flags it does not have: %v", tc.args, described)
+		}
 	}
 }

@@ -48,29 +48,18 @@ const usageText = `Steward keeps one record of who holds access to which busines
 Usage:
   steward [flags]                      serve the dashboard (the default)
   steward user add -email E -role R    add a login; the password is read from standard input
-  steward audit verify                 check the whole audit hash chain (the admin page shows the result);
-                                       -accept-restored-triggers: record that you looked into restored triggers
+  steward audit verify [-accept-restored-triggers]
+                                       check the whole audit hash chain (the admin page shows the result)
   steward backup FILE                  write a consistent copy of the database to FILE
   steward seed                         fill the database with the demo company
   steward seed -owners N -tokens N -events N [-seed S]
                                        fill an empty database with a large generated inventory (benchmarks)
 
-Flags (each falls back to an environment variable):
-  -addr ADDR       STEWARD_ADDR       address to listen on (default 127.0.0.1:8080)
-  -db FILE         STEWARD_DB         SQLite database file, created and migrated on start (default steward.db)
-  -audit-key-file FILE  STEWARD_AUDIT_KEY_FILE
-                                      the audit log's key (default: the database's name + .audit-key, e.g.
-                                      steward.db.audit-key), created with mode 0600 on first start;
-                                      STEWARD_AUDIT_KEY (64 hex digits) gives the key itself instead
-  -base-url URL    STEWARD_BASE_URL   public address; when https: Secure __Host- cookies and HSTS
-  -demo            STEWARD_DEMO=1     fill an empty database with a realistic sample company
-  -trust-proxy     STEWARD_TRUST_PROXY=1
-                                      take the client address from X-Forwarded-For (only behind a proxy)
-
 Audit key: each audit event's hash is keyed with a secret kept outside the database, so that
 whoever can write the database file alone cannot rewrite its history. Back the key file up with
 the database (but apart from it): without the key the audit log cannot be verified. Every
-subcommand that opens the database needs the same key.
+subcommand that opens the database needs the same key: the key file (-audit-key-file), or the
+key itself as 64 hex digits in STEWARD_AUDIT_KEY.
 
 First admin: when no login exists, STEWARD_ADMIN_EMAIL and STEWARD_ADMIN_PASSWORD create it;
 without them Steward prints a one-time setup link (/setup?code=...) to its log.
@@ -95,13 +84,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return serve(ctx, args[1:], getenv, stdout, stderr)
 }
 
-// newFlags makes a flag set whose -h prints the whole usage text.
+// newFlags makes a flag set whose -h prints the usage text and then the
+// command's own flags, each once: the flags are described only where they
+// are defined, so the two cannot disagree.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageText)
-		fmt.Fprintf(stderr, "\nFlags of %q:\n", name)
+		fmt.Fprintf(stderr, "\nFlags of %q (each falls back to the environment variable it names):\n", name)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -112,9 +103,9 @@ type storeFlags struct{ db, auditKeyFile *string }
 
 func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 	return storeFlags{
-		db: fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file (STEWARD_DB)"),
+		db: fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file, created and migrated on start (STEWARD_DB)"),
 		auditKeyFile: fs.String("audit-key-file", getenv("STEWARD_AUDIT_KEY_FILE"),
-			"the audit log's key, created on first start; back it up with the database (STEWARD_AUDIT_KEY_FILE; default: the database file + .audit-key)"),
+			"the audit log's key file, created with mode 0600 on first start; back it up with the database (STEWARD_AUDIT_KEY_FILE; default: the database file + .audit-key, e.g. steward.db.audit-key)"),
 	}
 }
 
@@ -156,8 +147,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sf := addStoreFlags(fs, getenv)
 	dbPath := sf.db
 	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure with __Host- names and adds HSTS (STEWARD_BASE_URL)")
-	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO)")
-	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For (STEWARD_TRUST_PROXY)")
+	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO=1)")
+	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For, only behind a proxy (STEWARD_TRUST_PROXY=1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

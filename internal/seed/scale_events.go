@@ -264,20 +264,27 @@ func (g *seeder) describe(e seedEvent, ev *db.BulkEvent) {
 		link("integration", su.integration)
 	case evRoleCreated, evRoleRemoved, evRoleReviewed:
 		r := g.roles[e.rec]
+		holder, holderName := g.ownerLabel(r.owner), ""
+		if r.owner >= 0 {
+			holderName = g.owners[r.owner].name
+		}
+		if r.systemUser >= 0 {
+			holder = "system user " + seedLabel(g.systemUsers[r.systemUser].name, r.systemUser)
+			holderName = "system user " + g.systemUsers[r.systemUser].name
+		}
+		summary := func(action string) string {
+			return db.RoleSummary(action, r.role, holderName, g.accounts[r.account].name)
+		}
 		switch e.kind {
 		case evRoleCreated:
-			set("role.created", "role", fmt.Sprintf("Granted role %q", r.role))
-			holder := g.ownerLabel(r.owner)
-			if r.systemUser >= 0 {
-				holder = "system user " + seedLabel(g.systemUsers[r.systemUser].name, r.systemUser)
-			}
+			set("role.created", "role", summary("role.created"))
 			ev.Changes = db.CreatedChanges("account", seedLabel(g.accounts[r.account].name, r.account), "holder", holder,
 				"role", r.role, "admin", yesNo(r.admin), "granted_on", r.grantedOn, "review_by", r.reviewBy, "status", "active")
 		case evRoleRemoved:
-			set("role.removed", "role", fmt.Sprintf("Removed role %q", r.role))
+			set("role.removed", "role", summary("role.removed"))
 			change("status", "active", "removed")
 		case evRoleReviewed:
-			set("role.reviewed", "role", fmt.Sprintf("Reviewed role %q", r.role))
+			set("role.reviewed", "role", summary("role.reviewed"))
 			change("last_reviewed_on", "", r.lastReviewedOn)
 		}
 		link("account", r.account)

@@ -33,6 +33,30 @@
     true
   );
 
+  // Escape closes the header search's results; a second Escape clears the
+  // search box, as browsers do. Focus inside the results goes back to the
+  // box, so the keyboard is not left on a link that vanished.
+  document.addEventListener("keydown", function (event) {
+    var results = document.getElementById("header-results");
+    if (event.key !== "Escape" || !results || results.childElementCount === 0) {
+      return;
+    }
+    var focusWasInside = results.contains(document.activeElement);
+    results.replaceChildren();
+    event.preventDefault();
+    if (focusWasInside) {
+      document.getElementById("header-q").focus();
+    }
+  });
+
+  // A printed page after the first is headed with the page's running head
+  // (static/css/input.css): margin boxes read custom properties of the root
+  // element only, and CSS may not be inline, so it is copied here.
+  var runningHead = document.querySelector("[data-running-head]");
+  if (runningHead) {
+    document.documentElement.style.setProperty("--running-head", JSON.stringify(runningHead.getAttribute("data-running-head")));
+  }
+
   // Any .js-print element prints the page. Delegated, so it also works for
   // content htmx swaps in later.
   document.addEventListener("click", function (event) {

@@ -1,5 +1,7 @@
 package components
 
+import "steward/db"
+
 // TokenKindLabel names a token kind (db.TokenKinds) for people.
 func TokenKindLabel(kind string) string {
 	switch kind {
@@ -17,4 +19,14 @@ func TokenKindLabel(kind string) string {
 		return "Webhook secret"
 	}
 	return "Other"
+}
+
+// StatusLabel is how a record's status reads: the stored word, except that
+// a token past its expiry date but still marked active
+// (db.TokenExpiredActive) reads the same wherever its status shows.
+func StatusLabel(status string) string {
+	if status == db.TokenExpiredActive {
+		return "Expired — still marked active"
+	}
+	return status
 }

@@ -20,7 +20,7 @@ type findingText struct {
 }
 
 var findingTexts = map[string]findingText{
-	"expired-active":                   {"Tokens past expiry still marked active", "The record says active but the date has passed: either it was renewed and the record is stale, or something is failing.", "Review expired tokens", "/tokens?expiry=expired&status=expired"},
+	"expired-active":                   {"Tokens " + lower(components.StatusLabel(db.TokenExpiredActive)), "The record says active but the date has passed: either it was renewed and the record is stale, or something is failing.", "Review expired tokens", "/tokens?expiry=expired&status=expired"},
 	"expiring-soon":                    {"Tokens expiring within 30 days", "Integrations using them stop working when they expire.", "Plan the rotations", "/tokens?expiry=soon"},
 	"never-expires":                    {"Tokens that never expire", "They keep their access until someone revokes them, whoever leaves and whatever is retired.", "Review never-expiring tokens", "/tokens?expiry=never&status=active"},
 	"owner-departed":                   {"Tokens whose responsible owner is leaving or gone", "Nobody who is still here answers for them.", "Reassign or revoke", "/tokens?finding=owner-departed"},

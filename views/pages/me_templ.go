@@ -21,6 +21,16 @@ type MyLogin struct {
 	Form components.Form // the password change form
 }
 
+// passwordForm is the password change form. A refused change opens at the
+// first field with an error; otherwise nothing takes the focus, as the page
+// is mostly for reading.
+func (m MyLogin) passwordForm() components.Form {
+	if len(m.Form.Errors) == 0 {
+		return m.Form
+	}
+	return m.Form.FocusFirst("current_password", "new_password")
+}
+
 func MePage(p layout.Page, m MyLogin) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -96,7 +106,7 @@ func MePage(p layout.Page, m MyLogin) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(m.User.Email).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/me.templ`, Line: 38, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/me.templ`, Line: 48, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -106,11 +116,11 @@ func MePage(p layout.Page, m MyLogin) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.PasswordField(m.Form, "current_password", "Current password", "current-password", "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.PasswordField(m.passwordForm(), "current_password", "Current password", "current-password", "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.PasswordField(m.Form, "new_password", "New password", "new-password", components.PasswordRules).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.PasswordField(m.passwordForm(), "new_password", "New password", "new-password", components.PasswordRules).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -96,7 +96,7 @@ func SetPassword(p layout.Page, email, token string, f components.Form) templ.Co
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.PasswordField(f, "password", "New password", "new-password", components.PasswordRules).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.PasswordField(f.FocusFirst("password"), "password", "New password", "new-password", components.PasswordRules).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
