@@ -32,9 +32,14 @@ func TestChecklistRotateItemTakesTheNewValue(t *testing.T) {
 	}
 
 	before := w.checklistSnapshot() + app.formerValues()
-	if r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}); r.status != http.StatusUnprocessableEntity ||
-		!slices.Contains(fieldErrors(r.body), "secret") {
-		t.Errorf("carrying out a rotation without the value: status %d, errors %v", r.status, fieldErrors(r.body))
+	for _, opts := range [][]reqOpt{nil, {asHTMX("checklist")}} {
+		r := w.editor().post(tickPath(cid, iid), url.Values{"done": {"1"}, "carry_out": {"1"}}, opts...)
+		item := regexp.MustCompile(`(?s)<li[^>]*data-item-id="` + id(iid) + `".*?</li>`).FindString(r.body)
+		if r.status != http.StatusUnprocessableEntity || !slices.Equal(fieldErrors(item), []string{"secret"}) ||
+			!regexp.MustCompile(`<input[^>]*name="secret"[^>]*autofocus`).MatchString(item) {
+			t.Errorf("carrying out a rotation without the value (htmx %v): status %d, errors on the item %v, or the value field not focused",
+				opts != nil, r.status, fieldErrors(item))
+		}
 	}
 	if w.checklistSnapshot()+app.formerValues() != before {
 		t.Error("a refused rotation wrote to the database")
