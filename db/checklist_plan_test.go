@@ -86,6 +86,9 @@ func TestOwnerChecklistListsEachTokenOnce(t *testing.T) {
 		if ch, ok := change(ev, "responsible_owner"); !ok || ch.After != "Bob Stayer (#"+id(w.bob)+")" {
 			t.Errorf("token.rotated changes %+v do not hand it to Bob", ev.Changes)
 		}
+		if got := str(t, s, "SELECT outcome FROM checklist_items WHERE id = ?", iid); got != "Token rotated; new value ends …BBBB; reassigned to Bob Stayer" {
+			t.Errorf("the item's outcome is %q", got)
+		}
 		if !itemDone(t, s, iid) {
 			t.Error("the item is not done")
 		}

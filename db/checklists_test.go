@@ -1096,6 +1096,8 @@ func TestTickRecordsOutcome(t *testing.T) {
 		{db.ActRevokeToken, "token", w.patTok, db.TickInput{Done: true, CarryOut: true}, "Token revoked"},
 		{db.ActReassignIntegration, "integration", w.crm, db.TickInput{Done: true, CarryOut: true, OwnerID: id(w.bob)}, "Reassigned to Bob Stayer"},
 		{db.ActDisableLogin, "user", w.adaLogin, db.TickInput{Done: true, CarryOut: true}, "Login disabled"},
+		{db.ActRotateToken, "token", w.createdTok, db.TickInput{Done: true, CarryOut: true, Secret: "ghp_deploykeyrotatedvalue000111WXYZ"},
+			"Token rotated; new value ends …WXYZ"},
 		{db.ActRemoveRole, "role", w.adaGitHubRole, db.TickInput{Done: true}, ""},
 	} {
 		iid := find(t, c.Items, tc.action, tc.kind, tc.target).ID
