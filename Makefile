@@ -5,7 +5,7 @@
 
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: help run build test test-faults fuzz fuzz-long bench generate css js lint
+.PHONY: help run build test test-faults fuzz fuzz-long bench generate icons css js lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -16,7 +16,7 @@ run: ## Run the web server (go run ./cmd/web)
 build: ## Build the ./steward binary
 	go build -o steward ./cmd/web
 
-test: ## Run all tests with the race detector (STEWARD_E2E=1 adds browser tests)
+test: ## Run all tests with the race detector (STEWARD_E2E=1 adds browser tests, axe and the Nu HTML Checker)
 	go test -race -count=1 ./...
 
 # CI runs the fault tests trimmed (3 kill rounds, 5 s of load); this is the
@@ -48,6 +48,11 @@ bench: build ## Seed 10,000 owners, 100,000 tokens, 1M events; load every viewer
 
 generate: ## Regenerate *_templ.go from views/**/*.templ
 	go tool templ generate
+
+# The icon components come from the @tabler/icons npm package; cmd/icons
+# lists the ones Steward uses.
+icons: | node_modules ## Write views/icons/icons.go from @tabler/icons (after changing cmd/icons' list)
+	go run ./cmd/icons
 
 css: | node_modules ## Build static/css/app.css with Tailwind (after changing templates)
 	npm run css

@@ -6,6 +6,8 @@
 
 /** @type {import('tailwindcss').Config} */
 module.exports = {
+  // Dark mode follows the system setting (prefers-color-scheme), no toggle.
+  darkMode: "media",
   content: ["./views/**/*.templ", "./views/**/*.go", "./handlers/**/*.go"],
   theme: {
     extend: {},

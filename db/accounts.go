@@ -114,7 +114,7 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 	return one(ctx, s.read, scanAccount, "account", "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", id)
 }
 
-var accountList = listQuery{what: "accounts", columns: accountColumns, from: accountFrom, idCol: "a.id", base: " FROM accounts a", sorts: [][2]string{
+var accountList = listQuery{kind: "account", what: "accounts", columns: accountColumns, from: accountFrom, idCol: "a.id", base: " FROM accounts a", sorts: [][2]string{
 	{"name", "a.name COLLATE NOCASE"}, {"platform", "a.platform COLLATE NOCASE"}, {"kind", "a.kind COLLATE NOCASE"},
 	{"criticality", "CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"},
 	{"status", "a.status"}, {"updated", "a.updated_at"},

@@ -28,8 +28,9 @@ func (s *Store) ReadSnapshot(ctx context.Context, fn func(Snapshot) error) error
 // each runs lq's list query for every row matching where, in p's order
 // (paging ignored), and calls fn with each row as it is read: one query, one
 // row in memory at a time, however long the list.
-func each[T any](ctx context.Context, q querier, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any, fn func(T) error) error {
-	rows, err := q.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol), args...)
+func each[T any](ctx context.Context, r Snapshot, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any, fn func(T) error) error {
+	where, args = r.s.narrowToFinding(lq.kind, p, where, args)
+	rows, err := r.tx.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol), args...)
 	if err != nil {
 		return fmt.Errorf("db: export %s: %w", lq.what, err)
 	}
@@ -53,38 +54,38 @@ func each[T any](ctx context.Context, q querier, lq listQuery, scan func(scanner
 // sort order, streaming rather than paging.
 func (r Snapshot) EachOwner(ctx context.Context, p ListParams, fn func(Owner) error) error {
 	where, args := ownerWhere(p)
-	return each(ctx, r.tx, ownerList, scanOwner, p, where, args, fn)
+	return each(ctx, r, ownerList, scanOwner, p, where, args, fn)
 }
 
 // EachAccount calls fn for every account matching p and f, in p's sort order.
 func (r Snapshot) EachAccount(ctx context.Context, p ListParams, f AccountFilter, fn func(Account) error) error {
 	where, args := accountWhere(p, f)
-	return each(ctx, r.tx, accountList, scanAccount, p, where, args, fn)
+	return each(ctx, r, accountList, scanAccount, p, where, args, fn)
 }
 
 // EachRole calls fn for every role matching p and f, in p's sort order.
 func (r Snapshot) EachRole(ctx context.Context, p ListParams, f RoleFilter, fn func(Role) error) error {
 	where, args := roleWhere(p, f)
-	return each(ctx, r.tx, roleList, scanRole, p, where, args, fn)
+	return each(ctx, r, roleList, scanRole, p, where, args, fn)
 }
 
 // EachSystemUser calls fn for every system user matching p and f, in p's sort order.
 func (r Snapshot) EachSystemUser(ctx context.Context, p ListParams, f SystemUserFilter, fn func(SystemUser) error) error {
 	where, args := systemUserWhere(p, f)
-	return each(ctx, r.tx, systemUserList, scanSystemUser, p, where, args, fn)
+	return each(ctx, r, systemUserList, scanSystemUser, p, where, args, fn)
 }
 
 // EachIntegration calls fn for every integration matching p and f, in p's sort order.
 func (r Snapshot) EachIntegration(ctx context.Context, p ListParams, f IntegrationFilter, fn func(Integration) error) error {
 	where, args := integrationWhere(p, f)
-	return each(ctx, r.tx, integrationList, scanIntegration, p, where, args, fn)
+	return each(ctx, r, integrationList, scanIntegration, p, where, args, fn)
 }
 
 // EachToken calls fn for every token matching p and f, in p's sort order.
 // Like ListTokens, the status filter uses the effective status.
 func (r Snapshot) EachToken(ctx context.Context, p ListParams, f TokenFilter, fn func(Token) error) error {
 	where, args := r.s.tokenWhere(p, f)
-	return each(ctx, r.tx, tokenList, scanToken, p, where, args, fn)
+	return each(ctx, r, tokenList, scanToken, p, where, args, fn)
 }
 
 // Users lists every dashboard login (never a password hash).

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -14,12 +15,27 @@ const ReviewEveryDays = 90
 const findingSample = 5
 
 // Finding is one answer to "what is dangerous right now?": a kind (the
-// data-finding name), how many records it holds, and the first few.
+// data-finding name), how severe it is, how many records it holds, the first
+// few, and the kinds of record whose lists show exactly its records.
 type Finding struct {
-	Kind  string
-	Count int
-	Items []FindingItem
+	Kind     string
+	Severity Severity
+	Count    int
+	Items    []FindingItem
+	Lists    []string // record kinds (db.Kinds names): /{path}?finding=Kind lists them
 }
+
+// Severity is how much harm a finding's records can do; the home page leads
+// with the most severe. A smaller value is more severe.
+type Severity int
+
+// The severities, most severe first.
+const (
+	SeverityCritical Severity = iota + 1
+	SeverityHigh
+	SeverityMedium
+	SeverityLow
+)
 
 // FindingItem is one record in a finding, with a short reason.
 type FindingItem struct {
@@ -33,10 +49,22 @@ type FindingItem struct {
 // ?1, ?2 ...; sample also takes its LIMIT where it says {limit}, and selects
 // kind, id, name and detail.
 type findingQuery struct {
-	kind   string
-	count  string
-	sample string
-	args   func(s *Store) []any
+	kind     string
+	severity Severity
+	count    string
+	sample   string
+	args     func(s *Store) []any
+	lists    []findingList
+}
+
+// findingList is the condition a record list takes to show exactly a
+// finding's records (TestFindingListsHoldExactlyTheirRecords keeps it in step
+// with the finding's count). It names the list's own table by its alias in
+// the list query (o, a, r, su, t) and the dates it compares with as {today},
+// {soon} and {reviewed_since}.
+type findingList struct {
+	kind  string // a db.Kinds name
+	where string
 }
 
 func noArgs(*Store) []any { return nil }
@@ -44,18 +72,8 @@ func noArgs(*Store) []any { return nil }
 // tokenBase selects active tokens.
 const tokenBase = ` FROM tokens t WHERE t.status = 'active'`
 
-// TokenFindings are the token list's conditions for the findings whose
-// tokens no other filter picks, by finding kind, so that the home page can
-// link to exactly those tokens; TestFindingTokenListsMatchTheirCounts keeps
-// them in step with findingQueries.
-var TokenFindings = map[string]string{
-	"owner-departed": `t.status = 'active' AND t.responsible_owner_id IN (SELECT id FROM owners WHERE status IN ('offboarding', 'departed'))`,
-	"creator-departed": `t.status = 'active' AND t.created_by_owner_id IN (SELECT id FROM owners WHERE status = 'departed'
-		AND (t.last_rotated_on = '' OR t.last_rotated_on < leaving_on))`,
-	"retired-integration-active-token": `t.status = 'active' AND t.integration_id IN (SELECT id FROM integrations WHERE status = 'retired')`,
-}
-
-// findingQueries are the findings in home page order. A date that must be
+// findingQueries are the findings in home page order: most severe first, as
+// DESIGN.md's "Severity of findings" orders them. A date that must be
 // set is tested with "greater than empty" rather than "not empty": the same
 // rows, as the empty text sorts first, but an index range then starts after
 // the records without one. Where a few owners or integrations lead to their
@@ -66,46 +84,95 @@ var findingQueries = []findingQuery{
 	// First: a departed person who can still sign in to Steward is the most
 	// severe kind of access, "a departed person still holding access". Only
 	// an admin disables a login, so an editor's departure leaves it here.
-	{kind: "departed-with-login",
+	{kind: "departed-with-login", severity: SeverityCritical,
 		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
 			AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)`,
 		sample: `SELECT 'owner', o.id, o.display_name, 'can still sign in to Steward as ' || (SELECT group_concat(email, ', ')
 				FROM (SELECT u.email FROM users u WHERE u.owner_id = o.id AND u.disabled = 0 ORDER BY u.email))
 			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM users u WHERE u.owner_id = o.id AND u.disabled = 0)
 			ORDER BY o.name, o.id LIMIT {limit}`,
-		args: noArgs},
-	{kind: "expired-active",
+		args:  noArgs,
+		lists: []findingList{{"owner", `o.status = 'departed' AND o.id IN (SELECT owner_id FROM users WHERE disabled = 0)`}}},
+	{kind: "departed-with-access", severity: SeverityCritical,
+		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
+			AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`,
+		sample: `SELECT 'owner', o.id, o.display_name, (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') || ' active role(s)'
+			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')
+			ORDER BY o.name LIMIT {limit}`,
+		args:  noArgs,
+		lists: []findingList{{"owner", `o.status = 'departed' AND o.id IN (SELECT owner_id FROM roles WHERE status = 'active')`}}},
+	{kind: "retired-integration-active-token", severity: SeverityCritical,
+		count: `SELECT COUNT(*) FROM integrations i CROSS JOIN tokens t ON t.integration_id = i.id AND t.status = 'active'
+			WHERE i.status = 'retired'`,
+		sample: `SELECT 'token', t.id, t.name, 'used by ' || i.name || ', which is retired' FROM integrations i
+			CROSS JOIN tokens t ON t.integration_id = i.id AND t.status = 'active' WHERE i.status = 'retired' ORDER BY i.name, t.id LIMIT {limit}`,
+		args:  noArgs,
+		lists: []findingList{{"token", `t.status = 'active' AND t.integration_id IN (SELECT id FROM integrations WHERE status = 'retired')`}}},
+	{kind: "expired-active", severity: SeverityHigh,
 		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on > '' AND t.expires_on < ?1`,
 		sample: `SELECT 'token', t.id, t.name, 'expired on ' || t.expires_on` + tokenBase + ` AND t.expires_on > '' AND t.expires_on < ?1 ORDER BY t.expires_on LIMIT {limit}`,
-		args:   func(s *Store) []any { return []any{s.today()} }},
-	{kind: "expiring-soon",
-		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2`,
-		sample: `SELECT 'token', t.id, t.name, 'expires on ' || t.expires_on` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2 ORDER BY t.expires_on LIMIT {limit}`,
-		args:   func(s *Store) []any { return []any{s.today(), s.daysFromToday(ExpiringSoonDays)} }},
-	{kind: "never-expires",
-		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on = ''`,
-		sample: `SELECT 'token', t.id, t.name, 'issued ' || CASE WHEN t.issued_on = '' THEN 'on an unknown date' ELSE t.issued_on END` + tokenBase + ` AND t.expires_on = '' ORDER BY t.issued_on, t.id LIMIT {limit}`,
-		args:   noArgs},
-	{kind: "owner-departed",
-		count: `SELECT COUNT(*) FROM owners o CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active'
-			WHERE o.status IN ('offboarding', 'departed')`,
-		sample: `SELECT 'token', t.id, t.name, 'answered for by ' || o.display_name || ' (' || o.status || ')' FROM owners o
-			CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active' WHERE o.status IN ('offboarding', 'departed')
-			ORDER BY o.status DESC, o.name, t.id LIMIT {limit}`,
-		args: noArgs},
-	{kind: "no-owner",
-		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.responsible_owner_id IS NULL`,
-		sample: `SELECT 'token', t.id, t.name, 'nobody answers for it'` + tokenBase + ` AND t.responsible_owner_id IS NULL ORDER BY t.id LIMIT {limit}`,
-		args:   noArgs},
-	{kind: "creator-departed",
+		args:   func(s *Store) []any { return []any{s.today()} },
+		lists:  []findingList{{"token", `t.status = 'active' AND t.expires_on > '' AND t.expires_on < {today}`}}},
+	{kind: "creator-departed", severity: SeverityHigh,
 		count: `SELECT COUNT(*) FROM owners o CROSS JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
 			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on)`,
 		sample: `SELECT 'token', t.id, t.name, 'created by ' || o.display_name || ', who left' || CASE WHEN o.leaving_on = '' THEN '' ELSE ' on ' || o.leaving_on END
 			|| '; ' || CASE WHEN t.last_rotated_on = '' THEN 'never rotated' ELSE 'last rotated ' || t.last_rotated_on END
 			FROM owners o CROSS JOIN tokens t ON t.created_by_owner_id = o.id AND t.status = 'active'
 			WHERE o.status = 'departed' AND (t.last_rotated_on = '' OR t.last_rotated_on < o.leaving_on) ORDER BY o.name, t.id LIMIT {limit}`,
-		args: noArgs},
-	{kind: "review-overdue",
+		args: noArgs,
+		lists: []findingList{{"token", `t.status = 'active' AND t.created_by_owner_id IN (SELECT id FROM owners WHERE status = 'departed'
+			AND (t.last_rotated_on = '' OR t.last_rotated_on < leaving_on))`}}},
+	{kind: "owner-departed", severity: SeverityHigh,
+		count: `SELECT COUNT(*) FROM owners o CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active'
+			WHERE o.status IN ('offboarding', 'departed')`,
+		sample: `SELECT 'token', t.id, t.name, 'answered for by ' || o.display_name || ' (' || o.status || ')' FROM owners o
+			CROSS JOIN tokens t ON t.responsible_owner_id = o.id AND t.status = 'active' WHERE o.status IN ('offboarding', 'departed')
+			ORDER BY o.status DESC, o.name, t.id LIMIT {limit}`,
+		args:  noArgs,
+		lists: []findingList{{"token", `t.status = 'active' AND t.responsible_owner_id IN (SELECT id FROM owners WHERE status IN ('offboarding', 'departed'))`}}},
+	{kind: "no-admin", severity: SeverityMedium,
+		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`,
+		sample: `SELECT 'account', a.id, a.display_name, a.platform || ' ' || a.kind FROM accounts a WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
+			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
+		args:  noArgs,
+		lists: []findingList{{"account", `a.status = 'active' AND a.id NOT IN (SELECT account_id FROM roles WHERE status = 'active' AND admin = 1)`}}},
+	{kind: "single-admin", severity: SeverityMedium,
+		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
+			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1`,
+		sample: `SELECT 'account', a.id, a.display_name, 'only admin: ' || (SELECT COALESCE(o.display_name, su.name, '') FROM roles r
+				LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
+				WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
+			FROM accounts a WHERE a.status = 'active'
+			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1
+			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
+		args: noArgs,
+		lists: []findingList{{"account", `a.status = 'active'
+			AND a.id IN (SELECT account_id FROM roles WHERE status = 'active' AND admin = 1 GROUP BY account_id HAVING COUNT(*) = 1)`}}},
+	{kind: "never-expires", severity: SeverityMedium,
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on = ''`,
+		sample: `SELECT 'token', t.id, t.name, 'issued ' || CASE WHEN t.issued_on = '' THEN 'on an unknown date' ELSE t.issued_on END` + tokenBase + ` AND t.expires_on = '' ORDER BY t.issued_on, t.id LIMIT {limit}`,
+		args:   noArgs,
+		lists:  []findingList{{"token", `t.status = 'active' AND t.expires_on = ''`}}},
+	{kind: "expiring-soon", severity: SeverityMedium,
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2`,
+		sample: `SELECT 'token', t.id, t.name, 'expires on ' || t.expires_on` + tokenBase + ` AND t.expires_on >= ?1 AND t.expires_on <= ?2 ORDER BY t.expires_on LIMIT {limit}`,
+		args:   func(s *Store) []any { return []any{s.today(), s.daysFromToday(ExpiringSoonDays)} },
+		lists:  []findingList{{"token", `t.status = 'active' AND t.expires_on >= {today} AND t.expires_on <= {soon}`}}},
+	{kind: "admin-system-user", severity: SeverityLow,
+		count: `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 1`,
+		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.display_name FROM system_users su
+			JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND su.admin = 1 ORDER BY su.name LIMIT {limit}`,
+		args:  noArgs,
+		lists: []findingList{{"system_user", `su.status = 'active' AND su.admin = 1`}}},
+	{kind: "no-owner", severity: SeverityLow,
+		count:  `SELECT COUNT(*)` + tokenBase + ` AND t.responsible_owner_id IS NULL`,
+		sample: `SELECT 'token', t.id, t.name, 'nobody answers for it'` + tokenBase + ` AND t.responsible_owner_id IS NULL ORDER BY t.id LIMIT {limit}`,
+		args:   noArgs,
+		lists:  []findingList{{"token", `t.status = 'active' AND t.responsible_owner_id IS NULL`}}},
+	{kind: "review-overdue", severity: SeverityLow,
 		count: `SELECT (SELECT COUNT(*)` + tokenBase + ` AND t.last_reviewed_on < ?1)
 			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on < ?1)
 			+ (SELECT COUNT(*) FROM roles r WHERE r.status = 'active' AND r.last_reviewed_on >= ?1 AND r.review_by > '' AND r.review_by < ?2)`,
@@ -115,38 +182,9 @@ var findingQueries = []findingQuery{
 			FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id
 			LEFT JOIN system_users su ON su.id = r.system_user_id
 			WHERE r.status = 'active' AND (r.last_reviewed_on < ?1 OR (r.review_by <> '' AND r.review_by < ?2))) LIMIT {limit}`,
-		args: func(s *Store) []any { return []any{s.daysFromToday(-ReviewEveryDays), s.today()} }},
-	{kind: "departed-with-access",
-		count: `SELECT COUNT(*) FROM owners o WHERE o.status = 'departed'
-			AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`,
-		sample: `SELECT 'owner', o.id, o.display_name, (SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active') || ' active role(s)'
-			FROM owners o WHERE o.status = 'departed' AND EXISTS (SELECT 1 FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')
-			ORDER BY o.name LIMIT {limit}`,
-		args: noArgs},
-	{kind: "no-admin",
-		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
-			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`,
-		sample: `SELECT 'account', a.id, a.display_name, a.platform || ' ' || a.kind FROM accounts a WHERE a.status = 'active'
-			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
-			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
-		args: noArgs},
-	{kind: "single-admin",
-		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
-			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1`,
-		sample: `SELECT 'account', a.id, a.display_name, 'only admin: ' || (SELECT COALESCE(o.display_name, su.name, '') FROM roles r
-				LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
-				WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)
-			FROM accounts a WHERE a.status = 'active'
-			AND (SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1) = 1
-			ORDER BY CASE a.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, a.name LIMIT {limit}`,
-		args: noArgs},
-	{kind: "retired-integration-active-token",
-		count: `SELECT COUNT(*) FROM integrations i CROSS JOIN tokens t ON t.integration_id = i.id AND t.status = 'active'
-			WHERE i.status = 'retired'`,
-		sample: `SELECT 'token', t.id, t.name, 'used by ' || i.name || ', which is retired' FROM integrations i
-			CROSS JOIN tokens t ON t.integration_id = i.id AND t.status = 'active' WHERE i.status = 'retired' ORDER BY i.name, t.id LIMIT {limit}`,
-		args: noArgs},
-	{kind: "offboarding-overdue",
+		args:  func(s *Store) []any { return []any{s.daysFromToday(-ReviewEveryDays), s.today()} },
+		lists: []findingList{{"token", `t.status = 'active' AND t.last_reviewed_on < {reviewed_since}`}, {"role", `r.status = 'active' AND (r.last_reviewed_on < {reviewed_since} OR (r.review_by > '' AND r.review_by < {today}))`}}},
+	{kind: "offboarding-overdue", severity: SeverityLow,
 		count: `SELECT COUNT(*) FROM checklists c WHERE c.status = 'open' AND c.subject_kind = 'owner' AND c.due_on <> '' AND c.due_on < ?1
 			AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)`,
 		sample: `SELECT 'owner', o.id, o.display_name, 'was due ' || c.due_on || '; ' || (SELECT COUNT(*) FROM checklist_items i
@@ -154,12 +192,9 @@ var findingQueries = []findingQuery{
 			FROM checklists c JOIN owners o ON o.id = c.subject_id WHERE c.status = 'open' AND c.subject_kind = 'owner'
 			AND c.due_on <> '' AND c.due_on < ?1 AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0)
 			ORDER BY c.due_on LIMIT {limit}`,
-		args: func(s *Store) []any { return []any{s.today()} }},
-	{kind: "admin-system-user",
-		count: `SELECT COUNT(*) FROM system_users su WHERE su.status = 'active' AND su.admin = 1`,
-		sample: `SELECT 'system_user', su.id, su.name, 'admin system user on ' || a.display_name FROM system_users su
-			JOIN accounts a ON a.id = su.account_id WHERE su.status = 'active' AND su.admin = 1 ORDER BY su.name LIMIT {limit}`,
-		args: noArgs},
+		args: func(s *Store) []any { return []any{s.today()} },
+		lists: []findingList{{"owner", `o.id IN (SELECT c.subject_id FROM checklists c WHERE c.status = 'open' AND c.subject_kind = 'owner'
+			AND c.due_on > '' AND c.due_on < {today} AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0))`}}},
 }
 
 // FindingKinds lists every risk finding, in the order the home page shows them.
@@ -169,6 +204,52 @@ func FindingKinds() []string {
 		kinds[i] = q.kind
 	}
 	return kinds
+}
+
+// FindingHasList reports whether the list of records of kind (a db.Kinds
+// name) can show exactly the records of finding, as ListParams.Finding asks.
+func FindingHasList(finding, kind string) bool {
+	_, ok := findingListWhere(finding, kind)
+	return ok
+}
+
+func findingListWhere(finding, kind string) (string, bool) {
+	for _, q := range findingQueries {
+		if q.kind != finding {
+			continue
+		}
+		for _, l := range q.lists {
+			if l.kind == kind {
+				return l.where, true
+			}
+		}
+	}
+	return "", false
+}
+
+// findingDate finds the dates a findingList's condition names.
+var findingDate = regexp.MustCompile(`\{(today|soon|reviewed_since)\}`)
+
+// narrowToFinding adds to a list's where and args the condition that keeps
+// only the records of p.Finding, if the list of kind has one.
+func (s *Store) narrowToFinding(kind string, p ListParams, where string, args []any) (string, []any) {
+	cond, ok := findingListWhere(p.Finding, kind)
+	if !ok {
+		return where, args
+	}
+	args = slices.Clip(args)
+	cond = findingDate.ReplaceAllStringFunc(cond, func(name string) string {
+		switch name {
+		case "{today}":
+			args = append(args, s.today())
+		case "{soon}":
+			args = append(args, s.daysFromToday(ExpiringSoonDays))
+		case "{reviewed_since}":
+			args = append(args, s.daysFromToday(-ReviewEveryDays))
+		}
+		return "?"
+	})
+	return where + " AND (" + cond + ")", args
 }
 
 // Findings computes every risk finding: a count from indexed queries and the
@@ -184,7 +265,10 @@ func (s *Store) computeFindings(ctx context.Context) ([]Finding, error) {
 	out := make([]Finding, 0, len(findingQueries))
 	for _, q := range findingQueries {
 		args := q.args(s)
-		f := Finding{Kind: q.kind}
+		f := Finding{Kind: q.kind, Severity: q.severity}
+		for _, l := range q.lists {
+			f.Lists = append(f.Lists, l.kind)
+		}
 		if err := s.read.QueryRowContext(ctx, q.count, args...).Scan(&f.Count); err != nil {
 			return nil, fmt.Errorf("db: count finding %s: %w", q.kind, err)
 		}

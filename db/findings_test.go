@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -564,40 +566,151 @@ func TestFindingsAtScale(t *testing.T) {
 	t.Logf("Findings over 100,000 tokens: %v", elapsed)
 }
 
-// The home page links each token finding in db.TokenFindings to the token
-// list filtered by it; the list must hold exactly the finding's tokens.
-func TestFindingTokenListsMatchTheirCounts(t *testing.T) {
+// The home page leads with what can hurt most: the findings in the order
+// of DESIGN.md's "Severity of findings", each with its severity, never a
+// less severe one before a more severe one.
+func TestFindingsLeadWithTheMostSevere(t *testing.T) {
+	want := []string{"departed-with-login", "departed-with-access", "retired-integration-active-token", "expired-active",
+		"creator-departed", "owner-departed", "no-admin", "single-admin", "never-expires", "expiring-soon", "admin-system-user",
+		"no-owner", "review-overdue", "offboarding-overdue"}
+	if got := db.FindingKinds(); !slices.Equal(got, want) {
+		t.Errorf("findings in the order\n%v\nwant (most severe first)\n%v", got, want)
+	}
+	fs, err := seeded(t).Findings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fs {
+		if f.Severity < db.SeverityCritical || f.Severity > db.SeverityLow {
+			t.Errorf("%s: severity %d is none of Critical, High, Medium, Low", f.Kind, f.Severity)
+		}
+		if i > 0 && f.Severity < fs[i-1].Severity {
+			t.Errorf("%s (severity %d) comes after the less severe %s (%d)", f.Kind, f.Severity, fs[i-1].Kind, fs[i-1].Severity)
+		}
+	}
+	if fs[0].Kind != "departed-with-login" || fs[0].Severity != db.SeverityCritical {
+		t.Errorf("the first finding is %s (%d), want a departed person still holding access, critical", fs[0].Kind, fs[0].Severity)
+	}
+}
+
+// The home page links each finding to the lists narrowed to it
+// (ListParams.Finding): together they hold exactly the finding's records,
+// as many as it counts, with its sample among them, and so do their exports.
+func TestFindingListsHoldExactlyTheirRecords(t *testing.T) {
 	s, ctx := seeded(t), context.Background()
+	raiseEveryFinding(t, s)
 	findings, err := s.Findings(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for kind := range db.TokenFindings {
-		var f db.Finding
-		for _, x := range findings {
-			if x.Kind == kind {
-				f = x
-			}
-		}
+	for _, f := range findings {
 		if f.Count == 0 {
-			t.Errorf("%s: the demo data does not raise it, so the test proves nothing", kind)
+			t.Errorf("%s: the data does not raise it, so the test proves nothing", f.Kind)
 			continue
 		}
-		list, err := s.ListTokens(ctx, db.ListParams{PerPage: 500}, db.TokenFilter{Finding: kind})
-		if err != nil {
-			t.Fatal(err)
+		if len(f.Lists) == 0 {
+			t.Errorf("%s: no list shows its records", f.Kind)
 		}
-		if list.Total != f.Count {
-			t.Errorf("%s: the filtered list holds %d tokens, the finding counts %d", kind, list.Total, f.Count)
+		total, listed := 0, map[string]bool{}
+		for _, kind := range f.Lists {
+			if !db.FindingHasList(f.Kind, kind) {
+				t.Errorf("%s: lists %s, yet FindingHasList says no", f.Kind, kind)
+			}
+			ids, exported := findingList(t, s, kind, db.ListParams{PerPage: 200, Finding: f.Kind})
+			if exported != len(ids) {
+				t.Errorf("%s: the %s list shows %d records, its export %d", f.Kind, kind, len(ids), exported)
+			}
+			total += len(ids)
+			for _, rid := range ids {
+				listed[kind+"#"+id(rid)] = true
+			}
 		}
-		listed := map[int64]bool{}
-		for _, tok := range list.Items {
-			listed[tok.ID] = true
+		if total != f.Count {
+			t.Errorf("%s: its lists %v hold %d records, the finding counts %d", f.Kind, f.Lists, total, f.Count)
 		}
 		for _, it := range f.Items {
-			if !listed[it.ID] {
-				t.Errorf("%s: token %d (%s) is in the finding but not in the list", kind, it.ID, it.Name)
+			if !listed[it.Kind+"#"+id(it.ID)] {
+				t.Errorf("%s: %s %d (%s) is in the finding but not in its lists", f.Kind, it.Kind, it.ID, it.Name)
 			}
 		}
 	}
+	// A finding narrows only the lists it has; elsewhere it is ignored.
+	all, _ := findingList(t, s, "integration", db.ListParams{PerPage: 200})
+	narrowed, _ := findingList(t, s, "integration", db.ListParams{PerPage: 200, Finding: "never-expires"})
+	if db.FindingHasList("never-expires", "integration") || len(narrowed) != len(all) {
+		t.Errorf("never-expires narrows the integration list to %d of %d", len(narrowed), len(all))
+	}
+}
+
+// raiseEveryFinding adds to the demo data what it lacks for a finding: a
+// departed person whose login is still enabled, and an offboarding
+// checklist past its due date.
+func raiseEveryFinding(t *testing.T, s *db.Store) {
+	t.Helper()
+	ctx := context.Background()
+	departed, err := s.ListOwners(ctx, db.ListParams{Status: db.OwnerDeparted})
+	if err != nil || len(departed.Items) == 0 {
+		t.Fatalf("the demo has no departed owner (%v)", err)
+	}
+	if err := s.Exec(ctx, `INSERT INTO users (email, password_hash, role, owner_id, created_at, updated_at)
+		VALUES ('left@example.com', 'x', 'viewer', ?, '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z')`,
+		departed.Items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	start(t, s, "owner", departed.Items[0].ID, "2026-03-01") // the seeded clock says 2026-03-10
+}
+
+// findingList lists the records of kind as p narrows them, and counts the
+// rows of the same list's export.
+func findingList(t *testing.T, s *db.Store, kind string, p db.ListParams) (ids []int64, exported int) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	collect := func(rid int64) { ids = append(ids, rid) }
+	count := func() error { exported++; return nil }
+	err = s.ReadSnapshot(ctx, func(r db.Snapshot) error {
+		switch kind {
+		case "owner":
+			page, err := s.ListOwners(ctx, p)
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachOwner(ctx, p, func(db.Owner) error { return count() }))
+		case "account":
+			page, err := s.ListAccounts(ctx, p, db.AccountFilter{})
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachAccount(ctx, p, db.AccountFilter{}, func(db.Account) error { return count() }))
+		case "role":
+			page, err := s.ListRoles(ctx, p, db.RoleFilter{})
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachRole(ctx, p, db.RoleFilter{}, func(db.Role) error { return count() }))
+		case "system_user":
+			page, err := s.ListSystemUsers(ctx, p, db.SystemUserFilter{})
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachSystemUser(ctx, p, db.SystemUserFilter{}, func(db.SystemUser) error { return count() }))
+		case "integration":
+			page, err := s.ListIntegrations(ctx, p, db.IntegrationFilter{})
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachIntegration(ctx, p, db.IntegrationFilter{}, func(db.Integration) error { return count() }))
+		case "token":
+			page, err := s.ListTokens(ctx, p, db.TokenFilter{})
+			for _, x := range page.Items {
+				collect(x.ID)
+			}
+			return errors.Join(err, r.EachToken(ctx, p, db.TokenFilter{}, func(db.Token) error { return count() }))
+		}
+		return fmt.Errorf("no list of kind %q", kind)
+	})
+	if err != nil {
+		t.Fatalf("list %s with %+v: %v", kind, p, err)
+	}
+	return ids, exported
 }

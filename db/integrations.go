@@ -95,7 +95,7 @@ func (s *Store) IntegrationByID(ctx context.Context, id int64) (Integration, err
 	return one(ctx, s.read, scanIntegration, "integration", "SELECT "+integrationColumns+integrationFrom+" WHERE i.id = ?", id)
 }
 
-var integrationList = listQuery{what: "integrations", columns: integrationColumns, from: integrationFrom, idCol: "i.id", base: " FROM integrations i", sorts: [][2]string{
+var integrationList = listQuery{kind: "integration", what: "integrations", columns: integrationColumns, from: integrationFrom, idCol: "i.id", base: " FROM integrations i", sorts: [][2]string{
 	{"name", "i.name COLLATE NOCASE"}, {"runs_on", "i.runs_on COLLATE NOCASE"}, {"owner", "o.name COLLATE NOCASE"},
 	{"status", "i.status"}, {"updated", "i.updated_at"},
 }}

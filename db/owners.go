@@ -106,7 +106,7 @@ func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
 	return one(ctx, s.read, scanOwner, "owner", "SELECT "+ownerColumns+ownerFrom+" WHERE o.id = ?", id)
 }
 
-var ownerList = listQuery{what: "owners", columns: ownerColumns, from: ownerFrom, idCol: "o.id", base: " FROM owners o", sorts: [][2]string{
+var ownerList = listQuery{kind: "owner", what: "owners", columns: ownerColumns, from: ownerFrom, idCol: "o.id", base: " FROM owners o", sorts: [][2]string{
 	{"name", "o.name COLLATE NOCASE"}, {"email", "o.email COLLATE NOCASE"}, {"department", "o.department COLLATE NOCASE"},
 	{"status", "o.status"}, {"leaving_on", "o.leaving_on"}, {"updated", "o.updated_at"},
 }}

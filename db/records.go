@@ -38,7 +38,14 @@ type ListParams struct {
 	Desc    bool
 	Page    int // from 1
 	PerPage int
+	// Finding narrows the list to the records of a home page finding (a
+	// FindingKinds name), where the finding has a list of this kind
+	// (FindingHasList); elsewhere it is ignored.
+	Finding string
 }
+
+// Filtered reports whether a search, a status or a finding narrows the list.
+func (p ListParams) Filtered() bool { return p.Q != "" || p.Status != "" || p.Finding != "" }
 
 // offset normalises paging and returns LIMIT and OFFSET.
 func (p *ListParams) offset() (limit, offset int) {
@@ -367,6 +374,7 @@ func all[T any](ctx context.Context, q querier, scan func(scanner) (T, error), w
 // listQuery describes one kind's paged list: what to select, from where,
 // the sortable columns and the kind's own ID column.
 type listQuery struct {
+	kind    string // the db.Kinds name
 	what    string
 	columns string
 	from    string
@@ -456,6 +464,7 @@ func (lq listQuery) pageIDFrom(where, order, sort string) string {
 // the IDs are kept until the next write: the total is the same for every
 // page of a list, and the IDs are what OFFSET makes expensive.
 func page[T any](ctx context.Context, s *Store, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any) (Page[T], error) {
+	where, args = s.narrowToFinding(lq.kind, p, where, args)
 	limit, offset := p.offset()
 	out := Page[T]{Page: p.Page, PerPage: p.PerPage}
 	order := p.orderBy(lq.sorts, lq.idCol)

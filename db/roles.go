@@ -125,7 +125,7 @@ func (s *Store) RoleByID(ctx context.Context, id int64) (Role, error) {
 	return one(ctx, s.read, scanRole, "role", "SELECT "+roleColumns+roleFrom+" WHERE r.id = ?", id)
 }
 
-var roleList = listQuery{what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", base: " FROM roles r",
+var roleList = listQuery{kind: "role", what: "roles", columns: roleColumns, from: roleFrom, idCol: "r.id", base: " FROM roles r",
 	// Every role has an account: the list's first sort walks accounts by name.
 	sortFrom: map[string]string{"account": " FROM accounts a CROSS JOIN roles r ON r.account_id = a.id"}, sorts: [][2]string{
 		{"account", "a.name COLLATE NOCASE"}, {"holder", "COALESCE(o.name, su.name) COLLATE NOCASE"}, {"role", "r.role COLLATE NOCASE"},

@@ -113,7 +113,7 @@ func (s *Store) SystemUserByID(ctx context.Context, id int64) (SystemUser, error
 	return one(ctx, s.read, scanSystemUser, "system user", "SELECT "+systemUserColumns+systemUserFrom+" WHERE su.id = ?", id)
 }
 
-var systemUserList = listQuery{what: "system users", columns: systemUserColumns, from: systemUserFrom, idCol: "su.id", sorts: [][2]string{
+var systemUserList = listQuery{kind: "system_user", what: "system users", columns: systemUserColumns, from: systemUserFrom, idCol: "su.id", sorts: [][2]string{
 	{"name", "su.name COLLATE NOCASE"}, {"account", "a.name COLLATE NOCASE"}, {"admin", "su.admin"},
 	{"owner", "o.name COLLATE NOCASE"}, {"integration", "i.name COLLATE NOCASE"}, {"status", "su.status"}, {"updated", "su.updated_at"},
 }}

@@ -482,7 +482,7 @@ func (s *Store) TokensByFingerprint(ctx context.Context, secret string) ([]Token
 		tokensByFingerprintWhere, Fingerprint(secret))
 }
 
-var tokenList = listQuery{what: "tokens", columns: tokenColumns, from: tokenFrom, idCol: "t.id", base: " FROM tokens t", sorts: [][2]string{
+var tokenList = listQuery{kind: "token", what: "tokens", columns: tokenColumns, from: tokenFrom, idCol: "t.id", base: " FROM tokens t", sorts: [][2]string{
 	{"name", "t.name COLLATE NOCASE"}, {"kind", "t.kind"}, {"account", "a.name COLLATE NOCASE"},
 	{"expires_on", "CASE WHEN t.expires_on = '' THEN '9999' ELSE t.expires_on END"}, {"responsible", "ro.name COLLATE NOCASE"},
 	{"last_reviewed_on", "t.last_reviewed_on"}, {"status", "t.status"}, {"updated", "t.updated_at"},
@@ -502,10 +502,7 @@ type TokenFilter struct {
 	ResponsibleOwnerID int64
 	// Responsible matches tokens whose responsible owner's name or email
 	// contains this text: a list filter that works with any number of people.
-	Responsible string
-	// Finding narrows the list to the tokens of a home page finding, for
-	// the findings whose tokens no other filter picks (see TokenFindings).
-	Finding          string
+	Responsible      string
 	AccountID        int64
 	SystemUserID     int64
 	OwnerID          int64 // issued to this person
@@ -559,9 +556,6 @@ func (s *Store) tokenWhere(p ListParams, f TokenFilter) (string, []any) {
 	case ExpiryExpired:
 		where += " AND t.expires_on <> '' AND t.expires_on < ?"
 		args = append(args, today)
-	}
-	if cond, ok := TokenFindings[f.Finding]; ok {
-		where += " AND " + cond
 	}
 	if strings.TrimSpace(f.Responsible) != "" {
 		where += ` AND t.responsible_owner_id IN (SELECT id FROM owners WHERE name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`

@@ -105,12 +105,25 @@ func pathID(c echo.Context, name string) (int64, error) {
 func listParams(c echo.Context) db.ListParams {
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	return db.ListParams{
-		Q:      strings.TrimSpace(c.QueryParam("q")),
-		Status: c.QueryParam("status"),
-		Sort:   c.QueryParam("sort"),
-		Desc:   c.QueryParam("desc") == "1",
-		Page:   page,
+		Q:       strings.TrimSpace(c.QueryParam("q")),
+		Status:  c.QueryParam("status"),
+		Sort:    c.QueryParam("sort"),
+		Desc:    c.QueryParam("desc") == "1",
+		Page:    page,
+		Finding: listFinding(c),
 	}
+}
+
+// listFinding is the query's home page finding when the list at the
+// request's path shows exactly that finding's records (the "→" links of
+// the home page), else "".
+func listFinding(c echo.Context) string {
+	segment, _, _ := strings.Cut(strings.TrimPrefix(c.Path(), "/"), "/")
+	k, ok := db.KindAtPath(segment)
+	if f := c.QueryParam("finding"); ok && db.FindingHasList(f, k.Name) {
+		return f
+	}
+	return ""
 }
 
 // renderList answers a list request: only the list fragment when htmx asks

@@ -19,9 +19,6 @@ func tokenFilter(c echo.Context) db.TokenFilter {
 	id := func(name string) int64 { return queryID(c, name) }
 	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: id("responsible_owner_id"), Responsible: c.QueryParam("responsible"),
 		AccountID: id("account_id"), SystemUserID: id("system_user_id"), IntegrationID: id("integration_id"), InvolvesOwnerID: id("involves_owner_id")}
-	if _, ok := db.TokenFindings[c.QueryParam("finding")]; ok {
-		f.Finding = c.QueryParam("finding")
-	}
 	switch e := c.QueryParam("expiry"); e {
 	case db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired:
 		f.Expiry = e

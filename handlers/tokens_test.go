@@ -11,12 +11,16 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"steward/db"
 )
+
+// resultCount reads a list's total from its pager: "3 results · page 1 of 1".
+var resultCount = regexp.MustCompile(`([0-9]+) results? · page`)
 
 // randomSecret is a token value no page or file could hold by chance.
 func randomSecret(prefix string) string {
@@ -525,6 +529,27 @@ func TestHomeFindings(t *testing.T) {
 	for _, link := range []string{`href="/tokens/` + id(never) + `"`, `href="/system-users/` + id(suAdmin) + `"`, `href="/accounts/` + id(bm) + `"`} {
 		if !strings.Contains(r.body, link) {
 			t.Errorf("home page lacks the link %s", link)
+		}
+	}
+
+	// Each finding's links open lists that hold exactly its records: as
+	// many as it counts, in all, and say they are narrowed to it.
+	listed := map[string]int{}
+	for _, link := range tagsWith(r.body, "finding-link") {
+		href := html.UnescapeString(link["href"])
+		list := c.get(href)
+		if list.status != http.StatusOK || len(tagsWith(list.body, "finding-filter")) != 1 {
+			t.Errorf("GET %s (from finding %s): status %d, or no chip naming the finding", href, link["data-finding"], list.status)
+			continue
+		}
+		if m := resultCount.FindStringSubmatch(list.body); m != nil { // none: an empty list
+			n, _ := strconv.Atoi(m[1])
+			listed[link["data-finding"]] += n
+		}
+	}
+	for _, kind := range db.FindingKinds() {
+		if listed[kind] != want[kind] {
+			t.Errorf("finding %s counts %d, its links list %d", kind, want[kind], listed[kind])
 		}
 	}
 

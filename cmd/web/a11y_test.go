@@ -2,7 +2,7 @@ package main
 
 // Accessibility: axe-core (pinned in package.json, read from node_modules)
 // runs in real Chromium on every main page of the demo company, on screen
-// and in print, and fails the test on serious or critical violations. Two
+// and in print, light and dark, and fails the test on serious or critical violations. Two
 // keyboard-only walks prove that a person without a mouse can sign in and
 // grant a role, and that they can see where the focus is.
 
@@ -28,8 +28,8 @@ import (
 const axePath = "../../node_modules/axe-core/axe.min.js"
 
 // a11yBudget bounds the accessibility test's browser session: it visits
-// some forty pages and runs axe on each.
-const a11yBudget = 4 * time.Minute
+// some forty pages and runs axe on each, light and dark.
+const a11yBudget = 7 * time.Minute
 
 // axeSource reads axe-core, or skips (fails with STEWARD_E2E=1) when npm
 // has not installed it.
@@ -78,6 +78,22 @@ func TestA11y(t *testing.T) {
 			}
 		})
 	}
+	// Dark mode follows the system: the same pages, dark, keep their
+	// contrast (axe checks it on screen media).
+	a.setColorScheme(t, "dark")
+	for _, p := range pages {
+		if p.print {
+			continue
+		}
+		t.Run("dark "+p.name, func(t *testing.T) {
+			p.visit(t, b)
+			if bg := get(t, b, "read the page's background", chromedp.Evaluate[string](`getComputedStyle(document.documentElement).backgroundColor`)); bg == "rgb(248, 250, 252)" {
+				t.Fatalf("with a dark system setting the page is still light (background %s)", bg)
+			}
+			a.check(t)
+		})
+	}
+	a.setColorScheme(t, "")
 	if t.Run("grant a role with the keyboard", b.keyboardGrantRole) {
 		// The roles panel and the timeline htmx swapped in pass too.
 		t.Run("owner page after the inline grant", a.check)
@@ -276,6 +292,18 @@ func (a *axeRunner) checkPrint(t *testing.T) {
 		t.Fatalf("with print media emulated the site header is display %q: the print rules did not apply", shown)
 	}
 	a.check(t)
+}
+
+// setColorScheme emulates the system's light or dark setting ("" for the
+// browser's own).
+func (a *axeRunner) setColorScheme(t *testing.T, scheme string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(a.b.ctx, stepTimeout)
+	defer cancel()
+	params := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, params); err != nil {
+		t.Fatalf("emulate prefers-color-scheme %q: %v", scheme, err)
+	}
 }
 
 func (a *axeRunner) setMedia(t *testing.T, media string) {
