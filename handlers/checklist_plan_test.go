@@ -103,6 +103,15 @@ func TestChecklistsThatMakeSense(t *testing.T) {
 	if app.count("SELECT COUNT(*) FROM checklists") != before {
 		t.Error("an empty checklist was started")
 	}
+	// Their page, once they are leaving, says so instead of offering to start one.
+	if err := app.store.Exec(context.Background(), "UPDATE owners SET status = 'offboarding' WHERE id = ?", idle); err != nil {
+		t.Fatal(err)
+	}
+	owner := w.editor().get(path("/owners/:id", idle)).body
+	if len(tagsWith(owner, "offer-checklist")) != 1 || strings.Contains(owner, "Start offboarding checklist") ||
+		!strings.Contains(owner, "Nothing to do: Idle Person holds no access Steward knows of.") {
+		t.Error("the page of a leaving person with nothing to do offers to start their checklist")
+	}
 
 	// On screen no box is drawn that is not a control; print keeps one.
 	for _, box := range regexp.MustCompile(`<span[^>]*border-2[^>]*>`).FindAllString(page+w.viewer().get(path("/owners/:id/checklist", w.ada)).body, -1) {

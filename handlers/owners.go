@@ -70,8 +70,17 @@ func (s *Server) showOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OwnerDetail{Checklists: checklists, Today: s.store.Today(), Tokens: tokens, Owner: o, Accounts: accounts, SystemUsers: systemUsers, Integrations: integrations, Logins: logins,
-		Roles: panel, Timeline: tl, CanEdit: currentUser(c).CanEdit()}
+	canEdit := currentUser(c).CanEdit()
+	nothingToDo := false
+	if o.Status == db.OwnerOffboarding && len(checklists) == 0 && canEdit { // the page offers to start one
+		plan, err := s.store.PlanChecklist(ctx, "owner", id)
+		if err != nil {
+			return err
+		}
+		nothingToDo = len(plan) == 0
+	}
+	d := pages.OwnerDetail{Checklists: checklists, NothingToDo: nothingToDo, Today: s.store.Today(), Tokens: tokens, Owner: o, Accounts: accounts, SystemUsers: systemUsers, Integrations: integrations, Logins: logins,
+		Roles: panel, Timeline: tl, CanEdit: canEdit}
 	return render(c, http.StatusOK, pages.OwnerPage(s.page(c, o.Name, "owners"), d))
 }
 
