@@ -325,7 +325,7 @@ func TestChecklistTick(t *testing.T) {
 		if strings.Contains(r.body, "<html") || !strings.Contains(r.body, `id="checklist"`) {
 			t.Error("the answer is not the checklist fragment")
 		}
-		if !regexp.MustCompile(`<section[^>]*id="timeline"[^>]*hx-swap-oob="true"|<section[^>]*hx-swap-oob="true"[^>]*id="timeline"`).MatchString(r.body) {
+		if !regexp.MustCompile(`<section[^>]*id="timeline"[^>]*data-hx-swap-oob="true"|<section[^>]*data-hx-swap-oob="true"[^>]*id="timeline"`).MatchString(r.body) {
 			t.Error("no out-of-band timeline in the fragment")
 		}
 		if acts := timelineActions(r.body); len(acts) == 0 || acts[0] != "checklist.item_done" {

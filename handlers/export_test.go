@@ -417,7 +417,7 @@ func TestListExportLinksFollowTheFilters(t *testing.T) {
 		t.Error("a viewer sees the Import link")
 	}
 	r = viewer.get("/owners?q=ad&sort=email", asHTMX("list"))
-	if !strings.Contains(r.body, `id="list-export"`) || !strings.Contains(r.body, `hx-swap-oob="true"`) {
+	if !strings.Contains(r.body, `id="list-export"`) || !strings.Contains(r.body, `data-hx-swap-oob="true"`) {
 		t.Fatalf("the list fragment does not refresh the export links out of band:\n%s", r.body)
 	}
 	if csvHref, _ := links(r.body); csvHref != "/owners/export.csv?q=ad&sort=email" {

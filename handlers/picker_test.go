@@ -71,7 +71,7 @@ func TestPickerSearchFindsRecordsBeyondTheFirst(t *testing.T) {
 	first := app.count("SELECT id FROM owners WHERE name = 'Person 001'")
 
 	form := c.get("/tokens/new")
-	if !strings.Contains(form.body, `id="responsible_owner_id-find"`) || !strings.Contains(form.body, `hx-get="/options/owners"`) {
+	if !strings.Contains(form.body, `id="responsible_owner_id-find"`) || !strings.Contains(form.body, `data-hx-get="/options/owners"`) {
 		t.Fatal("the token form's owner select, with 601 people, has no search box")
 	}
 	if strings.Contains(form.body, "Zed Last") {

@@ -279,7 +279,7 @@ func TestInlineRoles(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("inline grant: status %d", r.status)
 	}
-	if !strings.Contains(r.body, `id="roles-panel"`) || !strings.Contains(r.body, `id="timeline"`) || !strings.Contains(r.body, `hx-swap-oob="true"`) || strings.Contains(r.body, "<html") {
+	if !strings.Contains(r.body, `id="roles-panel"`) || !strings.Contains(r.body, `id="timeline"`) || !strings.Contains(r.body, `data-hx-swap-oob="true"`) || strings.Contains(r.body, "<html") {
 		t.Errorf("inline grant answer is not the panel plus an out-of-band timeline: %.300q", r.body)
 	}
 	roleID := app.count("SELECT id FROM roles WHERE owner_id = ? AND account_id = ? AND role = 'Admin' AND admin = 1 AND status = 'active'", ivan, acct)

@@ -292,7 +292,7 @@ func TestSystemUserInlineRoles(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("inline grant: status %d", r.status)
 	}
-	if !strings.Contains(r.body, `id="roles-panel"`) || !strings.Contains(r.body, `hx-swap-oob="true"`) || strings.Contains(r.body, "<html") {
+	if !strings.Contains(r.body, `id="roles-panel"`) || !strings.Contains(r.body, `data-hx-swap-oob="true"`) || strings.Contains(r.body, "<html") {
 		t.Errorf("inline grant answer is not the panel plus the system user's timeline: %.300q", r.body)
 	}
 	roleID := app.count("SELECT id FROM roles WHERE system_user_id = ? AND owner_id IS NULL AND account_id = ? AND role = 'Advertiser' AND status = 'active'", su, ads)

@@ -228,7 +228,7 @@ func Base(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" placeholder=\"Search…\" autocomplete=\"off\" class=\"w-44 rounded bg-slate-800 px-3 py-1.5 text-sm text-white placeholder-slate-400 focus:outline-none focus:ring-2 focus:ring-indigo-400\" hx-get=\"/search\" hx-trigger=\"input changed delay:250ms, search\" hx-target=\"#header-results\"><div id=\"header-results\" class=\"empty:hidden absolute right-0 z-10 mt-2 w-[min(24rem,calc(100vw-2rem))] max-h-[70vh] overflow-y-auto rounded border bg-white p-3 text-slate-900 shadow-lg\"></div></form><div class=\"flex items-center gap-3 text-sm\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" placeholder=\"Search…\" autocomplete=\"off\" class=\"w-44 rounded bg-slate-800 px-3 py-1.5 text-sm text-white placeholder-slate-400 focus:outline-none focus:ring-2 focus:ring-indigo-400\" data-hx-get=\"/search\" data-hx-trigger=\"input changed delay:250ms, search\" data-hx-target=\"#header-results\"><div id=\"header-results\" class=\"empty:hidden absolute right-0 z-10 mt-2 w-[min(24rem,calc(100vw-2rem))] max-h-[70vh] overflow-y-auto rounded border bg-white p-3 text-slate-900 shadow-lg\"></div></form><div class=\"flex items-center gap-3 text-sm\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -63,7 +63,7 @@ func SearchPage(p layout.Page, q string, groups []db.SearchGroup) templ.Componen
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<form method=\"get\" action=\"/search\" role=\"search\" aria-label=\"Search everything\" class=\"mb-6 flex gap-3 no-print\" hx-get=\"/search\" hx-target=\"#search-results\" hx-select=\"#search-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"input changed delay:250ms from:#search-q, submit\"><label for=\"search-q\" class=\"sr-only\">Search everything</label> <input id=\"search-q\" name=\"q\" type=\"search\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<form method=\"get\" action=\"/search\" role=\"search\" aria-label=\"Search everything\" class=\"mb-6 flex gap-3 no-print\" data-hx-get=\"/search\" data-hx-target=\"#search-results\" data-hx-select=\"#search-results\" data-hx-swap=\"outerHTML\" data-hx-push-url=\"true\" data-hx-trigger=\"input changed delay:250ms from:#search-q, submit\"><label for=\"search-q\" class=\"sr-only\">Search everything</label> <input id=\"search-q\" name=\"q\" type=\"search\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
