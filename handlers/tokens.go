@@ -204,6 +204,6 @@ func (s *Server) relatedTokens(c echo.Context, title string, f db.TokenFilter, n
 	if err != nil {
 		return pages.TokensSection{}, err
 	}
-	return pages.TokensSection{Title: title, Tokens: page.Items, Total: page.Total, Today: s.store.Today(),
+	return pages.TokensSection{Title: title, Tokens: page.Items, Total: page.Total, Today: s.store.Today(), OnAccount: f.AccountID != 0,
 		NewHref: "/tokens/new?" + newQuery, AllHref: pages.TokenListURL(f), CanEdit: currentUser(c).CanEdit()}, nil
 }
