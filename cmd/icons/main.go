@@ -39,6 +39,7 @@ var icons = []struct{ name, tabler, use string }{
 	{"ListCheck", "list-check", "checklists"},
 	{"History", "history", "timelines"},
 	{"Logout", "logout", "signing out"},
+	{"User", "user-circle", "your own login in the header"},
 	{"Shield", "shield-check", "Steward's name in the header"},
 	{"X", "x", "clearing a filter"},
 }
