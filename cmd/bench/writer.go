@@ -94,7 +94,7 @@ func newWriter(ctx context.Context, b browser, routes []handlers.Route, recs *re
 		}})
 	}
 	if has(http.MethodPost, "/checklists/:id/items/:iid") && len(checklists) > 0 {
-		item := regexp.MustCompile(`^/checklists/\d+/items/\d+$`)
+		item := regexp.MustCompile(`^/checklists/\d+/items/\d+(#item-\d+)?$`) // the form posts to the item's anchor
 		w.changes = append(w.changes, change{"tick a checklist item", func(ctx context.Context, n int64) error {
 			f, err := w.form(ctx, checklists[mrand.IntN(len(checklists))], item.MatchString)
 			if err != nil {
