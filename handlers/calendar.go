@@ -126,7 +126,7 @@ func (s *Server) calendar(ctx context.Context, c echo.Context, dates []db.Calend
 	cal.SetDescription(about)
 	cal.SetXWRCalDesc(about)
 	// Calendar apps that honour either fetch the feed again every few hours.
-	cal.SetRefreshInterval("PT4H", ics.WithValue(string(ics.ValueDataTypeDuration)))
+	cal.SetRefreshInterval("PT4H") // the library writes its VALUE=DURATION
 	cal.SetXPublishedTTL("PT4H")
 	stamp := s.store.Now()
 	for _, d := range dates {

@@ -92,7 +92,7 @@ func TestCalendarFeed(t *testing.T) {
 	account := app.createAccountWith(db.AccountInput{Name: "Northwind Outfitters", Platform: "Meta", Kind: "Business Manager"})
 	app.createAccountWith(db.AccountInput{Name: "Northwind Outfitters", Platform: "Meta", Kind: "Page"})
 	expiring := app.storeToken(db.TokenInput{Name: "Catalog sync – Meta", Kind: "system_user_token", AccountID: id(account), ExpiresOn: isoDay(s, 10)})
-	reviewDue := app.storeToken(db.TokenInput{Name: "Reporting key", Kind: "api_key", LastReviewedOn: isoDay(s, -80)})
+	reviewDue := app.storeToken(db.TokenInput{Name: `Reporting key, EU; v2 \ "raw"`, Kind: "api_key", LastReviewedOn: isoDay(s, -80)})
 	app.storeToken(db.TokenInput{Name: "Revoked soon", Kind: "api_key", ExpiresOn: isoDay(s, 5), Status: "revoked"})
 	// Outside the window, or never: no expiry event. Like every active token
 	// (reviewed today when recorded), each is due for review in 90 days.
@@ -150,6 +150,9 @@ func TestCalendarFeed(t *testing.T) {
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/calendar; charset=utf-8" {
 		t.Fatalf("GET the feed: status %d, Content-Type %q", r.status, r.header.Get("Content-Type"))
 	}
+	if strings.Count(r.body, "\n") != strings.Count(r.body, "\r\n") {
+		t.Error("the feed's lines do not all end in CRLF (RFC 5545)")
+	}
 	want := map[string]string{ // UID → DTSTART
 		"token-" + id(expiring) + "-expires@steward":  icsDay(s, 10),
 		"token-" + id(reviewDue) + "-review@steward":  icsDay(s, 10),
@@ -186,6 +189,9 @@ func TestCalendarFeed(t *testing.T) {
 	if e := events["checklist-"+id(checklist)+"-due@steward"]; e.summary != "Checklist due: Offboarding checklist for Ana Ruiz" ||
 		e.link != "http://steward.test/owners/"+id(leaving)+"/checklist" {
 		t.Errorf("the checklist's event: %+v", e)
+	}
+	if e := events["token-"+id(reviewDue)+"-review@steward"]; e.summary != `Token review due: Reporting key, EU; v2 \ "raw"` {
+		t.Errorf("a name with commas, a semicolon and a backslash reads back as %q", e.summary)
 	}
 	if e := events["role-"+id(reviewBy)+"-review@steward"]; !strings.Contains(e.summary, "Admin of Ana Ruiz") {
 		t.Errorf("the role's event: %+v", e)

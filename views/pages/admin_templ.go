@@ -112,7 +112,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<span class=\"text-sm text-slate-600\">Each login can subscribe to its own feed of due dates from its page (<a class=\"underline\" href=\"/me\">Your login</a>).</span> <button type=\"submit\" class=\"btn-secondary\">Turn feeds off</button>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<span class=\"text-sm text-slate-600\">Each login can subscribe to its own feed of due dates from its page (<a class=\"link\" href=\"/me\">Your login</a>).</span> <button type=\"submit\" class=\"btn-secondary\">Turn feeds off</button>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -181,7 +181,7 @@ func calendarSection(p layout.Page, c CalendarFeed) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if !c.On {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"text-sm text-slate-600\" data-testid=\"calendar-off\">Calendar feeds are turned off: an admin has turned them off for everyone. Addresses made before answer “not found” until an admin turns feeds on again.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"text-sm text-slate-600\" data-testid=\"calendar-off\">An admin has turned calendar feeds off for everyone. Feed addresses answer “not found” until they are on again.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
