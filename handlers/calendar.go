@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -98,7 +97,7 @@ func (s *Server) calendarFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cal, err := s.calendar(ctx, c, dates)
+	cal, err := s.calendar(c, dates)
 	if err != nil {
 		return err
 	}
@@ -110,8 +109,8 @@ func (s *Server) calendarFeed(c echo.Context) error {
 // stays the same as long as the date is for the same record and reason
 // ("token-12-expires@steward"), so calendar apps update it in place when
 // its day moves.
-func (s *Server) calendar(ctx context.Context, c echo.Context, dates []db.CalendarDate) (*ics.Calendar, error) {
-	org, err := s.store.OrganisationName(ctx)
+func (s *Server) calendar(c echo.Context, dates []db.CalendarDate) (*ics.Calendar, error) {
+	org, err := s.store.OrganisationName(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}

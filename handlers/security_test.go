@@ -92,11 +92,11 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		t.Fatal("the owner's checklist has no items")
 	}
 	// The viewer's calendar feed, whose address is {secret}.ics.
-	viewer := db.Actor{UserID: app.count("SELECT id FROM users WHERE email = ?", w.emails[db.RoleViewer]), Email: w.emails[db.RoleViewer]}
-	if _, err := app.store.RenewCalendarFeed(ctx, viewer); err != nil {
+	feedLogin := db.Actor{UserID: app.count("SELECT id FROM users WHERE email = ?", w.emails[db.RoleViewer]), Email: w.emails[db.RoleViewer]}
+	if _, err := app.store.RenewCalendarFeed(ctx, feedLogin); err != nil {
 		t.Fatal(err)
 	}
-	secret, err := app.store.CalendarSecret(ctx, viewer.UserID)
+	secret, err := app.store.CalendarSecret(ctx, feedLogin.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
