@@ -36,7 +36,11 @@ func (s *Server) renderAdmin(c echo.Context, status int, organisation components
 	if err != nil {
 		return err
 	}
-	a := pages.AdminArea{Verification: v, Verified: found, Events: events, Organisation: organisation}
+	feedsOn, err := s.store.CalendarFeedsOn(ctx)
+	if err != nil {
+		return err
+	}
+	a := pages.AdminArea{Verification: v, Verified: found, Events: events, Organisation: organisation, CalendarFeedsOn: feedsOn}
 	return render(c, status, pages.AdminPage(s.page(c, "Admin", "admin"), a))
 }
 

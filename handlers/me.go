@@ -9,13 +9,18 @@ import (
 	"steward/views/pages"
 )
 
-// renderMe renders the signed-in login's own page with its password form.
+// renderMe renders the signed-in login's own page with its password form
+// and its calendar feed.
 func (s *Server) renderMe(c echo.Context, status int, f components.Form) error {
 	u, err := s.store.UserByID(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
-	return render(c, status, pages.MePage(s.page(c, "Your login", "me"), pages.MyLogin{User: u, Form: f}))
+	feed, err := s.calendarFeedOf(c)
+	if err != nil {
+		return err
+	}
+	return render(c, status, pages.MePage(s.page(c, "Your login", "me"), pages.MyLogin{User: u, Form: f, Calendar: feed}))
 }
 
 // showMe is GET /me: the signed-in login's own page.

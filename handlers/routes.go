@@ -95,11 +95,15 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/setup", public, s.createFirstAdmin},
 		{http.MethodGet, "/password/set", public, s.showSetPassword},
 		{http.MethodPost, "/password/set", public, s.setPasswordWithLink},
+		// A login's calendar feed, for calendar apps: the secret in the
+		// address ({secret}.ics) is its only key.
+		{http.MethodGet, "/calendar/:feed", public, s.calendarFeed},
 
 		// Reading: home, one's own login, search, the audit log.
 		{http.MethodGet, "/", viewer, s.showHome},
 		{http.MethodGet, "/me", viewer, s.showMe},
 		{http.MethodPost, "/me/password", viewer, s.changeMyPassword},
+		{http.MethodPost, "/me/calendar-feed", viewer, s.renewCalendarFeed},
 		{http.MethodGet, "/search", viewer, s.search},
 		{http.MethodGet, "/tokens/lookup", viewer, s.showLookup},
 		{http.MethodPost, "/tokens/lookup", viewer, s.lookupToken},
@@ -121,7 +125,7 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
 		// Administration: exports of everything, the audit chain, backups,
-		// standing checklist items and logins.
+		// settings, standing checklist items and logins.
 		{http.MethodGet, "/admin", admin, s.showAdmin},
 		{http.MethodGet, "/export.json", admin, s.exportEverything},
 		{http.MethodGet, "/audit/export.csv", admin, s.exportAudit("csv")},
@@ -129,6 +133,7 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/admin/audit/verify", admin, s.verifyAudit},
 		{http.MethodPost, "/admin/backup", admin, s.downloadBackup},
 		{http.MethodPost, "/admin/organisation", admin, s.saveOrganisation},
+		{http.MethodPost, "/admin/calendar-feeds", admin, s.setCalendarFeeds},
 		{http.MethodGet, "/admin/checklists", admin, s.listStandingItems},
 		{http.MethodPost, "/admin/checklists", admin, s.addStandingItem},
 		{http.MethodPost, "/admin/checklists/:id/delete", admin, s.deleteStandingItem},

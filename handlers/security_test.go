@@ -55,6 +55,7 @@ func reviewedAccess(t *testing.T) map[string]string {
 type routeWorld struct {
 	app     *testApp
 	ids     map[string]int64   // a route's path up to a parameter → the record it names
+	params  map[string]string  // the same for parameters that are not IDs
 	clients map[string]*client // "viewer", "editor", "admin", each signed in
 	emails  map[string]string  // the clients' logins
 }
@@ -90,6 +91,16 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	if item == 0 {
 		t.Fatal("the owner's checklist has no items")
 	}
+	// The viewer's calendar feed, whose address is {secret}.ics.
+	feedLogin := db.Actor{UserID: app.count("SELECT id FROM users WHERE email = ?", w.emails[db.RoleViewer]), Email: w.emails[db.RoleViewer]}
+	if _, err := app.store.RenewCalendarFeed(ctx, feedLogin); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := app.store.CalendarSecret(ctx, feedLogin.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.params = map[string]string{"/calendar/:feed": secret + ".ics"}
 	w.ids = map[string]int64{
 		"/owners/:id": owner, "/accounts/:id": account, "/roles/:id": role, "/system-users/:id": systemUser,
 		"/integrations/:id": integration, "/tokens/:id": token,
@@ -114,6 +125,10 @@ func (w *routeWorld) fill(t *testing.T, route string) string {
 			continue
 		}
 		key := strings.Join(segs[:i+1], "/")
+		if p, ok := w.params[key]; ok {
+			out[i] = p
+			continue
+		}
 		n, ok := w.ids[key]
 		if !ok {
 			t.Fatalf("route %s: no record for %s; add one to newRouteWorld", route, key)

@@ -27,6 +27,8 @@ type AdminArea struct {
 	Events int64
 	// Organisation is the form of the organisation's name.
 	Organisation components.Form
+	// CalendarFeedsOn says the logins' calendar feeds answer.
+	CalendarFeedsOn bool
 }
 
 // AdminPage is GET /admin.
@@ -77,7 +79,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading("Admin", "The organisation's name, the audit log's integrity, backups and exports. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading("Admin", "The organisation's name, calendar feeds, the audit log's integrity, backups and exports. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -93,105 +95,140 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<button type=\"submit\" class=\"btn-secondary\">Save name</button></form></section><section class=\"card mb-6\" aria-labelledby=\"audit-heading\" data-testid=\"audit-verification\"><h2 id=\"audit-heading\" class=\"text-lg font-semibold mb-2\">Audit log integrity</h2><p class=\"text-sm text-slate-600 mb-4\">Every audit event carries a hash over its content and the event before it, keyed with a secret kept outside the database (the audit key file beside it, or <code>STEWARD_AUDIT_KEY</code>), so an edit, a deletion or an insertion made with another tool breaks the chain, and whoever can write the database file alone cannot rebuild it. A check recomputes every hash.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<button type=\"submit\" class=\"btn-secondary\">Save name</button></form></section><section class=\"card mb-6\" aria-labelledby=\"calendar-feeds-heading\" data-testid=\"calendar-feeds\"><h2 id=\"calendar-feeds-heading\" class=\"text-lg font-semibold mb-2\">Calendar feeds</h2><form method=\"post\" action=\"/admin/calendar-feeds\" class=\"flex flex-wrap items-center gap-3\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.CSRFField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if a.CalendarFeedsOn {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<input type=\"hidden\" name=\"on\" value=\"0\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = components.Badge("badge-green", "on").Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<span class=\"text-sm text-slate-600\">Each login can subscribe to its own feed of due dates from its page (<a class=\"link\" href=\"/me\">Your login</a>).</span> <button type=\"submit\" class=\"btn-secondary\">Turn feeds off</button>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<input type=\"hidden\" name=\"on\" value=\"1\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = components.Badge("badge-gray", "off").Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<span class=\"text-sm text-slate-600\">Every feed address answers “not found”; logins keep their addresses for when feeds are on again.</span> <button type=\"submit\" class=\"btn-secondary\">Turn feeds on</button>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</form></section><section class=\"card mb-6\" aria-labelledby=\"audit-heading\" data-testid=\"audit-verification\"><h2 id=\"audit-heading\" class=\"text-lg font-semibold mb-2\">Audit log integrity</h2><p class=\"text-sm text-slate-600 mb-4\">Every audit event carries a hash over its content and the event before it, keyed with a secret kept outside the database (the audit key file beside it, or <code>STEWARD_AUDIT_KEY</code>), so an edit, a deletion or an insertion made with another tool breaks the chain, and whoever can write the database file alone cannot rebuild it. A check recomputes every hash.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if !a.Verified {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p class=\"mb-4\" data-testid=\"verify-status\" data-result=\"never\"><span class=\"badge badge-gray\">never checked</span> <span class=\"ml-2 text-sm\">The chain has not been checked yet.</span></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p class=\"mb-4\" data-testid=\"verify-status\" data-result=\"never\"><span class=\"badge badge-gray\">never checked</span> <span class=\"ml-2 text-sm\">The chain has not been checked yet.</span></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else if a.Verification.Intact() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p class=\"mb-4\" data-testid=\"verify-status\" data-result=\"intact\"><span class=\"badge badge-green\">intact</span> <span class=\"ml-2 text-sm\">Checked ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"mb-4\" data-testid=\"verify-status\" data-result=\"intact\"><span class=\"badge badge-green\">intact</span> <span class=\"ml-2 text-sm\">Checked ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(verifiedAt(a.Verification))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 55, Col: 42}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 74, Col: 42}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, ": all ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, ": all ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Verification.Checked, 10))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 55, Col: 97}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 74, Col: 97}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " events match.</span></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " events match.</span></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<div class=\"mb-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-900\" role=\"alert\" data-testid=\"verify-status\" data-result=\"broken\" data-broken-id=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<div class=\"mb-4 rounded border border-red-300 bg-red-50 p-3 text-sm text-red-900\" role=\"alert\" data-testid=\"verify-status\" data-result=\"broken\" data-broken-id=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.FormatInt(a.Verification.BrokenID, 10)).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 59, Col: 212}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 78, Col: 212}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "\"><p><span class=\"badge badge-red\">broken</span> <span class=\"ml-2 font-semibold\">Checked ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\"><p><span class=\"badge badge-red\">broken</span> <span class=\"ml-2 font-semibold\">Checked ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(verifiedAt(a.Verification))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 62, Col: 75}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 81, Col: 75}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, ": the chain is broken at event ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, ": the chain is broken at event ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Verification.BrokenID, 10))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 62, Col: 156}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 81, Col: 156}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, ".</span></p><p class=\"mt-2\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, ".</span></p><p class=\"mt-2\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(a.Verification.Problem)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 64, Col: 45}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 83, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, ".</p><p class=\"mt-2\">Someone changed the database file outside Steward. Keep a copy of the file as it is, then compare it with your backups to find what changed.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, ".</p><p class=\"mt-2\">Someone changed the database file outside Steward. Keep a copy of the file as it is, then compare it with your backups to find what changed.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<form method=\"post\" action=\"/admin/audit/verify\" class=\"flex flex-wrap items-center gap-3\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<form method=\"post\" action=\"/admin/audit/verify\" class=\"flex flex-wrap items-center gap-3\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -199,20 +236,20 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<button type=\"submit\" class=\"btn-secondary\">Verify now</button> <span class=\"text-sm text-slate-600\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<button type=\"submit\" class=\"btn-secondary\">Verify now</button> <span class=\"text-sm text-slate-600\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(a.Events, 10))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 74, Col: 74}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/admin.templ`, Line: 93, Col: 74}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " events in the log. The command <code>steward audit verify</code> runs the same check.</span></form></section><section class=\"card mb-6\" aria-labelledby=\"backup-heading\"><h2 id=\"backup-heading\" class=\"text-lg font-semibold mb-2\">Backup</h2><p class=\"text-sm text-slate-600 mb-4\">A consistent copy of the whole database, made while Steward keeps running and checked before it is sent. It holds everything, password hashes included: store it as carefully as the server itself.</p><form method=\"post\" action=\"/admin/backup\" class=\"mb-4\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " events in the log. The command <code>steward audit verify</code> runs the same check.</span></form></section><section class=\"card mb-6\" aria-labelledby=\"backup-heading\"><h2 id=\"backup-heading\" class=\"text-lg font-semibold mb-2\">Backup</h2><p class=\"text-sm text-slate-600 mb-4\">A consistent copy of the whole database, made while Steward keeps running and checked before it is sent. It holds everything, password hashes included: store it as carefully as the server itself.</p><form method=\"post\" action=\"/admin/backup\" class=\"mb-4\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -220,7 +257,7 @@ func AdminPage(p layout.Page, a AdminArea) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<button type=\"submit\" class=\"btn\">Download backup</button></form><p class=\"text-sm text-slate-600\">The backup does not hold the audit key: keep a copy of the key file (made when Steward first started, beside the database) with your backups, or the audit log cannot be verified. To restore: stop Steward, replace its database file with the backup (and delete any <code>-wal</code> and <code>-shm</code> files beside it), keep the same key, then start Steward and run <code>steward audit verify</code>. The README has the details.</p></section><section class=\"card\" aria-labelledby=\"export-heading\"><h2 id=\"export-heading\" class=\"text-lg font-semibold mb-2\">Export</h2><p class=\"text-sm text-slate-600 mb-4\">Every record of every kind, the standing checklist items and the logins (without passwords) in one JSON file. Each list also exports its own rows as CSV or JSON from its page.</p><p class=\"flex flex-wrap gap-2\"><a class=\"btn-secondary\" href=\"/export.json\" download>Export everything (JSON)</a> <a class=\"btn-secondary\" href=\"/audit/export.csv\" download>Audit log (CSV)</a> <a class=\"btn-secondary\" href=\"/audit/export.json\" download>Audit log (JSON)</a></p></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<button type=\"submit\" class=\"btn\">Download backup</button></form><p class=\"text-sm text-slate-600\">The backup does not hold the audit key: keep a copy of the key file (made when Steward first started, beside the database) with your backups, or the audit log cannot be verified. To restore: stop Steward, replace its database file with the backup (and delete any <code>-wal</code> and <code>-shm</code> files beside it), keep the same key, then start Steward and run <code>steward audit verify</code>. The README has the details.</p></section><section class=\"card\" aria-labelledby=\"export-heading\"><h2 id=\"export-heading\" class=\"text-lg font-semibold mb-2\">Export</h2><p class=\"text-sm text-slate-600 mb-4\">Every record of every kind, the standing checklist items and the logins (without passwords) in one JSON file. Each list also exports its own rows as CSV or JSON from its page.</p><p class=\"flex flex-wrap gap-2\"><a class=\"btn-secondary\" href=\"/export.json\" download>Export everything (JSON)</a> <a class=\"btn-secondary\" href=\"/audit/export.csv\" download>Audit log (CSV)</a> <a class=\"btn-secondary\" href=\"/audit/export.json\" download>Audit log (JSON)</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
