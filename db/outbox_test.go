@@ -3,7 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
-		"os"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
