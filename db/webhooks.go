@@ -186,6 +186,29 @@ func (s *Store) sealWebhook(in WebhookInput) (sealedURL, sealedSecret string, er
 	return sealedURL, sealedSecret, nil
 }
 
+// webhookRow is a stored webhook as the changes read it inside their
+// transaction.
+type webhookRow struct {
+	shown, format, sealedSecret string
+	events                      []string
+	disabled                    bool
+}
+
+// readWebhook reads webhook id inside tx; ErrNotFound when there is none.
+func readWebhook(ctx context.Context, tx *sql.Tx, id int64) (webhookRow, error) {
+	var w webhookRow
+	var events string
+	err := tx.QueryRowContext(ctx, "SELECT url_shown, format, secret_sealed, events, disabled FROM webhooks WHERE id = ?", id).
+		Scan(&w.shown, &w.format, &w.sealedSecret, &events, &w.disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, ErrNotFound
+	}
+	if err != nil {
+		return w, fmt.Errorf("db: read webhook: %w", err)
+	}
+	return w, json.Unmarshal([]byte(events), &w.events)
+}
+
 // UpdateWebhook changes a webhook, audited; an empty URL or secret keeps
 // the stored one.
 func (s *Store) UpdateWebhook(ctx context.Context, actor Actor, id int64, in WebhookInput) error {
@@ -199,21 +222,15 @@ func (s *Store) UpdateWebhook(ctx context.Context, actor Actor, id int64, in Web
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var shown, format, oldSealedSecret, eventsJSON string
-		err := tx.QueryRowContext(ctx, "SELECT url_shown, format, secret_sealed, events FROM webhooks WHERE id = ?", id).
-			Scan(&shown, &format, &oldSealedSecret, &eventsJSON)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		old, err := readWebhook(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("db: read webhook: %w", err)
+			return err
 		}
+		shown, oldSealedSecret := old.shown, old.sealedSecret
 		if in.Format == WebhookJSON && in.Secret == "" && oldSealedSecret == "" {
 			return ValidationError{"secret": "Required: receivers check each message's signature with it."}
 		}
-		var oldEvents []string
-		_ = json.Unmarshal([]byte(eventsJSON), &oldEvents)
-		before := webhookFields(shown, format, oldSealedSecret != "", oldEvents)
+		before := webhookFields(shown, old.format, oldSealedSecret != "", old.events)
 		newShown := shown
 		sets, args := []string{"format = ?", "events = ?", "updated_at = ?"}, []any{}
 		events, _ := json.Marshal(in.Events)
@@ -244,15 +261,11 @@ func (s *Store) UpdateWebhook(ctx context.Context, actor Actor, id int64, in Web
 // webhook receives nothing: what was waiting for it fails at once.
 func (s *Store) SetWebhookDisabled(ctx context.Context, actor Actor, id int64, disabled bool) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var shown string
-		var was bool
-		err := tx.QueryRowContext(ctx, "SELECT url_shown, disabled FROM webhooks WHERE id = ?", id).Scan(&shown, &was)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		w, err := readWebhook(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("db: read webhook: %w", err)
+			return err
 		}
+		shown, was := w.shown, w.disabled
 		if was == disabled {
 			return nil
 		}
@@ -275,14 +288,9 @@ func (s *Store) SetWebhookDisabled(ctx context.Context, actor Actor, id int64, d
 // those still waiting fail at once.
 func (s *Store) DeleteWebhook(ctx context.Context, actor Actor, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var shown, format, sealedSecret, events string
-		err := tx.QueryRowContext(ctx, "SELECT url_shown, format, secret_sealed, events FROM webhooks WHERE id = ?", id).
-			Scan(&shown, &format, &sealedSecret, &events)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		w, err := readWebhook(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("db: read webhook: %w", err)
+			return err
 		}
 		if err := s.dropPendingDeliveries(ctx, tx, id, "Not sent: the webhook was deleted."); err != nil {
 			return err
@@ -290,14 +298,12 @@ func (s *Store) DeleteWebhook(ctx context.Context, actor Actor, id int64) error 
 		if _, err := tx.ExecContext(ctx, "DELETE FROM webhooks WHERE id = ?", id); err != nil {
 			return fmt.Errorf("db: delete webhook: %w", err)
 		}
-		var list []string
-		_ = json.Unmarshal([]byte(events), &list)
 		var changes []Change
-		for _, f := range webhookFields(shown, format, sealedSecret != "", list) {
+		for _, f := range webhookFields(w.shown, w.format, w.sealedSecret != "", w.events) {
 			changes = append(changes, Change{Field: f.Field, Before: f.After})
 		}
 		return s.appendEvent(ctx, tx, actor, Event{Action: "webhook.deleted", Subject: Ref{"webhook", id},
-			Summary: "Deleted the webhook to " + shown, Changes: changes})
+			Summary: "Deleted the webhook to " + w.shown, Changes: changes})
 	})
 }
 
@@ -314,16 +320,11 @@ func (s *Store) dropPendingDeliveries(ctx context.Context, tx *sql.Tx, id int64,
 // QueueWebhookTest queues a test message for webhook id alone, audited.
 func (s *Store) QueueWebhookTest(ctx context.Context, actor Actor, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var shown string
-		var disabled bool
-		err := tx.QueryRowContext(ctx, "SELECT url_shown, disabled FROM webhooks WHERE id = ?", id).Scan(&shown, &disabled)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		w, err := readWebhook(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("db: read webhook: %w", err)
+			return err
 		}
-		if disabled {
+		if w.disabled {
 			return ValidationError{"webhook": "This webhook is disabled: enable it to send a test."}
 		}
 		// Each test is a message of its own: its threshold is unique.
@@ -333,7 +334,7 @@ func (s *Store) QueueWebhookTest(ctx context.Context, actor Actor, id int64) err
 			return err
 		}
 		return s.appendEvent(ctx, tx, actor, Event{Action: "webhook.test_queued", Subject: Ref{"webhook", id},
-			Summary: "Queued a test message for the webhook to " + shown})
+			Summary: "Queued a test message for the webhook to " + w.shown})
 	})
 }
 

@@ -143,17 +143,7 @@ func (s *Server) webhookAction(do func(c echo.Context, id int64) error, done str
 		if err != nil {
 			return err
 		}
-		var f components.Form
-		if err := do(c, id); invalid(err, &f) {
-			for _, msg := range f.Errors {
-				s.flash(c, msg)
-			}
-			return redirect(c, "/admin/notifications")
-		} else if err != nil {
-			return err
-		}
-		s.flash(c, done)
-		return redirect(c, "/admin/notifications")
+		return s.flashOutcome(c, do(c, id), done, "/admin/notifications")
 	}
 }
 
