@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -181,11 +184,19 @@ func (s *Server) retryDelivery(c echo.Context, id int64) error {
 	return nil
 }
 
+// runNowFor bounds how long "Run now" waits for the work, so that its page
+// answers well within the server's write timeout; what is left is sent in
+// the background.
+const runNowFor = 30 * time.Second
+
 // runNotifications is POST /admin/notifications/run: all due work now —
 // the scheduled jobs whose time has come, then every due delivery.
 func (s *Server) runNotifications(c echo.Context) error {
-	out, err := s.notifier.RunNow(c.Request().Context())
-	if err != nil {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), runNowFor)
+	defer cancel()
+	out, err := s.notifier.RunNow(ctx)
+	unfinished := errors.Is(err, context.DeadlineExceeded)
+	if err != nil && !unfinished {
 		return err
 	}
 	msg := fmt.Sprintf("Ran %s. Sent %s", components.Count(out.Jobs, "job"), components.Count(out.Sent, "message"))
@@ -197,6 +208,10 @@ func (s *Server) runNotifications(c echo.Context) error {
 	}
 	if out.JobErrs > 0 {
 		msg += fmt.Sprintf("; %s failed (see the server log)", components.Count(out.JobErrs, "job"))
+	}
+	if unfinished {
+		s.notifier.Kick()
+		msg += "; the rest is being sent in the background"
 	}
 	s.flash(c, msg+".")
 	return redirect(c, "/admin/notifications")
