@@ -344,12 +344,11 @@ func TestPendingDeliveryIsSentOnceAfterARestart(t *testing.T) {
 	for _, req := range r.requests() {
 		delivered[req.delivery]++
 	}
-	if len(delivered) != 2 || st(t, s2) != "sent:1,sent:2" {
-		t.Fatalf("requests by delivery ID %v, outbox %q; want two deliveries, the second sent on its second attempt", delivered, st(t, s2))
+	if len(delivered) != 2 || state(t, s2) != "sent:1,sent:2" {
+		t.Fatalf("requests by delivery ID %v, outbox %q; want two deliveries, the second sent on its second attempt", delivered, state(t, s2))
 	}
 }
 
-func st(t *testing.T, s *db.Store) string { return state(t, s) }
 
 func TestShutdownFinishesTheSendUnderWay(t *testing.T) {
 	c := newClock()
@@ -372,7 +371,7 @@ func TestShutdownFinishesTheSendUnderWay(t *testing.T) {
 	stop() // the server shuts down while the receiver is still answering
 	close(release)
 	<-done
-	if got := st(t, s); got != "sent:1" {
+	if got := state(t, s); got != "sent:1" {
 		t.Fatalf("after shutdown the delivery is %q, want sent:1: the answer was recorded", got)
 	}
 	s.Close()
@@ -411,7 +410,7 @@ func TestDisabledWebhookReceivesNothing(t *testing.T) {
 	if got := len(r.requests()); got != 0 {
 		t.Fatalf("the disabled webhook received %d requests", got)
 	}
-	if got := st(t, s); got != "failed:0" {
+	if got := state(t, s); got != "failed:0" {
 		t.Fatalf("outbox %q, want the waiting message failed, never attempted", got)
 	}
 }
