@@ -349,7 +349,6 @@ func TestPendingDeliveryIsSentOnceAfterARestart(t *testing.T) {
 	}
 }
 
-
 func TestShutdownFinishesTheSendUnderWay(t *testing.T) {
 	c := newClock()
 	path := filepath.Join(t.TempDir(), "s.db")
