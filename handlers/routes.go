@@ -125,7 +125,7 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
 		// Administration: exports of everything, the audit chain, backups,
-		// settings, standing checklist items and logins.
+		// settings, standing checklist items, logins and notifications.
 		{http.MethodGet, "/admin", admin, s.showAdmin},
 		{http.MethodGet, "/export.json", admin, s.exportEverything},
 		{http.MethodGet, "/audit/export.csv", admin, s.exportAudit("csv")},
@@ -143,6 +143,19 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/admin/users/:id/disable", admin, s.disableUser},
 		{http.MethodPost, "/admin/users/:id/enable", admin, s.enableUser},
 		{http.MethodPost, "/admin/users/:id/reset-password", admin, s.issuePasswordLink},
+
+		// Notifications: the scheduler's work on demand, webhooks and the
+		// delivery log.
+		{http.MethodGet, "/admin/notifications", admin, s.showNotifications},
+		{http.MethodPost, "/admin/notifications/run", admin, s.runNotifications},
+		{http.MethodPost, "/admin/notifications/webhooks", admin, s.createWebhook},
+		{http.MethodGet, "/admin/notifications/webhooks/:id", admin, s.editWebhook},
+		{http.MethodPost, "/admin/notifications/webhooks/:id", admin, s.updateWebhook},
+		{http.MethodPost, "/admin/notifications/webhooks/:id/disable", admin, s.webhookAction(s.disableWebhook, "Webhook disabled: it receives nothing until enabled.")},
+		{http.MethodPost, "/admin/notifications/webhooks/:id/enable", admin, s.webhookAction(s.enableWebhook, "Webhook enabled.")},
+		{http.MethodPost, "/admin/notifications/webhooks/:id/delete", admin, s.webhookAction(s.deleteWebhook, "Webhook deleted.")},
+		{http.MethodPost, "/admin/notifications/webhooks/:id/test", admin, s.webhookAction(s.testWebhook, "Test message queued; it appears in the delivery log below.")},
+		{http.MethodPost, "/admin/notifications/deliveries/:id/retry", admin, s.webhookAction(s.retryDelivery, "The delivery will be tried again now.")},
 	}...)
 }
 

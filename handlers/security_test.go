@@ -101,11 +101,21 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		t.Fatal(err)
 	}
 	w.params = map[string]string{"/calendar/:feed": secret + ".ics"}
+	webhook, err := app.store.CreateWebhook(ctx, sys, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: db.WebhookJSON,
+		Secret: "a-long-shared-secret-1234", Events: []string{"digest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.QueueWebhookTest(ctx, sys, webhook); err != nil {
+		t.Fatal(err)
+	}
+	delivery := app.count("SELECT MAX(id) FROM outbox")
 	w.ids = map[string]int64{
 		"/owners/:id": owner, "/accounts/:id": account, "/roles/:id": role, "/system-users/:id": systemUser,
 		"/integrations/:id": integration, "/tokens/:id": token,
 		"/checklists/:id": checklist, "/checklists/:id/items/:iid": item,
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
+		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
 	}
 	for role, email := range w.emails {
 		w.clients[role] = app.signedIn(email)
@@ -145,7 +155,8 @@ func (w *routeWorld) attackForm(p string) url.Values {
 		"account_id": {id(w.ids["/accounts/:id"])}, "owner_id": {id(w.ids["/owners/:id"])}, "role": {db.RoleAdmin},
 		"status": {"active"}, "password": {testPassword}, "context": {"owner"}, "context_id": {id(w.ids["/owners/:id"])},
 		"kind": {"api_key"}, "text": {"Injected standing item"}, "done": {"1"}, "note": {"Injected"}, "reason": {"Injected"},
-		"secret": {"EAAGinjected0123456789"}, "code": {"injected"}}
+		"secret": {"EAAGinjected0123456789"}, "code": {"injected"},
+		"url": {"https://injected.example/hook"}, "format": {"json"}, "events": {"digest"}}
 	if strings.HasPrefix(p, "/admin/checklists") {
 		v.Set("kind", "owner")
 	}

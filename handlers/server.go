@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"steward/db"
+	"steward/internal/notify"
 )
 
 // Config is what the handlers need to know about how Steward is deployed.
@@ -21,6 +22,13 @@ type Config struct {
 	TrustProxy bool
 	// SessionKey signs session and CSRF cookies; 32 bytes or more.
 	SessionKey []byte
+	// ListenAddr is the address the server listens on: a webhook may not
+	// point at it (nor at BaseURL).
+	ListenAddr string
+	// Notifier runs the scheduler and sends the outbox (its loops are
+	// started by the caller); nil makes one over the store whose work runs
+	// only when asked (POST /admin/notifications/run), as in tests.
+	Notifier *notify.Service
 
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
@@ -42,6 +50,7 @@ type Server struct {
 	// importSlot holds the one import being read and checked, see importing.
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
+	notifier   *notify.Service
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -54,6 +63,10 @@ const (
 func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 	u, _ := url.Parse(cfg.BaseURL)
 	secure := u != nil && u.Scheme == "https"
+	notifier := cfg.Notifier
+	if notifier == nil {
+		notifier = notify.New(store, notify.Config{BaseURL: cfg.BaseURL, Log: log})
+	}
 	return &Server{
 		store:    store,
 		log:      log,
@@ -68,5 +81,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		imports:     newImportStash(),
 		importSlot:  make(chan struct{}, 1),
 		pageCache:   newPageCache(),
+		notifier:    notifier,
 	}
 }

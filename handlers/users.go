@@ -55,17 +55,25 @@ func (s *Server) changeUser(c echo.Context, change func(id int64) error, done st
 	if err != nil {
 		return err
 	}
+	return s.flashOutcome(c, change(id), done, "/admin/users")
+}
+
+// flashOutcome answers an admin's one-button change with a flash and a
+// redirect to to: why it was refused, or done. Any other error is the
+// error page's.
+func (s *Server) flashOutcome(c echo.Context, err error, done, to string) error {
 	var f components.Form
-	if err := change(id); invalid(err, &f) {
+	if invalid(err, &f) {
 		for _, msg := range f.Errors {
 			s.flash(c, msg)
 		}
-		return redirect(c, "/admin/users")
-	} else if err != nil {
+		return redirect(c, to)
+	}
+	if err != nil {
 		return err
 	}
 	s.flash(c, done)
-	return redirect(c, "/admin/users")
+	return redirect(c, to)
 }
 
 // changeUserRole sets a login's role; their sessions end.

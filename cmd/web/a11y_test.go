@@ -170,6 +170,27 @@ func (b *browser) a11yPages(t *testing.T) []a11yPage {
 		at("admin", "/admin"),
 		at("admin users", "/admin/users"),
 		at("standing checklist items", "/admin/checklists"),
+		a11yPage{name: "notifications with a webhook and its delivery", visit: func(t *testing.T, b *browser) {
+			b.open(t, "/admin/notifications")
+			if b.count(t, `[data-testid=webhook]`) == 0 {
+				// Port 9 on loopback: the test message goes nowhere else.
+				b.do(t, "fill the webhook form", chromedp.SendKeys(chromedp.CSS("#url"), "http://127.0.0.1:9/steward"),
+					chromedp.SendKeys(chromedp.CSS("#secret"), "a-long-shared-secret-1234"), chromedp.Click(chromedp.CSS("#event-digest")))
+				if resp := b.load(t, "add it", chromedp.Click(chromedp.Search(`//button[normalize-space()="Add webhook"]`))); resp.Status != http.StatusOK {
+					t.Fatalf("add a webhook: status %d", resp.Status)
+				}
+				b.load(t, "send a test", chromedp.Click(chromedp.Search(`//button[normalize-space()="Send a test"]`)))
+			}
+			if b.count(t, `[data-testid=delivery]`) == 0 {
+				t.Fatal("the delivery log shows no delivery")
+			}
+		}},
+		a11yPage{name: "webhook form with errors (422)", visit: func(t *testing.T, b *browser) {
+			b.open(t, "/admin/notifications")
+			if resp := b.load(t, "submit the empty form", chromedp.Click(chromedp.Search(`//button[normalize-space()="Add webhook"]`))); resp.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("empty webhook form: status %d, want 422", resp.Status)
+			}
+		}},
 		a11yPage{name: "import preview", visit: func(t *testing.T, b *browser) {
 			csv := filepath.Join(t.TempDir(), "owners.csv")
 			if err := os.WriteFile(csv, []byte("name,email,status\nImported Person,imported@example.com,active\n,no-name@example.com,sideways\n"), 0o600); err != nil {

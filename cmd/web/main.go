@@ -22,6 +22,7 @@ import (
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/notify"
 	"steward/internal/seed"
 )
 
@@ -182,7 +183,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key})
+	// The scheduler and the sender run beside the server and stop before
+	// the store closes, once the delivery under way is recorded.
+	notifier := notify.New(store, notify.Config{BaseURL: public, Log: log})
+	notifyCtx, stopNotifier := context.WithCancel(ctx)
+	notifierDone := make(chan struct{})
+	go func() { defer close(notifierDone); notifier.Run(notifyCtx) }()
+	defer func() { stopNotifier(); <-notifierDone }()
+
+	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
+		ListenAddr: ln.Addr().String(), Notifier: notifier})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
