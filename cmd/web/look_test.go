@@ -105,7 +105,8 @@ func (b *browser) setScreen(t *testing.T, sc screen) {
 // lookRecords finds the records whose pages the test opens, by the URL
 // segment before :id: the first of each kind's list (for people, Jake
 // Morrison, departed with access left over, whose page and checklist are
-// the fullest), and Jake's checklist, started here if the demo has not.
+// the fullest), Jake's checklist, started here if the demo has not, and a
+// webhook added here.
 func (b *browser) lookRecords(t *testing.T) map[string]string {
 	t.Helper()
 	records := map[string]string{}
@@ -124,6 +125,17 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 		t.Fatalf("the started checklist's items post to %q, not /checklists/{id}/…", action)
 	}
 	records["checklists"] = m
+	// A webhook, added as an admin does, for its edit page.
+	b.open(t, "/admin/notifications")
+	b.do(t, "fill in a webhook", chromedp.SendKeys(chromedp.CSS("#url"), "https://hooks.example.com/steward"),
+		chromedp.SendKeys(chromedp.CSS("#secret"), "a-long-shared-secret-1234"), chromedp.Click(chromedp.CSS("#event-digest")))
+	b.load(t, "add the webhook", chromedp.Click(chromedp.Search(`//button[normalize-space()="Add webhook"]`)))
+	edit := get(t, b, "read the webhook's edit link", chromedp.Evaluate[string](
+		`(a => a ? a.getAttribute("href") : "")(document.querySelector("a[href^='/admin/notifications/webhooks/']"))`))
+	records["webhooks"] = strings.TrimPrefix(edit, "/admin/notifications")
+	if edit == "" {
+		t.Fatal("adding a webhook left no link to edit it")
+	}
 	return records
 }
 
@@ -378,5 +390,5 @@ func checkHTML(t *testing.T, dir string, pages int) {
 	if slices.ContainsFunc(report.Messages, func(m vnuMessage) bool { return m.Type == "non-document-error" }) {
 		t.Error("the checker could not read every page")
 	}
-	t.Logf("the Nu HTML Checker read %d pages: no errors", pages)
+	t.Logf("the Nu HTML Checker read %d pages", pages)
 }
