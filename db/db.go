@@ -43,6 +43,7 @@ type Store struct {
 	// schemaFrom is the schema version the file had before Open migrated
 	// it: 0 for a new file.
 	schemaFrom int
+	mail       bool // Options.Mail
 
 	writes        chan *writeRequest // changes waiting for the writer (see inTx)
 	closing       chan struct{}      // closed by Close
@@ -79,6 +80,9 @@ type Options struct {
 	// Log receives warnings about the audit log and the head of every check
 	// of it; nil means slog.Default().
 	Log *slog.Logger
+	// Mail says that Steward can send email (STEWARD_SMTP_URL is set): only
+	// then do the notification rules queue emails (see EnqueueAlert).
+	Mail bool
 }
 
 // Open opens (creating if needed) and migrates the database at path, with
@@ -117,7 +121,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	s, err := open(ctx, path, log)
 	sealing := false
 	if err == nil {
-		s.auditKey = key
+		s.auditKey, s.mail = key, opts.Mail
 		err = s.startAuditLog(ctx, keyCreated, keyFrom)
 		sealing = s.sealing
 		if err != nil {

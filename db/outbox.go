@@ -178,18 +178,51 @@ func (s *Store) DeliveryByID(ctx context.Context, id int64) (Delivery, error) {
 	return one(ctx, s.read, scanDelivery, "delivery", "SELECT "+deliveryColumns+deliveryFrom+" WHERE o.id = ?", id)
 }
 
-// MarkSent records a delivery's successful attempt.
+// MarkSent records a delivery's successful attempt and, when the message is
+// about a record, puts it on that record's timeline ("Reminder sent to …"),
+// in the same transaction.
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		now := formatTime(s.now())
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?,
-			sent_at = ?, last_error = '' WHERE id = ?`, now, now, id)
+		var rule, event, kind, recipient, channel, summary, target string
+		var recordID int64
+		err := tx.QueryRowContext(ctx, `SELECT o.rule, o.event, o.record_kind, o.record_id, o.recipient, o.channel, o.summary,
+			COALESCE(w.url_shown, 'a deleted webhook') FROM outbox o LEFT JOIN webhooks w ON w.id = o.webhook_id WHERE o.id = ?`, id).
+			Scan(&rule, &event, &kind, &recordID, &recipient, &channel, &summary, &target)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
+			return fmt.Errorf("db: read delivery: %w", err)
+		}
+		now := formatTime(s.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?,
+			sent_at = ?, last_error = '' WHERE id = ?`, now, now, id); err != nil {
 			return fmt.Errorf("db: mark delivery sent: %w", err)
 		}
-		return nil
+		if kind == "" || recordID == 0 || rule == EventTest {
+			return nil
+		}
+		if channel == ChannelWebhook {
+			target = "the webhook to " + target
+		} else {
+			target = recipient
+		}
+		word := "Alert"
+		if reminderEvents[event] {
+			word = "Reminder"
+		}
+		return s.insertEvent(ctx, tx, SystemActor(NotifierName), Event{Action: "notification.sent",
+			Subject: Ref{kind, recordID}, Summary: word + " sent to " + target + ": " + summary})
 	})
 }
+
+// NotifierName is the actor of what the notifier writes to the audit log.
+const NotifierName = "Steward notifications"
+
+// reminderEvents are the events that remind of a date; the others alert to
+// a change.
+var reminderEvents = map[string]bool{"token.expiring": true, "token.expired": true, "review.due": true,
+	"offboarding.overdue": true, "review.reminder": true, "review.overdue": true}
 
 // MarkFailed records a delivery's failed attempt and what went wrong: it is
 // tried again after backoff, or, when backoff is not positive, it has
