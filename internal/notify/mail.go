@@ -115,6 +115,9 @@ func ParseMailURL(rawURL, from string) (Mail, error) {
 		return Mail{}, fmt.Errorf("STEWARD_MAIL_FROM %q is not an email address such as steward@example.com or \"Steward <steward@example.com>\"", from)
 	}
 	m.From = addr.String()
+	if addr.Name == "" {
+		m.From = addr.Address // without String's angle brackets
+	}
 	return m, nil
 }
 
