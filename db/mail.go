@@ -6,15 +6,15 @@ import (
 	"strings"
 )
 
-// MailOffMessage is why Steward sends no email: what to set.
-const MailOffMessage = "Mail is not set up: set STEWARD_SMTP_URL and STEWARD_MAIL_FROM, then restart Steward."
+// MailOff is why Steward sends no email: what to set.
+const MailOff = "Mail is not set up: set STEWARD_SMTP_URL and STEWARD_MAIL_FROM"
 
 // QueueEmailTest queues a test email to actor's own address ("Send a test
 // email"), audited in the same transaction. It is refused when Steward
 // cannot send email.
 func (s *Store) QueueEmailTest(ctx context.Context, actor Actor) error {
 	if !s.mail {
-		return ValidationError{"mail": MailOffMessage}
+		return ValidationError{"mail": MailOff + ", then restart Steward."}
 	}
 	to := strings.TrimSpace(actor.Email)
 	if to == "" {

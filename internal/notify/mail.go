@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"steward/db"
 )
 
 // TLS modes of the connection to the mail server, as MailSettings.TLS
@@ -33,7 +35,7 @@ const (
 )
 
 // ErrMailOff is why an email is not sent when Steward has no mail server.
-var ErrMailOff = errors.New("Mail is not set up: set STEWARD_SMTP_URL and STEWARD_MAIL_FROM")
+var ErrMailOff = errors.New(db.MailOff)
 
 // MailSettings are how Steward sends email, as admins see them: everything
 // but the password. The zero value is mail off.
