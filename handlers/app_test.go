@@ -49,7 +49,13 @@ func newTestApp(t *testing.T) *testApp {
 // newTestAppWith is newTestApp with a deployment's configuration.
 func newTestAppWith(t *testing.T, cfg handlers.Config) *testApp {
 	t.Helper()
-	store, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "steward.db"))
+	return newTestAppOpened(t, db.Options{}, cfg)
+}
+
+// newTestAppOpened is newTestAppWith over a store opened with opts.
+func newTestAppOpened(t *testing.T, opts db.Options, cfg handlers.Config) *testApp {
+	t.Helper()
+	store, err := db.OpenWith(context.Background(), filepath.Join(t.TempDir(), "steward.db"), opts)
 	if err != nil {
 		t.Fatalf("db.Open: %v", err)
 	}

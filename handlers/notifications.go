@@ -45,7 +45,7 @@ func (s *Server) renderNotifications(c echo.Context, status int, f components.Fo
 	if err != nil {
 		return err
 	}
-	n := pages.NotificationsAdmin{Webhooks: hooks, Form: f, Events: events, Log: log, Filter: filter}
+	n := pages.NotificationsAdmin{Webhooks: hooks, Form: f, Events: events, Log: log, Filter: filter, Mail: s.cfg.Mail}
 	return render(c, status, pages.NotificationsPage(s.page(c, "Notifications", "admin"), n))
 }
 
@@ -173,6 +173,18 @@ func (s *Server) testWebhook(c echo.Context, id int64) error {
 	}
 	s.notifier.Kick()
 	return nil
+}
+
+// testEmail is POST /admin/notifications/test-email: queue a test email
+// to the signed-in admin's own address and wake the sender. It is refused
+// (flashed) when mail is not set up.
+func (s *Server) testEmail(c echo.Context) error {
+	a := actor(c)
+	err := s.store.QueueEmailTest(c.Request().Context(), a)
+	if err == nil {
+		s.notifier.Kick()
+	}
+	return s.flashOutcome(c, err, "Test email queued to "+a.Email+". Watch the delivery log below: it shows when it is sent, or why not.", "/admin/notifications")
 }
 
 // retryDelivery is POST /admin/notifications/deliveries/:id/retry.

@@ -29,6 +29,9 @@ type Config struct {
 	// started by the caller); nil makes one over the store whose work runs
 	// only when asked (POST /admin/notifications/run), as in tests.
 	Notifier *notify.Service
+	// Mail is the mail settings the notifications page shows (never the
+	// password); the zero value is mail off.
+	Mail notify.MailSettings
 
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.

@@ -215,8 +215,8 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy"}, store...)},
-		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy"}, store...)},
+		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from"}, store...)},
+		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},

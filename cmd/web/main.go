@@ -100,7 +100,10 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // storeFlags are the flags of every command that opens the database.
-type storeFlags struct{ db, auditKeyFile *string }
+type storeFlags struct {
+	db, auditKeyFile *string
+	mail             bool // Steward can send email: the rules queue emails (db.Options.Mail)
+}
 
 func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 	return storeFlags{
@@ -113,7 +116,7 @@ func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 // open opens the database with its audit key: STEWARD_AUDIT_KEY when set,
 // else the key file.
 func (f storeFlags) open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*db.Store, error) {
-	opts := db.Options{AuditKeyFile: *f.auditKeyFile, Log: log}
+	opts := db.Options{AuditKeyFile: *f.auditKeyFile, Log: log, Mail: f.mail}
 	if text := getenv("STEWARD_AUDIT_KEY"); text != "" {
 		key, err := db.ParseAuditKey(text)
 		if err != nil {
@@ -150,9 +153,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure with __Host- names and adds HSTS (STEWARD_BASE_URL)")
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO=1)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For, only behind a proxy (STEWARD_TRUST_PROXY=1)")
+	// The SMTP URL's default is not the environment's: -h prints defaults,
+	// and the URL holds the password.
+	smtpURL := fs.String("smtp-url", "", "mail server for email, smtp://user:password@host:587 (STARTTLS, required unless the host is loopback) or smtps://user:password@host:465; prefer the environment, the command line is visible to others (STEWARD_SMTP_URL)")
+	mailFrom := fs.String("mail-from", getenv("STEWARD_MAIL_FROM"), "the address Steward's email comes from, such as steward@example.com (STEWARD_MAIL_FROM)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *smtpURL == "" {
+		*smtpURL = getenv("STEWARD_SMTP_URL")
+	}
+	mail, err := notify.ParseMailURL(*smtpURL, *mailFrom)
+	if err != nil {
+		return err
+	}
+	sf.mail = mail.Enabled()
 	log := newLog(stderr)
 
 	store, err := sf.open(ctx, getenv, log)
@@ -160,6 +175,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer store.Close()
+	if mail.Enabled() {
+		log.Info("email on", "host", mail.Host, "port", mail.Port, "tls", mail.TLS, "from", mail.From)
+	}
 	if *demo {
 		if err := seed.Demo(ctx, store); err != nil {
 			return err
@@ -185,14 +203,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// The scheduler and the sender run beside the server and stop before
 	// the store closes, once the delivery under way is recorded.
-	notifier := notify.New(store, notify.Config{BaseURL: public, Log: log})
+	notifier := notify.New(store, notify.Config{BaseURL: public, Log: log, Mail: mail})
 	notifyCtx, stopNotifier := context.WithCancel(ctx)
 	notifierDone := make(chan struct{})
 	go func() { defer close(notifierDone); notifier.Run(notifyCtx) }()
 	defer func() { stopNotifier(); <-notifierDone }()
 
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
-		ListenAddr: ln.Addr().String(), Notifier: notifier})
+		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,

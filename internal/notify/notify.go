@@ -1,6 +1,6 @@
 // Package notify is how Steward speaks up (issue #13): a scheduler that
 // runs registered jobs and remembers their last run, and a sender that
-// drains the store's outbox to webhooks, retrying with backoff. Both run
+// drains the store's outbox to webhooks and email, retrying with backoff. Both run
 // inside the server; nothing needs cron.
 package notify
 
@@ -42,6 +42,9 @@ type Config struct {
 	Client *http.Client
 	// Log receives the errors the loops meet; nil is slog.Default().
 	Log *slog.Logger
+	// Mail is the mail server emails go through (ParseMailURL); the zero
+	// value is mail off, and an email then fails for good.
+	Mail Mail
 }
 
 // Service is the scheduler and the sender over one store.

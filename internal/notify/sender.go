@@ -25,7 +25,7 @@ func backoff(attempts int) time.Duration {
 }
 
 // permanent is a failure that retrying cannot mend, such as a deleted
-// webhook.
+// webhook or mail that is not set up.
 type permanent struct{ error }
 
 // Drain sends every delivery that is due, a batch at a time: it reads a
@@ -81,6 +81,8 @@ func (s *Service) send(ctx context.Context, d db.Delivery) error {
 	switch d.Channel {
 	case db.ChannelWebhook:
 		return s.sendWebhook(ctx, d)
+	case db.ChannelEmail:
+		return s.sendEmail(ctx, d)
 	default:
 		return permanent{fmt.Errorf("Steward cannot send %s messages yet", d.Channel)}
 	}
