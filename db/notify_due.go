@@ -68,7 +68,7 @@ func expiringQuery(thresholds []int) string {
 		FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN owners o ON o.id = t.responsible_owner_id
 		WHERE t.status = 'active' AND t.expires_on >= ?1 AND t.expires_on <= ?2` +
 		fmt.Sprintf(notQueuedSQL, EventTokenExpiring, "token", "t.id", `(`+step.String()+`) || 'd:' || t.expires_on`) +
-		` ORDER BY t.expires_on, t.id`
+		` ORDER BY t.expires_on`
 }
 
 // expiredQuery finds active tokens whose expiry date passed: ?1 is the
@@ -77,7 +77,7 @@ var expiredQuery = `SELECT 'token', t.id, t.name, t.expires_on, 0, COALESCE(a.di
 	COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), ''
 	FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN owners o ON o.id = t.responsible_owner_id
 	WHERE t.status = 'active' AND t.expires_on >= ?1 AND t.expires_on < ?2` +
-	fmt.Sprintf(notQueuedSQL, "token.expired", "token", "t.id", "t.expires_on") + ` ORDER BY t.expires_on, t.id`
+	fmt.Sprintf(notQueuedSQL, "token.expired", "token", "t.id", "t.expires_on") + ` ORDER BY t.expires_on`
 
 // reviewDueQuery finds review dates that passed, as the calendar feed
 // dates them: a token ReviewEveryDays after its last review, a role on its

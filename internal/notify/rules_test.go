@@ -196,3 +196,57 @@ func TestSwitchedOffRuleSendsNothingAndChangedThresholdsApply(t *testing.T) {
 		t.Fatalf("thresholds 45 and 10: %q, want %q", got, want)
 	}
 }
+
+// TestReviewAndOffboardingReminders: a passed review date is told once,
+// a token's to its owner (the admins, when the owner has no address) and
+// a role's to its account's owner; an overdue offboarding checklist is
+// reminded of to the admins every day, with its open items.
+func TestReviewAndOffboardingReminders(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := openMailAt(t, filepath.Join(t.TempDir(), "s.db"), c)
+	inv := newInventory(t, s)
+	day := func(n int) string { return newClock().now.AddDate(0, 0, n).Format("2006-01-02") }
+	acme, err := s.CreateAccount(ctx, admin, db.AccountInput{Name: "Acme Shop", Platform: "Shopify", OwnerID: inv.ana})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := s.CreateRole(ctx, admin, db.RoleInput{AccountID: idText(acme), OwnerID: inv.ben, Role: "Admin", ReviewBy: day(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateToken(ctx, admin, db.TokenInput{Name: "Pixel", Kind: "api_key", ResponsibleOwnerID: inv.ben,
+		LastReviewedOn: day(-db.ReviewEveryDays + 2)}); err != nil {
+		t.Fatal(err)
+	}
+	ben, _ := strconv.ParseInt(inv.ben, 10, 64)
+	if _, err := s.StartChecklist(ctx, admin, "owner", ben, day(1)); err != nil {
+		t.Fatal(err)
+	}
+	runDays(t, quiet(s), c, 5)
+	want := strings.Join([]string{
+		"offboarding.overdue " + day(2) + " boss@example.com",
+		"review.due " + day(2) + " boss@example.com",
+		"offboarding.overdue " + day(3) + " boss@example.com",
+		"review.due " + day(3) + " ana@example.com",
+		"offboarding.overdue " + day(4) + " boss@example.com",
+		"offboarding.overdue " + day(5) + " boss@example.com",
+	}, "; ")
+	if got := queued(t, s); got != want {
+		t.Fatalf("queued\n%q\nwant\n%q", got, want)
+	}
+	got, err := s.QueryString(ctx, "SELECT summary || ' ' || details FROM outbox WHERE record_kind = 'role' AND record_id = ?", role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "The review of the Admin role held by Ben Okafor on Acme Shop (Shopify) was due on " + day(3) + "."; !strings.HasPrefix(got, want) {
+		t.Fatalf("role reminder %q, want it to start %q", got, want)
+	}
+	got, err = s.QueryString(ctx, "SELECT summary || ' ' || details FROM outbox WHERE rule = 'offboarding.overdue' LIMIT 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "The offboarding of Ben Okafor was due on "+day(1)) || !strings.Contains(got, `"items":["`) {
+		t.Fatalf("offboarding reminder %q, want its due date and open items", got)
+	}
+}
