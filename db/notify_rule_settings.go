@@ -134,8 +134,7 @@ type RulesInput struct {
 func (in RulesInput) check(v *validator) []RuleSetting {
 	days, ok := parseThresholds(in.Thresholds)
 	if !ok {
-		v.fail("thresholds", fmt.Sprintf("Enter 1 to %d different whole numbers of days from 1 to %d, separated by commas, such as 60, 30, 7, 1.",
-			MaxExpiryThresholds, MaxThresholdDays))
+		v.fail("thresholds", fmt.Sprintf("Use 1 to %d different whole numbers of days, each from 1 to %d.", MaxExpiryThresholds, MaxThresholdDays))
 	}
 	cadence := v.oneOf("cadence", strings.TrimSpace(in.Cadence), DigestCadences...)
 	for _, e := range in.Enabled {
