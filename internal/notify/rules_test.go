@@ -115,7 +115,7 @@ func TestExpiryRemindersComeOnceAtEachThresholdAcrossARestart(t *testing.T) {
 	s := openMailAt(t, path, c)
 	inv := newInventory(t, s)
 	inv.token(t, "CRM sync", inv.ana, 61)
-	expires := c.Now().AddDate(0, 0, 61).Format("2006-01-02")
+	expires := day(61)
 
 	runDays(t, quiet(s), c, 35)
 	if got, want := queued(t, s), "token.expiring 60d:"+expires+" ana@example.com; token.expiring 30d:"+expires+" ana@example.com"; got != want {
@@ -155,7 +155,7 @@ func TestAfterDowntimeOnlyTheCurrentStepIsSent(t *testing.T) {
 	s := openMailAt(t, filepath.Join(t.TempDir(), "s.db"), c)
 	inv := newInventory(t, s)
 	inv.token(t, "CRM sync", inv.ana, 61)
-	expires := c.Now().AddDate(0, 0, 61).Format("2006-01-02")
+	expires := day(61)
 	c.Add(41 * 24 * time.Hour)
 	if _, err := quiet(s).RunDue(context.Background()); err != nil {
 		t.Fatal(err)
@@ -190,7 +190,6 @@ func TestSwitchedOffRuleSendsNothingAndChangedThresholdsApply(t *testing.T) {
 	if _, err := quiet(s).RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	day := func(n int) string { return newClock().now.AddDate(0, 0, n).Format("2006-01-02") }
 	want := "token.expiring 10d:" + day(5) + " boss@example.com; token.expiring 45d:" + day(44) + " ana@example.com"
 	if got := queued(t, s); got != want {
 		t.Fatalf("thresholds 45 and 10: %q, want %q", got, want)
@@ -206,7 +205,6 @@ func TestReviewAndOffboardingReminders(t *testing.T) {
 	c := newClock()
 	s := openMailAt(t, filepath.Join(t.TempDir(), "s.db"), c)
 	inv := newInventory(t, s)
-	day := func(n int) string { return newClock().now.AddDate(0, 0, n).Format("2006-01-02") }
 	acme, err := s.CreateAccount(ctx, admin, db.AccountInput{Name: "Acme Shop", Platform: "Shopify", OwnerID: inv.ana})
 	if err != nil {
 		t.Fatal(err)
@@ -250,3 +248,6 @@ func TestReviewAndOffboardingReminders(t *testing.T) {
 		t.Fatalf("offboarding reminder %q, want its due date and open items", got)
 	}
 }
+
+// day is the date n days after newClock's start.
+func day(n int) string { return newClock().now.AddDate(0, 0, n).Format("2006-01-02") }
