@@ -34,6 +34,16 @@ func (s *Server) showNotifications(c echo.Context) error {
 // renderNotifications renders the notifications page with the add form as
 // given (events are the form's ticked events).
 func (s *Server) renderNotifications(c echo.Context, status int, f components.Form, events []string) error {
+	rules, err := s.storedRules(c)
+	if err != nil {
+		return err
+	}
+	return s.renderNotificationsPage(c, status, f, events, rules)
+}
+
+// renderNotificationsPage renders the notifications page with the add form
+// and the rules form as given.
+func (s *Server) renderNotificationsPage(c echo.Context, status int, f components.Form, events []string, rules pages.NotificationRules) error {
 	ctx := c.Request().Context()
 	hooks, err := s.store.ListWebhooks(ctx)
 	if err != nil {
@@ -45,7 +55,7 @@ func (s *Server) renderNotifications(c echo.Context, status int, f components.Fo
 	if err != nil {
 		return err
 	}
-	n := pages.NotificationsAdmin{Webhooks: hooks, Form: f, Events: events, Log: log, Filter: filter, Mail: s.cfg.Mail}
+	n := pages.NotificationsAdmin{Webhooks: hooks, Form: f, Events: events, Log: log, Filter: filter, Mail: s.cfg.Mail, Rules: rules}
 	return render(c, status, pages.NotificationsPage(s.page(c, "Notifications", "admin"), n))
 }
 

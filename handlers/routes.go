@@ -149,6 +149,7 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/admin/notifications", admin, s.showNotifications},
 		{http.MethodPost, "/admin/notifications/run", admin, s.runNotifications},
 		{http.MethodPost, "/admin/notifications/test-email", admin, s.testEmail},
+		{http.MethodPost, "/admin/notifications/rules", admin, s.saveNotificationRules},
 		{http.MethodPost, "/admin/notifications/webhooks", admin, s.createWebhook},
 		{http.MethodGet, "/admin/notifications/webhooks/:id", admin, s.editWebhook},
 		{http.MethodPost, "/admin/notifications/webhooks/:id", admin, s.updateWebhook},
