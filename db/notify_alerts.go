@@ -48,7 +48,7 @@ const ownerHoldingsSQL = `SELECT kind, label, SUM(kind = 'role') OVER (), SUM(ki
 			WHERE t.status = 'active' AND t.id IN (SELECT id FROM tokens WHERE owner_id = ?1
 				UNION SELECT id FROM tokens WHERE responsible_owner_id = ?1 UNION SELECT id FROM tokens WHERE created_by_owner_id = ?1)
 		UNION ALL
-		SELECT 3, 'system_user', 'System user ' || su.name || ' on ' || a.display_name || ' (' || a.platform || ', they manage it)'
+		SELECT 3, 'system_user', 'System user ' || su.name || ' on ' || a.display_name || ' (' || a.platform || ', they answer for it)'
 			FROM system_users su JOIN accounts a ON a.id = su.account_id WHERE su.owner_id = ?1 AND su.status = 'active'
 	) ORDER BY sort, label COLLATE NOCASE LIMIT ?2`
 
