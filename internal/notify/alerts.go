@@ -14,7 +14,7 @@ import (
 // that cause them, in the store.
 func alertJobs(store *db.Store) []Job {
 	return []Job{
-		{Name: "digest", Every: time.Hour, Run: func(ctx context.Context, _, _ time.Time) error {
+		{Name: "digest.make", Every: time.Hour, Run: func(ctx context.Context, _, _ time.Time) error {
 			// A digest is once per period (db.QueueDigest); looking hourly
 			// sends it within an hour of its period's start.
 			_, err := store.QueueDigest(ctx, components.FindingTitle)
