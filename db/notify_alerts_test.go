@@ -254,6 +254,14 @@ func TestSwitchedOffChangeAlertsQueueNothing(t *testing.T) {
 	if n := count(t, s, "SELECT COUNT(*) FROM outbox"); n != 0 {
 		t.Fatalf("outbox holds %d messages with the rules off, want 0", n)
 	}
+	// Switched on again, the next such token alerts.
+	editFile(t, path, "DELETE FROM notification_rules")
+	if _, err := s.CreateToken(ctx, actor, db.TokenInput{Name: "Forever too", Kind: "api_key"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT COUNT(*) FROM outbox"); n != 1 {
+		t.Fatalf("outbox holds %d messages with the rules on again, want 1", n)
+	}
 }
 
 // findingName names a finding in the digest's lines.
