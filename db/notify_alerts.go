@@ -36,6 +36,8 @@ func (s *Store) alertAdmins(ctx context.Context, tx *sql.Tx, m Message) error {
 
 // ownerHoldingsSQL lists what a person still holds, at most ?2 rows, each
 // row carrying the totals per kind (window sums run before the LIMIT).
+// Their tokens are found through the three owner indexes, then by ID
+// (CROSS JOIN keeps SQLite from walking every active token instead).
 const ownerHoldingsSQL = `SELECT kind, label, SUM(kind = 'role') OVER (), SUM(kind = 'token') OVER (), SUM(kind = 'system_user') OVER ()
 	FROM (
 		SELECT 1 AS sort, 'role' AS kind, 'Role ' || r.role || ' on ' || a.display_name || ' (' || a.platform || ')' AS label
@@ -44,9 +46,10 @@ const ownerHoldingsSQL = `SELECT kind, label, SUM(kind = 'role') OVER (), SUM(ki
 		SELECT 2, 'token', 'Token ' || t.name || COALESCE(' on ' || a.display_name || ' (' || a.platform || ')', '')
 			|| ' (' || CASE WHEN t.owner_id = ?1 THEN 'issued to them' WHEN t.responsible_owner_id = ?1 THEN 'they answer for it'
 				ELSE 'they created it' END || ')'
-			FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id
-			WHERE t.status = 'active' AND t.id IN (SELECT id FROM tokens WHERE owner_id = ?1
-				UNION SELECT id FROM tokens WHERE responsible_owner_id = ?1 UNION SELECT id FROM tokens WHERE created_by_owner_id = ?1)
+			FROM (SELECT id FROM tokens WHERE owner_id = ?1 AND status = 'active'
+				UNION SELECT id FROM tokens WHERE responsible_owner_id = ?1 AND status = 'active'
+				UNION SELECT id FROM tokens WHERE created_by_owner_id = ?1 AND status = 'active') held
+			CROSS JOIN tokens t ON t.id = held.id LEFT JOIN accounts a ON a.id = t.account_id
 		UNION ALL
 		SELECT 3, 'system_user', 'System user ' || su.name || ' on ' || a.display_name || ' (' || a.platform || ', they answer for it)'
 			FROM system_users su JOIN accounts a ON a.id = su.account_id WHERE su.owner_id = ?1 AND su.status = 'active'
