@@ -71,6 +71,9 @@ func (s *Store) QueueDigest(ctx context.Context, title func(kind string) string)
 	if made > 0 {
 		return 0, nil
 	}
+	if reaches, err := s.digestReachesSomeone(ctx); err != nil || !reaches {
+		return 0, err
+	}
 	findings, err := s.Findings(ctx)
 	if err != nil {
 		return 0, err
@@ -151,4 +154,18 @@ func digestMessage(findings []Finding, last map[string]int, title func(string) s
 	return Message{Event: EventDigest, Threshold: period, Summary: summary,
 		Details: Facts{When: now.UTC().Format("2006-01-02"), Items: items,
 			Action: "Open Steward's home page: each finding links to its records, and each record's page says what to do."}}, counts
+}
+
+// digestReachesSomeone reports whether a digest would go anywhere: to an
+// admin's email when Steward can send email, or to an enabled webhook
+// subscribed to it. Without either the findings are not worked out.
+func (s *Store) digestReachesSomeone(ctx context.Context) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT (?1 AND EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0))
+		OR EXISTS (SELECT 1 FROM webhooks w WHERE w.disabled = 0 AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?2))`,
+		s.mail, EventDigest).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("db: digest recipients: %w", err)
+	}
+	return n == 1, nil
 }

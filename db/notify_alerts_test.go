@@ -345,3 +345,18 @@ func TestTheDigestGoesOncePerPeriodWithWhatIsNewAndResolved(t *testing.T) {
 		t.Fatalf("switched off: queued %d, %v; want 0", n, err)
 	}
 }
+
+func TestADigestThatReachesNobodyIsMadeOnceSomeoneListens(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t) // no mail
+	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 0 {
+		t.Fatalf("nobody to send to: queued %d, %v", n, err)
+	}
+	mustWebhook(t, s, "https://a.example/hook", db.EventDigest)
+	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 1 {
+		t.Fatalf("with a subscribed webhook: queued %d, %v; want 1", n, err)
+	}
+	if got := alertRows(t, s, db.EventDigest); len(got) != 1 || !strings.HasPrefix(got[0], "webhook:1| 0|") {
+		t.Fatalf("queued %q", got)
+	}
+}
