@@ -40,20 +40,32 @@ func (s *Store) alertAdmins(ctx context.Context, tx *sql.Tx, m Message) error {
 // (CROSS JOIN keeps SQLite from walking every active token instead).
 const ownerHoldingsSQL = `SELECT kind, label, SUM(kind = 'role') OVER (), SUM(kind = 'token') OVER (), SUM(kind = 'system_user') OVER ()
 	FROM (
-		SELECT 1 AS sort, 'role' AS kind, 'Role ' || r.role || ' on ' || a.display_name || ' (' || a.platform || ')' AS label
+		SELECT 1 AS sort, 'role' AS kind, 'Role ' || r.role || ' on ' || ` + accountPlaceSQL + ` AS label
 			FROM roles r JOIN accounts a ON a.id = r.account_id WHERE r.owner_id = ?1 AND r.status = 'active'
 		UNION ALL
-		SELECT 2, 'token', 'Token ' || t.name || COALESCE(' on ' || a.display_name || ' (' || a.platform || ')', '')
-			|| ' (' || CASE WHEN t.owner_id = ?1 THEN 'issued to them' WHEN t.responsible_owner_id = ?1 THEN 'they answer for it'
-				ELSE 'they created it' END || ')'
+		SELECT 2, 'token', 'Token ' || t.name || COALESCE(' on ' || ` + accountPlaceSQL + `, '')
+			|| ', ' || CASE WHEN t.owner_id = ?1 THEN 'issued to them' WHEN t.responsible_owner_id = ?1 THEN 'they answer for it'
+				ELSE 'they created it' END
 			FROM (SELECT id FROM tokens WHERE owner_id = ?1 AND status = 'active'
 				UNION SELECT id FROM tokens WHERE responsible_owner_id = ?1 AND status = 'active'
 				UNION SELECT id FROM tokens WHERE created_by_owner_id = ?1 AND status = 'active') held
 			CROSS JOIN tokens t ON t.id = held.id LEFT JOIN accounts a ON a.id = t.account_id
 		UNION ALL
-		SELECT 3, 'system_user', 'System user ' || su.name || ' on ' || a.display_name || ' (' || a.platform || ', they answer for it)'
+		SELECT 3, 'system_user', 'System user ' || su.name || ' on ' || ` + accountPlaceSQL + ` || ', they answer for it'
 			FROM system_users su JOIN accounts a ON a.id = su.account_id WHERE su.owner_id = ?1 AND su.status = 'active'
 	) ORDER BY sort, label COLLATE NOCASE LIMIT ?2`
+
+// accountPlaceSQL names account a for a sentence as accountPlace does.
+const accountPlaceSQL = `CASE WHEN a.display_name <> a.name THEN a.display_name ELSE a.name || ' (' || a.platform || ')' END`
+
+// accountPlace names an account for a sentence: with its platform, unless
+// its display name already tells it apart from namesakes (migration 011).
+func accountPlace(name, displayName, platform string) string {
+	if displayName != name {
+		return displayName
+	}
+	return name + " (" + platform + ")"
+}
 
 // alertDepartedWithAccess queues owner.departed_with_access inside tx when
 // the owner who has just departed still holds active roles, active tokens
@@ -88,9 +100,13 @@ func (s *Store) alertDepartedWithAccess(ctx context.Context, tx *sql.Tx, ownerID
 	if err != nil {
 		return err
 	}
+	left := name + " left on " + leftOn
+	if leftOn > s.today() {
+		left = name + " was marked departed (leaving date " + leftOn + ")"
+	}
 	return s.alertAdmins(ctx, tx, Message{Event: EventDepartedWithAccess, Record: Ref{"owner", ownerID}, Threshold: leftOn,
 		RecordName: name,
-		Summary:    fmt.Sprintf("%s left on %s and still holds %s.", name, leftOn, countList(roles, "role", tokens, "token", systemUsers, "system user")),
+		Summary:    fmt.Sprintf("%s and still holds %s.", left, countList(roles, "role", tokens, "token", systemUsers, "system user")),
 		Details: Facts{When: leftOn, Items: items,
 			Action: "Start the offboarding checklist on their page in Steward (or finish the open one): remove their roles, " +
 				"revoke or hand over their tokens, and hand their system users to someone who is staying."}})
@@ -127,16 +143,15 @@ func (s *Store) alertNeverExpires(ctx context.Context, tx *sql.Tx, id int64, val
 	if vals.status != "active" || vals.expiresOn != "" || wasAlready {
 		return nil
 	}
-	var account, platform string
+	var account, accountName, platform, where string
 	if vals.accountID != 0 {
-		err := tx.QueryRowContext(ctx, "SELECT display_name, platform FROM accounts WHERE id = ?", vals.accountID).Scan(&account, &platform)
+		err := tx.QueryRowContext(ctx, "SELECT display_name, name, platform FROM accounts WHERE id = ?", vals.accountID).Scan(&account, &accountName, &platform)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("db: read token's account: %w", err)
 		}
-	}
-	where := ""
-	if account != "" {
-		where = " on " + account + " (" + platform + ")"
+		if err == nil {
+			where = " on " + accountPlace(accountName, account, platform)
+		}
 	}
 	return s.alertAdmins(ctx, tx, Message{Event: EventNeverExpires, Record: Ref{"token", id}, RecordName: vals.name,
 		Summary: fmt.Sprintf("On %s token “%s”%s was recorded as active with no expiry date: it works until someone revokes it.", s.today(), vals.name, where),

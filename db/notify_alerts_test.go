@@ -137,11 +137,15 @@ func TestTheDepartedWithAccessAlertListsTokensAndSystemUsersWhenRolesAreFew(t *t
 	if _, err := s.CreateSystemUser(ctx, actor, db.SystemUserInput{Name: "ads-bot", AccountID: id(acme), ResponsibleOwnerID: id(ana)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := depart(t, s, ana, ""); err != nil {
+	if err := depart(t, s, ana, "2099-01-31"); err != nil {
 		t.Fatal(err)
 	}
+	if got := alertRows(t, s, db.EventDepartedWithAccess); len(got) != 1 ||
+		!strings.HasSuffix(got[0], "|Ana was marked departed (leaving date 2099-01-31) and still holds 1 token and 1 system user.") {
+		t.Fatalf("queued %q; a leaving date ahead is not said to be past", got)
+	}
 	f := alertFacts(t, s, db.EventDepartedWithAccess)
-	if want := []string{"Token Pixel (issued to them)", "System user ads-bot on Acme Ads (Meta, they answer for it)"}; strings.Join(f.Items, "|") != strings.Join(want, "|") {
+	if want := []string{"Token Pixel, issued to them", "System user ads-bot on Acme Ads (Meta), they answer for it"}; strings.Join(f.Items, "|") != strings.Join(want, "|") {
 		t.Fatalf("items %q, want %q (one line per token however they hold it)", f.Items, want)
 	}
 }
