@@ -271,6 +271,31 @@ func TestSwitchedOffChangeAlertsQueueNothing(t *testing.T) {
 // findingName names a finding in the digest's lines.
 func findingName(kind string) string { return "[" + kind + "]" }
 
+// digestStep queues the digest and checks what it queued: nothing when
+// want is "", else the newest digest's row (see alertRows) and its items
+// joined by "|".
+func digestStep(t *testing.T, s *db.Store, step, want, items string) {
+	t.Helper()
+	before := len(alertRows(t, s, db.EventDigest))
+	n, err := s.QueueDigest(context.Background(), findingName)
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	if want == "" {
+		if n != 0 {
+			t.Fatalf("%s: queued %d, want nothing", step, n)
+		}
+		return
+	}
+	got := alertRows(t, s, db.EventDigest)
+	if n != 1 || len(got) != before+1 || got[len(got)-1] != want {
+		t.Fatalf("%s: queued %d: %q; want one more, %q", step, n, got, want)
+	}
+	if f := alertFacts(t, s, db.EventDigest); strings.Join(f.Items, "|") != items {
+		t.Fatalf("%s: items %q, want %q", step, f.Items, items)
+	}
+}
+
 func TestTheDigestGoesOncePerPeriodWithWhatIsNewAndResolved(t *testing.T) {
 	ctx := context.Background()
 	s, path := openMailStore(t)
@@ -280,22 +305,11 @@ func TestTheDigestGoesOncePerPeriodWithWhatIsNewAndResolved(t *testing.T) {
 	ana := mustOwner(t, s, db.OwnerInput{Name: "Ana", Email: "ana@example.com"})
 	org := mustAccount(t, s, db.AccountInput{Name: "Org", Platform: "GitHub"}) // no admin: a finding
 
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 1 {
-		t.Fatalf("first digest: queued %d, %v; want 1", n, err)
-	}
-	got := alertRows(t, s, db.EventDigest)
-	if want := "boss@example.com| 0|2026-W49|Steward's weekly digest for 2026-W49: 1 finding."; len(got) != 1 || got[0] != want {
-		t.Fatalf("queued %q, want [%q]", got, want)
-	}
-	if f := alertFacts(t, s, db.EventDigest); strings.Join(f.Items, "|") != "[no-admin]: 1" {
-		t.Fatalf("items %q", f.Items)
-	}
+	digestStep(t, s, "first digest", "boss@example.com| 0|2026-W49|Steward's weekly digest for 2026-W49: 1 finding.", "[no-admin]: 1")
 
 	// Later the same week, and after a restart: nothing more.
 	now = now.AddDate(0, 0, 3)
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 0 {
-		t.Fatalf("same week: queued %d, %v; want 0", n, err)
-	}
+	digestStep(t, s, "same week", "", "")
 	s.Close()
 	s, err := db.OpenWith(ctx, path, db.Options{Mail: true})
 	if err != nil {
@@ -303,9 +317,7 @@ func TestTheDigestGoesOncePerPeriodWithWhatIsNewAndResolved(t *testing.T) {
 	}
 	defer s.Close()
 	s.SetClock(clock)
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 0 {
-		t.Fatalf("same week after a restart: queued %d, %v; want 0", n, err)
-	}
+	digestStep(t, s, "same week after a restart", "", "")
 
 	// The next week: the account got its one admin (no-admin resolved,
 	// single-admin new), and a dated token was registered (no finding).
@@ -314,40 +326,28 @@ func TestTheDigestGoesOncePerPeriodWithWhatIsNewAndResolved(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 1 {
-		t.Fatalf("next week: queued %d, %v; want 1", n, err)
-	}
-	got = alertRows(t, s, db.EventDigest)
-	if want := "boss@example.com| 0|2026-W50|Steward's weekly digest for 2026-W50: 1 finding, 1 new and 1 resolved since the last digest."; len(got) != 2 || got[1] != want {
-		t.Fatalf("queued %q, want the second %q", got, want)
-	}
-	if f := alertFacts(t, s, db.EventDigest); strings.Join(f.Items, "|") != "[no-admin]: resolved (1 in the last digest)|[single-admin]: 1 (new since the last digest)" {
-		t.Fatalf("items %q", f.Items)
-	}
+	digestStep(t, s, "next week",
+		"boss@example.com| 0|2026-W50|Steward's weekly digest for 2026-W50: 1 finding, 1 new and 1 resolved since the last digest.",
+		"[no-admin]: resolved (1 in the last digest)|[single-admin]: 1 (new since the last digest)")
 
 	// Daily: the next day has its own digest, the same day none.
 	editFile(t, path, "INSERT INTO notification_rules (event, setting) VALUES ('digest', 'daily')")
 	now = now.AddDate(0, 0, 1)
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 1 {
-		t.Fatalf("daily: queued %d, %v; want 1", n, err)
-	}
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 0 {
-		t.Fatalf("daily, same day: queued %d, %v; want 0", n, err)
-	}
-	got = alertRows(t, s, db.EventDigest)
-	if want := "boss@example.com| 0|2026-12-08|Steward's daily digest for 2026-12-08: 1 finding, 0 new and 0 resolved since the last digest."; len(got) != 3 || got[2] != want {
-		t.Fatalf("queued %q, want the third %q", got, want)
-	}
-	if f := alertFacts(t, s, db.EventDigest); strings.Join(f.Items, "|") != "[single-admin]: 1 (as in the last digest)" {
-		t.Fatalf("items %q", f.Items)
-	}
+	digestStep(t, s, "daily",
+		"boss@example.com| 0|2026-12-08|Steward's daily digest for 2026-12-08: 1 finding, 0 new and 0 resolved since the last digest.",
+		"[single-admin]: 1 (as in the last digest)")
+	digestStep(t, s, "daily, the same day", "", "")
+	org2 := mustAccount(t, s, db.AccountInput{Name: "Org 2", Platform: "GitHub"})
+	mustRole(t, s, db.RoleInput{AccountID: id(org2), OwnerID: id(ana), Role: "Owner", Admin: "1"})
+	now = now.AddDate(0, 0, 1)
+	digestStep(t, s, "daily, a day on",
+		"boss@example.com| 0|2026-12-09|Steward's daily digest for 2026-12-09: 1 finding, 0 new and 0 resolved since the last digest.",
+		"[single-admin]: 2 (1 more than in the last digest)")
 
-	// Switched off: nothing, day after day.
+	// Switched off: nothing.
 	editFile(t, path, "UPDATE notification_rules SET enabled = 0 WHERE event = 'digest'")
 	now = now.AddDate(0, 0, 1)
-	if n, err := s.QueueDigest(ctx, findingName); err != nil || n != 0 {
-		t.Fatalf("switched off: queued %d, %v; want 0", n, err)
-	}
+	digestStep(t, s, "switched off", "", "")
 }
 
 func TestADigestThatReachesNobodyIsMadeOnceSomeoneListens(t *testing.T) {
