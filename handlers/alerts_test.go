@@ -22,6 +22,16 @@ func (a *testApp) subscribeToAlerts() string {
 	return db.WebhookRecipient(id)
 }
 
+// newAlertsApp is a test app with a webhook subscribed to every event and
+// a signed-in admin.
+func newAlertsApp(t *testing.T) (*testApp, *client) {
+	t.Helper()
+	app := newTestApp(t)
+	app.createUser("admin@example.com", db.RoleAdmin)
+	app.subscribeToAlerts()
+	return app, app.signedIn("admin@example.com")
+}
+
 // alerts lists the queued messages of event: "record|threshold|summary".
 func (a *testApp) alerts(event string) []string {
 	a.t.Helper()
@@ -35,10 +45,7 @@ func (a *testApp) alerts(event string) []string {
 
 func TestEveryWayAnOwnerDepartsHoldingAccessQueuesTheAlert(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
-	app.createUser("admin@example.com", db.RoleAdmin)
-	c := app.signedIn("admin@example.com")
-	app.subscribeToAlerts()
+	app, c := newAlertsApp(t)
 	acme := app.createAccount("Acme Ads", "Meta")
 	kim := app.createOwner("Kim Leaver", "kim@example.com")
 	app.createRole(acme, kim, "Admin")
@@ -100,10 +107,7 @@ func TestCompletingAnOffboardingChecklistWithAccessLeftQueuesTheAlert(t *testing
 
 func TestRegisteringATokenThatNeverExpiresQueuesTheAlert(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
-	app.createUser("admin@example.com", db.RoleAdmin)
-	c := app.signedIn("admin@example.com")
-	app.subscribeToAlerts()
+	app, c := newAlertsApp(t)
 
 	// Refused (no name): nothing queued.
 	if r := c.post("/tokens", tokenForm("", "api_key", nil)); r.status != http.StatusUnprocessableEntity {
@@ -138,10 +142,7 @@ func TestRegisteringATokenThatNeverExpiresQueuesTheAlert(t *testing.T) {
 
 func TestAFailedVerifyNowQueuesTheAlert(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
-	app.createUser("admin@example.com", db.RoleAdmin)
-	c := app.signedIn("admin@example.com")
-	app.subscribeToAlerts()
+	app, c := newAlertsApp(t)
 	if r := c.post("/admin/audit/verify", nil); r.status != http.StatusSeeOther || app.alerts(db.EventAuditVerifyFailed) != nil {
 		t.Fatalf("intact chain: status %d, alerts %q", r.status, app.alerts(db.EventAuditVerifyFailed))
 	}
