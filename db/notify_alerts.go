@@ -70,7 +70,7 @@ func accountPlace(name, displayName, platform string) string {
 // alertDepartedWithAccess queues owner.departed_with_access inside tx when
 // the owner who has just departed still holds active roles, active tokens
 // (issued to them, answered for or created by them) or system users they
-// manage. It goes once per departure: its threshold is the leaving date.
+// answer for. It goes once per departure: its threshold is the leaving date.
 func (s *Store) alertDepartedWithAccess(ctx context.Context, tx *sql.Tx, ownerID int64, leftOn string) error {
 	rows, err := tx.QueryContext(ctx, ownerHoldingsSQL, ownerID, alertItemsMax)
 	if err != nil {
