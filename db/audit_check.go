@@ -75,7 +75,8 @@ func (s *Store) verificationOf(res VerifyResult) AuditVerification {
 
 // recordVerification keeps v as the latest verification, MACed under the
 // audit key so that a record forged in the file counts as none, and logs
-// it with the head it verified.
+// it with the head it verified; a failed check alerts the admins in the
+// same transaction.
 func (s *Store) recordVerification(ctx context.Context, v AuditVerification) error {
 	if v.Intact() {
 		s.log.Info("audit chain verified intact", "checked", v.Checked, "head_id", v.HeadID, "head_hash", v.HeadHash)
@@ -91,7 +92,13 @@ func (s *Store) recordVerification(ctx context.Context, v AuditVerification) err
 	if err != nil {
 		return fmt.Errorf("db: encode audit verification: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error { return putSetting(ctx, tx, auditVerifiedKey, string(value)) })
+	checkedAt := formatTime(s.now())
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := putSetting(ctx, tx, auditVerifiedKey, string(value)); err != nil || v.Intact() {
+			return err
+		}
+		return s.alertAuditVerifyFailed(ctx, tx, v, checkedAt)
+	})
 	if err != nil {
 		return fmt.Errorf("db: record audit verification: %w", err)
 	}

@@ -246,7 +246,8 @@ func (s *Store) createOwner(ctx context.Context, tx *sql.Tx, actor Actor, in Own
 }
 
 // UpdateOwner changes an owner. When the owner becomes departed, their linked
-// logins are disabled and signed out in the same transaction.
+// logins are disabled and signed out, and the admins alerted to what they
+// still hold, in the same transaction.
 func (s *Store) UpdateOwner(ctx context.Context, actor Actor, id int64, in OwnerInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := s.updateOwner(ctx, tx, actor, id, in)
@@ -268,7 +269,7 @@ func (s *Store) updateOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int
 }
 
 // writeOwner saves vals over old with its event, and disables the logins of
-// someone who has just departed.
+// someone who has just departed and alerts the admins to what they still hold.
 func (s *Store) writeOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals ownerValues) error {
 	vals = s.withLeavingDate(vals)
 	changes, err := changesBetween(ctx, tx, old, vals)
@@ -289,7 +290,10 @@ func (s *Store) writeOwner(ctx context.Context, tx *sql.Tx, actor Actor, id int6
 		return err
 	}
 	if vals.status == OwnerDeparted && old.status != OwnerDeparted {
-		return s.disableLoginsOfOwner(ctx, tx, actor, id)
+		if err := s.disableLoginsOfOwner(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		return s.alertDepartedWithAccess(ctx, tx, id, vals.leavingOn)
 	}
 	return nil
 }

@@ -307,8 +307,11 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, actor Actor, in Tok
 	if err != nil {
 		return saved, err
 	}
-	return saved, s.appendEvent(ctx, tx, actor, Event{Action: "token.created", Subject: Ref{"token", saved.ID},
-		Summary: "Registered token " + vals.name, Changes: diff(nil, after), Related: vals.related()})
+	if err := s.appendEvent(ctx, tx, actor, Event{Action: "token.created", Subject: Ref{"token", saved.ID},
+		Summary: "Registered token " + vals.name, Changes: diff(nil, after), Related: vals.related()}); err != nil {
+		return saved, err
+	}
+	return saved, s.alertNeverExpires(ctx, tx, saved.ID, vals, false)
 }
 
 // Fingerprint lookups repeat the partial index's condition (fingerprint <>
@@ -415,8 +418,11 @@ func (s *Store) writeToken(ctx context.Context, tx *sql.Tx, actor Actor, id int6
 	if err := s.keepFormerValue(ctx, tx, id, old, vals); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"token", id}, Summary: summary,
-		Changes: changes, Related: append(old.related(), vals.related()...)})
+	if err := s.appendEvent(ctx, tx, actor, Event{Action: action, Subject: Ref{"token", id}, Summary: summary,
+		Changes: changes, Related: append(old.related(), vals.related()...)}); err != nil {
+		return err
+	}
+	return s.alertNeverExpires(ctx, tx, id, vals, old.status == "active" && old.expiresOn == "")
 }
 
 // RevokeToken marks a token revoked; the record stays for the history.

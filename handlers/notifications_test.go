@@ -79,12 +79,13 @@ func TestAdminAddsTestsAndChangesAWebhook(t *testing.T) {
 	admin := app.signedIn("admin@example.com")
 	recv := newHookReceiver(t)
 
-	r := admin.post("/admin/notifications/webhooks", webhookForm(recv.URL+"/hooks/PATHTOKEN", "token.expiring", "digest"))
+	// Not the digest: "Run now" sends the week's digest to its subscribers.
+	r := admin.post("/admin/notifications/webhooks", webhookForm(recv.URL+"/hooks/PATHTOKEN", "token.expiring", "token.expired"))
 	if r.status != http.StatusSeeOther || r.location() != "/admin/notifications" {
 		t.Fatalf("add: status %d, location %q; want 303 to /admin/notifications", r.status, r.location())
 	}
 	hook := app.count("SELECT id FROM webhooks")
-	if got := app.text("SELECT url_shown || ' ' || format || ' ' || events FROM webhooks"); got != recv.URL+` json ["token.expiring","digest"]` {
+	if got := app.text("SELECT url_shown || ' ' || format || ' ' || events FROM webhooks"); got != recv.URL+` json ["token.expiring","token.expired"]` {
 		t.Fatalf("stored %q", got)
 	}
 	if n := app.count("SELECT COUNT(*) FROM webhooks WHERE url_sealed LIKE '%PATHTOKEN%' OR secret_sealed LIKE '%shared-secret%'"); n != 0 {
@@ -130,7 +131,7 @@ func TestAdminAddsTestsAndChangesAWebhook(t *testing.T) {
 	}
 
 	// Edit with the address and secret left empty: they are kept.
-	r = admin.post("/admin/notifications/webhooks/"+id(hook), url.Values{"url": {""}, "format": {"slack"}, "secret": {""}, "events": {"digest"}})
+	r = admin.post("/admin/notifications/webhooks/"+id(hook), url.Values{"url": {""}, "format": {"slack"}, "secret": {""}, "events": {"token.expired"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("edit: status %d", r.status)
 	}
@@ -194,7 +195,7 @@ func TestFailedDeliveryShowsInTheLogAndIsRetriedNow(t *testing.T) {
 	later := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	recv := newHookReceiver(t)
 	recv.status.Store(http.StatusInternalServerError)
-	admin.post("/admin/notifications/webhooks", webhookForm(recv.URL, "digest"))
+	admin.post("/admin/notifications/webhooks", webhookForm(recv.URL, "token.expired"))
 	hook := app.count("SELECT id FROM webhooks")
 	admin.post("/admin/notifications/webhooks/"+id(hook)+"/test", nil)
 

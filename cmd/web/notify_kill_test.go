@@ -49,7 +49,7 @@ func TestKilledMidSendDeliversAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := c.post("/admin/notifications/webhooks", url.Values{"url": {recv.URL + "/hook"}, "format": {"json"},
-		"secret": {"a-long-shared-secret-1234"}, "events": {"digest"}})
+		"secret": {"a-long-shared-secret-1234"}, "events": {"token.expired"}})
 	if err != nil || r.status != http.StatusSeeOther {
 		t.Fatalf("add webhook: %d, %v", r.status, err)
 	}

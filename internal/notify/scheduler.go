@@ -31,7 +31,7 @@ type Job struct {
 // that queues its messages with db.Store.Enqueue or EnqueueToWebhooks.
 // Webhooks need no job of their own: the sender delivers what is queued.
 func Jobs(store *db.Store) []Job {
-	return ruleJobs(store)
+	return append(ruleJobs(store), alertJobs(store)...)
 }
 
 // Register adds jobs to those the scheduler runs.
