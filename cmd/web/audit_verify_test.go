@@ -499,3 +499,36 @@ func TestAuditVerifyFailsAfterRestoredTriggersUntilAccepted(t *testing.T) {
 		t.Fatalf("verify after accepting: %v (%s)", err, out)
 	}
 }
+
+// TestAuditVerifyAlertsByEmailWhenTheServerHasMail: the command line's
+// failed check queues its alert by email for the admins when the
+// environment sets up mail, as the server would send it.
+func TestAuditVerifyAlertsByEmailWhenTheServerHasMail(t *testing.T) {
+	path := auditedDB(t)
+	ctx := context.Background()
+	store, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateUser(ctx, db.SystemActor("test"), db.UserInput{Email: "admin@example.com",
+		Password: "Quartz-Harbor-Lantern-88", Role: db.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	editWithGo(t, path, tamperings[0].sql...)
+	env := map[string]string{"STEWARD_SMTP_URL": "smtp://127.0.0.1:2525", "STEWARD_MAIL_FROM": "steward@example.com"}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"steward", "audit", "verify", "-db", path}, func(k string) string { return env[k] },
+		strings.NewReader(""), &out, &out); err == nil {
+		t.Fatalf("verify passed after tampering: %s", out.String())
+	}
+	store, err = db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	got, err := store.QueryString(ctx, "SELECT group_concat(recipient) FROM outbox WHERE event = 'audit.verify_failed' AND channel = 'email'")
+	if err != nil || got != "admin@example.com" {
+		t.Fatalf("emails queued for the failed check: %q, %v; want admin@example.com", got, err)
+	}
+}

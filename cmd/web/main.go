@@ -117,6 +117,13 @@ func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 // else the key file.
 func (f storeFlags) open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*db.Store, error) {
 	opts := db.Options{AuditKeyFile: *f.auditKeyFile, Log: log, Mail: f.mail}
+	if !f.mail {
+		// A command's alerts (a failed audit verify) are queued here and
+		// sent by the server: by email too when the server has mail.
+		if mail, err := notify.ParseMailURL(getenv("STEWARD_SMTP_URL"), getenv("STEWARD_MAIL_FROM")); err == nil {
+			opts.Mail = mail.Enabled()
+		}
+	}
 	if text := getenv("STEWARD_AUDIT_KEY"); text != "" {
 		key, err := db.ParseAuditKey(text)
 		if err != nil {
