@@ -48,15 +48,34 @@ type dueRow struct {
 // else ” (the admins).
 const ownerEmailSQL = `CASE WHEN %[1]s.status = 'active' THEN %[1]s.email ELSE '' END`
 
-// notQueuedSQL keeps the rows whose message (rule, record, threshold) is
-// not in the outbox yet; the outbox's key index answers it.
-const notQueuedSQL = ` AND NOT EXISTS (SELECT 1 FROM outbox q WHERE q.rule = '%s' AND q.record_kind = '%s'
-	AND q.record_id = %s AND q.threshold = %s)`
+// notQueued keeps the rows whose message (rule, record, threshold) has a
+// recipient that has not had it yet: when mail is on, the row's owner
+// (email, an SQL expression; ” for none) or else each admin; and each
+// enabled webhook subscribed to rule. So a new owner or a new webhook gets
+// the step a record is at, while a wake with nothing new returns nothing.
+// The outbox's key index answers each probe.
+func notQueued(rule, kind, id, threshold, email string, mail bool) string {
+	probe := func(recipient string) string {
+		return fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM outbox q WHERE q.rule = '%s' AND q.record_kind = '%s'
+			AND q.record_id = %s AND q.threshold = %s AND q.recipient = %s)`, rule, kind, id, threshold, recipient)
+	}
+	hooks := fmt.Sprintf(`EXISTS (SELECT 1 FROM webhooks w WHERE w.disabled = 0
+		AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = '%s') AND %s)`, rule, probe(`'webhook:' || w.id`))
+	if !mail {
+		return " AND " + hooks
+	}
+	return fmt.Sprintf(` AND ((%[1]s <> '' AND %[2]s)
+		OR (%[1]s = '' AND EXISTS (SELECT 1 FROM users u WHERE u.role = 'admin' AND u.disabled = 0 AND %[3]s))
+		OR %[4]s)`, email, probe(email), probe("u.email"), hooks)
+}
+
+// ownerEmail is the SQL of owner o's address for the due queries.
+func ownerEmail(o string) string { return "COALESCE(" + fmt.Sprintf(ownerEmailSQL, o) + ", '')" }
 
 // expiringQuery is the token.expiring query for thresholds (smallest
 // first): ?1 is today, ?2 the last day of the largest threshold and ?3 …
 // each threshold's last day.
-func expiringQuery(thresholds []int) string {
+func expiringQuery(thresholds []int, mail bool) string {
 	var step strings.Builder
 	step.WriteString("CASE")
 	for i, d := range thresholds {
@@ -64,57 +83,61 @@ func expiringQuery(thresholds []int) string {
 	}
 	step.WriteString(" END")
 	return `SELECT 'token', t.id, t.name, t.expires_on, ` + step.String() + `, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
-		COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), ''
+		` + ownerEmail("o") + `, ''
 		FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN owners o ON o.id = t.responsible_owner_id
 		WHERE t.status = 'active' AND t.expires_on >= ?1 AND t.expires_on <= ?2` +
-		fmt.Sprintf(notQueuedSQL, EventTokenExpiring, "token", "t.id", `(`+step.String()+`) || 'd:' || t.expires_on`) +
+		notQueued(EventTokenExpiring, "token", "t.id", `(`+step.String()+`) || 'd:' || t.expires_on`, ownerEmail("o"), mail) +
 		` ORDER BY t.expires_on`
 }
 
 // expiredQuery finds active tokens whose expiry date passed: ?1 is the
 // first day it looks at, ?2 today.
-var expiredQuery = `SELECT 'token', t.id, t.name, t.expires_on, 0, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
-	COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), ''
+func expiredQuery(mail bool) string {
+	return `SELECT 'token', t.id, t.name, t.expires_on, 0, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
+	` + ownerEmail("o") + `, ''
 	FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN owners o ON o.id = t.responsible_owner_id
 	WHERE t.status = 'active' AND t.expires_on >= ?1 AND t.expires_on < ?2` +
-	fmt.Sprintf(notQueuedSQL, "token.expired", "token", "t.id", "t.expires_on") + ` ORDER BY t.expires_on`
+		notQueued("token.expired", "token", "t.id", "t.expires_on", ownerEmail("o"), mail) + ` ORDER BY t.expires_on`
+}
 
 // reviewDueQuery finds review dates that passed, as the calendar feed
 // dates them: a token ReviewEveryDays after its last review, a role on its
 // review-by date or, without one, ReviewEveryDays after its last review.
 // ?1 is the first day it looks at, ?2 today, ?3 and ?4 the same less
 // ReviewEveryDays.
-var reviewDueQuery = func() string {
+func reviewDueQuery(mail bool) string {
 	every := "'+" + strconv.Itoa(ReviewEveryDays) + " days'"
 	return `SELECT 'token', t.id, t.name, date(t.last_reviewed_on, ` + every + `), 0, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),
-		COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), ''
+		` + ownerEmail("o") + `, ''
 		FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN owners o ON o.id = t.responsible_owner_id
 		WHERE t.status = 'active' AND t.last_reviewed_on >= ?3 AND t.last_reviewed_on < ?4` +
-		fmt.Sprintf(notQueuedSQL, "review.due", "token", "t.id", "date(t.last_reviewed_on, "+every+")") + `
+		notQueued("review.due", "token", "t.id", "date(t.last_reviewed_on, "+every+")", ownerEmail("o"), mail) + `
 	UNION ALL
 	SELECT 'role', r.id, COALESCE(h.display_name, su.name, ''), r.review_by, 0, a.display_name, a.platform,
-		COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), r.role
+		` + ownerEmail("o") + `, r.role
 		FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = a.owner_id
 		LEFT JOIN owners h ON h.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
 		WHERE r.status = 'active' AND r.review_by >= ?1 AND r.review_by < ?2` +
-		fmt.Sprintf(notQueuedSQL, "review.due", "role", "r.id", "r.review_by") + `
+		notQueued("review.due", "role", "r.id", "r.review_by", ownerEmail("o"), mail) + `
 	UNION ALL
 	SELECT 'role', r.id, COALESCE(h.display_name, su.name, ''), date(r.last_reviewed_on, ` + every + `), 0, a.display_name, a.platform,
-		COALESCE(` + fmt.Sprintf(ownerEmailSQL, "o") + `, ''), r.role
+		` + ownerEmail("o") + `, r.role
 		FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = a.owner_id
 		LEFT JOIN owners h ON h.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
 		WHERE r.status = 'active' AND r.review_by = '' AND r.last_reviewed_on >= ?3 AND r.last_reviewed_on < ?4` +
-		fmt.Sprintf(notQueuedSQL, "review.due", "role", "r.id", "date(r.last_reviewed_on, "+every+")")
-}()
+		notQueued("review.due", "role", "r.id", "date(r.last_reviewed_on, "+every+")", ownerEmail("o"), mail)
+}
 
 // offboardingQuery finds open offboarding checklists (a person's) past
 // their due date and not reminded of today (?1), with their open items.
-var offboardingQuery = `SELECT 'owner', c.subject_id, COALESCE(o.display_name, ''), c.due_on, 0, '', '', '',
+func offboardingQuery(mail bool) string {
+	return `SELECT 'owner', c.subject_id, COALESCE(o.display_name, ''), c.due_on, 0, '', '', '',
 	COALESCE((SELECT group_concat(title, char(31)) FROM (SELECT i.title FROM checklist_items i
 		WHERE i.checklist_id = c.id AND i.done = 0 ORDER BY i.position)), '')
 	FROM checklists c LEFT JOIN owners o ON o.id = c.subject_id
 	WHERE c.status = 'open' AND c.due_on > '' AND c.due_on < ?1 AND c.subject_kind = 'owner'` +
-	fmt.Sprintf(notQueuedSQL, "offboarding.overdue", "owner", "c.subject_id", "?1") + ` ORDER BY c.due_on, c.id`
+		notQueued("offboarding.overdue", "owner", "c.subject_id", "?1", "''", mail) + ` ORDER BY c.due_on, c.id`
+}
 
 // dueRows runs one due query.
 func (s *Store) dueRows(ctx context.Context, what, query string, args ...any) ([]dueRow, error) {
@@ -169,7 +192,7 @@ func (s *Store) DueExpiryReminders(ctx context.Context) ([]Alert, error) {
 	for _, d := range thresholds {
 		args = append(args, s.daysFromToday(d))
 	}
-	rows, err := s.dueRows(ctx, "due expiry reminders", expiringQuery(thresholds), args...)
+	rows, err := s.dueRows(ctx, "due expiry reminders", expiringQuery(thresholds, s.mail), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +209,7 @@ func (s *Store) DueExpiredAlerts(ctx context.Context, since time.Time) ([]Alert,
 	if heard, err := s.ruleHeard(ctx, "token.expired"); err != nil || !heard {
 		return nil, err
 	}
-	rows, err := s.dueRows(ctx, "due expired alerts", expiredQuery, s.lookbackFrom(since), s.today())
+	rows, err := s.dueRows(ctx, "due expired alerts", expiredQuery(s.mail), s.lookbackFrom(since), s.today())
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +227,7 @@ func (s *Store) DueReviewReminders(ctx context.Context, since time.Time) ([]Aler
 		return nil, err
 	}
 	from, today := s.lookbackFrom(since), s.today()
-	rows, err := s.dueRows(ctx, "due review reminders", reviewDueQuery, from, today,
+	rows, err := s.dueRows(ctx, "due review reminders", reviewDueQuery(s.mail), from, today,
 		shiftDay(from, -ReviewEveryDays), shiftDay(today, -ReviewEveryDays))
 	if err != nil {
 		return nil, err
@@ -229,7 +252,7 @@ func (s *Store) DueOffboardingReminders(ctx context.Context) ([]Alert, error) {
 		return nil, err
 	}
 	today := s.today()
-	rows, err := s.dueRows(ctx, "due offboarding reminders", offboardingQuery, today)
+	rows, err := s.dueRows(ctx, "due offboarding reminders", offboardingQuery(s.mail), today)
 	if err != nil {
 		return nil, err
 	}

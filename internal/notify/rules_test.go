@@ -84,7 +84,7 @@ func (inv inventory) token(t *testing.T, name, owner string, days int) int64 {
 func queued(t *testing.T, s *db.Store) string {
 	t.Helper()
 	v, err := s.QueryString(context.Background(), `SELECT COALESCE(group_concat(rule || ' ' || threshold || ' ' || recipient, '; '), '')
-		FROM (SELECT * FROM outbox ORDER BY id)`)
+		FROM (SELECT * FROM outbox WHERE rule IN ('token.expiring', 'token.expired', 'review.due', 'offboarding.overdue') ORDER BY id)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,3 +251,51 @@ func TestReviewAndOffboardingReminders(t *testing.T) {
 
 // day is the date n days after newClock's start.
 func day(n int) string { return newClock().now.AddDate(0, 0, n).Format("2006-01-02") }
+
+// TestANewWebhookOrANewOwnerGetsTheStepATokenIsAt: a message's key holds
+// its recipient, so a webhook added later, or the owner a token is handed
+// to, gets the reminder of the step the token is at; those who had it do
+// not get it again.
+func TestANewWebhookOrANewOwnerGetsTheStepATokenIsAt(t *testing.T) {
+	c := newClock()
+	s := openMailAt(t, filepath.Join(t.TempDir(), "s.db"), c)
+	ctx := context.Background()
+	inv := newInventory(t, s)
+	expiresOn := s.Now().AddDate(0, 0, 20).Format("2006-01-02")
+	tok := inv.token(t, "CRM sync", inv.ana, 20)
+	n := quiet(s)
+	run := func() {
+		t.Helper()
+		if out, err := n.RunDue(ctx); err != nil || out.JobErrs > 0 {
+			t.Fatalf("RunDue: %+v, %v", out, err)
+		}
+	}
+	run()
+	step := "token.expiring 30d:" + expiresOn
+	if got := queued(t, s); got != step+" ana@example.com" {
+		t.Fatalf("first run: %q", got)
+	}
+	hook, err := s.CreateWebhook(ctx, admin, db.WebhookInput{URL: "https://hooks.example/x", Format: db.WebhookJSON,
+		Secret: "a-long-shared-secret-1234", Events: []string{"token.expiring"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run()
+	if got, want := queued(t, s), step+" ana@example.com; "+step+" "+db.WebhookRecipient(hook); got != want {
+		t.Fatalf("after adding a webhook: %q, want %q", got, want)
+	}
+	cleo, err := s.CreateOwner(ctx, admin, db.OwnerInput{Name: "Cleo Diaz", Email: "cleo@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateToken(ctx, admin, tok, db.TokenInput{Name: "CRM sync", Kind: "api_key", AccountID: inv.account,
+		ResponsibleOwnerID: idText(cleo), ExpiresOn: expiresOn, Status: "active"}); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	run()
+	want := step + " ana@example.com; " + step + " " + db.WebhookRecipient(hook) + "; " + step + " cleo@example.com"
+	if got := queued(t, s); got != want {
+		t.Fatalf("after handing the token to Cleo and two runs:\n%q\nwant\n%q", got, want)
+	}
+}
