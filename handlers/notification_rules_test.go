@@ -131,4 +131,7 @@ func TestRunNowSendsTheExpiryReminderDueOnce(t *testing.T) {
 	if n := len(recv.requests()); n != 1 || app.count("SELECT COUNT(*) FROM outbox") != 1 {
 		t.Fatalf("a second run sent again: %d requests", n)
 	}
+	if page := admin.get("/admin/notifications").body; !strings.Contains(page, "Sent 0 messages: nothing new was due.") {
+		t.Errorf("after a second run the page does not say that nothing new was due")
+	}
 }

@@ -222,6 +222,10 @@ func (s *Server) runNotifications(c echo.Context) error {
 		return err
 	}
 	msg := fmt.Sprintf("Ran %s. Sent %s", components.Count(out.Jobs, "job"), components.Count(out.Sent, "message"))
+	if out.Sent+out.Retry+out.Failed == 0 && !unfinished {
+		// Each message goes once: say so, or a second run looks broken.
+		msg += ": nothing new was due. Each message is sent once; the delivery log shows what went before"
+	}
 	if out.Retry > 0 {
 		msg += fmt.Sprintf("; %d failed and will be retried", out.Retry)
 	}
