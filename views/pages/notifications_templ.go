@@ -106,7 +106,7 @@ func NotificationsPage(p layout.Page, n NotificationsAdmin) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading("Notifications", "Webhooks that receive Steward's alerts, and the log of every message sent. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading("Notifications", "How Steward tells people: mail, webhooks, the rules that send reminders and alerts, and the log of every message sent. Only admins see this page.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
