@@ -232,3 +232,17 @@ func (s *Store) ReviewerItems(ctx context.Context, reviewID, ownerID int64, limi
 		WHERE i.review_id = ? AND i.reviewer_owner_id = ? ORDER BY i.account_id, i.id LIMIT ?`, reviewID, ownerID, limit)
 	return items, int(total), err
 }
+
+// ReviewNameOf is review reviewID's name and whether it is open, or
+// ErrNotFound.
+func (s *Store) ReviewNameOf(ctx context.Context, reviewID int64) (name string, open bool, err error) {
+	var status string
+	err = s.read.QueryRowContext(ctx, "SELECT name, status FROM reviews WHERE id = ?", reviewID).Scan(&name, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, ErrNotFound
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("db: read review: %w", err)
+	}
+	return name, status == "open", nil
+}

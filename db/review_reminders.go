@@ -102,7 +102,7 @@ func (s *Store) DueReviewerReminders(ctx context.Context) ([]Alert, error) {
 		i++
 		n, _ := strconv.Atoi(who.open)
 		return Message{Event: EventReviewReminder, Threshold: fmt.Sprintf("%dd:%d:%s", r.step, who.id, r.date), RecordName: r.name,
-			Summary: fmt.Sprintf("Access review “%s”: %s, %s to answer by %s (%s).", r.name, who.name, itemsWord(n), r.date, s.inDays(r.date))},
+				Summary: fmt.Sprintf("Access review “%s”: %s, %s to answer by %s (%s).", r.name, who.name, itemsWord(n), r.date, s.inDays(r.date))},
 			Facts{Action: adviceReviewer}
 	})
 	for j := range alerts {
