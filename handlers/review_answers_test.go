@@ -5,10 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"steward/db"
+	"steward/handlers"
 )
 
 // insertReview adds an open review due on due with one item per role,
@@ -297,5 +301,38 @@ func TestEditorIssuesAndRevokesReviewerLinks(t *testing.T) {
 			WHERE e.action = ? AND l.record_kind = 'review' AND l.record_id = ?`, action, w.review); n < 1 {
 			t.Errorf("no %s event on the review", action)
 		}
+	}
+}
+
+// TestUnknownReviewerLinksAreThrottledPerAddress: after 20 unknown links
+// from one address, the next look must wait (429 with Retry-After), even
+// at a working link; once the wait has passed, links answer again.
+func TestUnknownReviewerLinksAreThrottledPerAddress(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	app := newTestAppWith(t, handlers.WithTestHooks(handlers.Config{SessionKey: testSessionKey}, clock))
+	owner := app.createOwner("Ada", "ada@example.com")
+	role := app.createRole(app.createAccount("Acme Ads", "Meta"), app.createOwner("Bo", ""), "Admin")
+	review, _ := app.insertReview("Q1", "2099-01-01", owner, role)
+	link, _, err := app.store.ReviewLinkFor(context.Background(), db.SystemActor("test"), review, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.newClient()
+	for i := range 20 {
+		if r := c.get("/r/guess-" + strconv.Itoa(i)); r.status != http.StatusNotFound {
+			t.Fatalf("guess %d: status %d, want 404", i, r.status)
+		}
+	}
+	r := c.get(link)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("after 20 unknown links: status %d, Retry-After %q; want 429 with it", r.status, r.header.Get("Retry-After"))
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	if r := c.get(link); r.status != http.StatusOK {
+		t.Errorf("after the wait: status %d, want 200", r.status)
 	}
 }
