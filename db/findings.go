@@ -195,6 +195,14 @@ var findingQueries = []findingQuery{
 		args: func(s *Store) []any { return []any{s.today()} },
 		lists: []findingList{{"owner", `o.id IN (SELECT c.subject_id FROM checklists c WHERE c.status = 'open' AND c.subject_kind = 'owner'
 			AND c.due_on > '' AND c.due_on < {today} AND EXISTS (SELECT 1 FROM checklist_items i WHERE i.checklist_id = c.id AND i.done = 0))`}}},
+	// Access reviews open past their due date (issue #14): each links to its
+	// review's page; there is no list of reviews to narrow.
+	{kind: "review-campaign-overdue", severity: SeverityLow,
+		count: `SELECT COUNT(*) FROM reviews r WHERE r.status = 'open' AND r.due_on < ?1`,
+		sample: `SELECT 'review', r.id, r.name, 'was due ' || r.due_on || '; ' || (SELECT COUNT(*) FROM review_items i
+				WHERE i.review_id = r.id AND i.decision = 'pending') || ' item(s) undecided'
+			FROM reviews r WHERE r.status = 'open' AND r.due_on < ?1 ORDER BY r.due_on, r.id LIMIT {limit}`,
+		args: func(s *Store) []any { return []any{s.today()} }},
 }
 
 // FindingKinds lists every risk finding, in the order the home page shows them.

@@ -572,7 +572,7 @@ func TestFindingsAtScale(t *testing.T) {
 func TestFindingsLeadWithTheMostSevere(t *testing.T) {
 	want := []string{"departed-with-login", "departed-with-access", "retired-integration-active-token", "expired-active",
 		"creator-departed", "owner-departed", "no-admin", "single-admin", "never-expires", "expiring-soon", "admin-system-user",
-		"no-owner", "review-overdue", "offboarding-overdue"}
+		"no-owner", "review-overdue", "offboarding-overdue", "review-campaign-overdue"}
 	if got := db.FindingKinds(); !slices.Equal(got, want) {
 		t.Errorf("findings in the order\n%v\nwant (most severe first)\n%v", got, want)
 	}
@@ -604,6 +604,9 @@ func TestFindingListsHoldExactlyTheirRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range findings {
+		if f.Kind == "review-campaign-overdue" {
+			continue // access reviews have no list: each links to its page (TestAnOpenReviewPastItsDueDateIsAFinding)
+		}
 		if f.Count == 0 {
 			t.Errorf("%s: the data does not raise it, so the test proves nothing", f.Kind)
 			continue

@@ -98,6 +98,10 @@ func (s *Server) routes() []Route {
 		// A login's calendar feed, for calendar apps: the secret in the
 		// address ({secret}.ics) is its only key.
 		{http.MethodGet, "/calendar/:feed", public, s.calendarFeed},
+		// A reviewer's personal link to their items in an access review:
+		// the secret in the address is its only key.
+		{http.MethodGet, "/r/:secret", public, s.showReviewerAnswers},
+		{http.MethodPost, "/r/:secret/items/:item_id", public, s.answerByLink},
 
 		// Reading: home, one's own login, search, the audit log.
 		{http.MethodGet, "/", viewer, s.showHome},
@@ -123,6 +127,12 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/checklists/:id/items/:iid", editor, s.tickChecklistItem},
 		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
+
+		// Access reviews: answers from the review's page, reviewers' links.
+		{http.MethodPost, "/reviews/:id/items/:item_id", editor, s.answerReviewItem},
+		{http.MethodGet, "/reviews/:id/reviewers", viewer, s.showReviewLinks},
+		{http.MethodPost, "/reviews/:id/links/:owner_id", editor, s.issueReviewLink},
+		{http.MethodPost, "/reviews/:id/links/:owner_id/revoke", editor, s.revokeReviewLink},
 
 		// Administration: exports of everything, the audit chain, backups,
 		// settings, standing checklist items, logins and notifications.

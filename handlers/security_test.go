@@ -100,7 +100,13 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.params = map[string]string{"/calendar/:feed": secret + ".ics"}
+	// An access review of the owner's role, with Olga as its reviewer and her link.
+	review, reviewItems := app.insertReview("Q1 Meta", "2099-03-31", owner, role)
+	reviewLink, _, err := app.store.ReviewLinkFor(ctx, sys, review, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.params = map[string]string{"/calendar/:feed": secret + ".ics", "/r/:secret": strings.TrimPrefix(reviewLink, db.ReviewLinkPrefix)}
 	webhook, err := app.store.CreateWebhook(ctx, sys, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: db.WebhookJSON,
 		Secret: "a-long-shared-secret-1234", Events: []string{"digest"}})
 	if err != nil {
@@ -116,6 +122,8 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		"/checklists/:id": checklist, "/checklists/:id/items/:iid": item,
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
 		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
+		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItems[0], "/r/:secret/items/:item_id": reviewItems[0],
+		"/reviews/:id/links/:owner_id": owner,
 	}
 	for role, email := range w.emails {
 		w.clients[role] = app.signedIn(email)

@@ -255,3 +255,39 @@ func (t *throttle) auditAnonymousDenial(address string) bool {
 	t.fails["deny-all"] = append(t.recent("deny-all"), now)
 	return true
 }
+
+// Reviewer links (/r/{secret}) are opened without signing in, so guesses
+// at their secrets are counted like failed sign-ins, per address: an
+// address that asked for reviewerLinkFreeMisses unknown links must wait
+// before each next look, up to reviewerLinkMaxWait. A secret has 256
+// random bits, so this only keeps a scan from costing the server; a
+// reviewer who mistyped waits a second or two at most.
+const (
+	reviewerLinkFreeMisses = 20
+	reviewerLinkMaxWait    = time.Minute
+)
+
+// reviewerLinkKey names an address's reviewer link misses.
+func reviewerLinkKey(address string) throttleKey {
+	return sha256.Sum256([]byte("review-link\x00" + address))
+}
+
+// reviewerLinkWait is how long address must still wait before its next
+// reviewer link is looked up.
+func (t *throttle) reviewerLinkWait(address string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now, key := t.now(), reviewerLinkKey(address)
+	forgetIfStale(t.addresses, key, now)
+	return t.addresses[key].wait(now, reviewerLinkFreeMisses, reviewerLinkMaxWait)
+}
+
+// reviewerLinkMissed counts an unknown reviewer link asked for by address.
+func (t *throttle) reviewerLinkMissed(address string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	k := strikesOf(t.addresses, reviewerLinkKey(address), now)
+	k.failures++
+	k.last = now
+}

@@ -94,14 +94,15 @@ func startStewardWith(t *testing.T, flags ...string) *steward {
 	t.Helper()
 	addr := freeAddr(t)
 	env := map[string]string{"STEWARD_ADMIN_EMAIL": adminEmail, "STEWARD_ADMIN_PASSWORD": adminPassword}
-	args := append([]string{"steward", "-addr", addr, "-db", filepath.Join(t.TempDir(), "steward.db")}, flags...)
+	dbFile := filepath.Join(t.TempDir(), "steward.db")
+	args := append([]string{"steward", "-addr", addr, "-db", dbFile}, flags...)
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), logs, logs)
 	}()
-	s := &steward{base: "http://" + addr, log: logs}
+	s := &steward{base: "http://" + addr, log: logs, db: dbFile}
 	t.Cleanup(func() {
 		cancel()
 		select {

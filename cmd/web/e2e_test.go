@@ -101,6 +101,7 @@ func findChromium(t *testing.T) string {
 type steward struct {
 	base string
 	log  *syncBuffer
+	db   string // the database file
 }
 
 // startSteward runs the real server on a free port with a fresh database

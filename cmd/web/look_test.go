@@ -71,8 +71,13 @@ func TestLook(t *testing.T) {
 	b.setScreen(t, screens[1])
 	b.signIn(t)
 	records := b.lookRecords(t)
+	var reviewerPage string
+	records["reviews"], reviewerPage = addLookReview(t, srv.db)
 	main := mainPages(t, records)
 	pages = append(pages, main...)
+	// A reviewer's page opens without signing in; it is checked the same.
+	main = append(main, reviewerPage)
+	pages = append(pages, reviewerPage)
 	for _, p := range main {
 		for _, sc := range screens {
 			t.Run(sc.name+" "+p, func(t *testing.T) {
@@ -137,6 +142,47 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 		t.Fatal("adding a webhook left no link to edit it")
 	}
 	return records
+}
+
+// addLookReview adds an open access review of a few demo roles, reviewed
+// by a demo owner, straight into the database file of the running server
+// (starting reviews is not what this test looks at), and issues the
+// reviewer's link. It returns the review's path and the link's.
+func addLookReview(t *testing.T, file string) (review, link string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	reviewer, err := store.QueryInt(ctx, "SELECT id FROM owners WHERE email <> '' AND status = 'active' ORDER BY id LIMIT 1")
+	if err != nil || reviewer == 0 {
+		t.Fatalf("no demo owner to review: %v", err)
+	}
+	must := func(q string, args ...any) {
+		t.Helper()
+		if err := store.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(`INSERT INTO reviews (name, scope, include, due_on, created_at, updated_at)
+		VALUES ('Look review', 'all', '["roles"]', '2099-03-31', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`)
+	id, err := store.QueryInt(ctx, "SELECT MAX(id) FROM reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(`INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
+		SELECT ?, 'role', r.id, r.account_id, COALESCE(o.display_name, su.name, ''), r.owner_id, r.role, r.granted_on, r.last_reviewed_on, ?
+		FROM roles r LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
+		WHERE r.status = 'active' ORDER BY r.id LIMIT 4`, id, reviewer)
+	must(`UPDATE review_items SET decision = 'remove', note = 'Left the agency in March', decided_by = 'look', decided_at = 'x'
+		WHERE id = (SELECT MIN(id) FROM review_items WHERE review_id = ?)`, id)
+	link, _, err = store.ReviewLinkFor(ctx, db.SystemActor("look test"), id, reviewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/reviews/" + strconv.FormatInt(id, 10), link
 }
 
 // mainPages are the pages to check, from the route table: every GET route

@@ -24,7 +24,7 @@ type emailContent struct {
 	Action   string
 	Items    []string
 	Record   string // the record's name
-	Link     string // the record's page; "" without a base URL
+	Link     string // the record's page (a reviewer's own link); "" without a base URL
 	Event    string
 	Delivery string
 }
@@ -68,11 +68,14 @@ var emailHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html
 
 // emailContentOf is what the email of d says. Details that are not
 // db.Facts (or keys beyond them) are left out.
-func (s *Service) emailContentOf(d db.Delivery) emailContent {
-	var f db.Facts
+func (s *Service) emailContentOf(ctx context.Context, d db.Delivery) emailContent {
+	var f db.ReviewReminderDetails
 	_ = json.Unmarshal(d.Details, &f) // a message without facts still has its summary
 	c := emailContent{Summary: d.Summary, Account: f.Account, Platform: f.Platform, When: f.When,
 		Action: f.Action, Items: f.Items, Record: d.RecordName, Link: s.recordURL(d), Event: d.Event, Delivery: d.DeliveryID}
+	if d.Event == db.EventReviewReminder && f.ReviewerOwnerID != 0 {
+		c.Record, c.Link = "your review", s.reviewerLink(ctx, d.Record.ID, f.ReviewerOwnerID)
+	}
 	if day, err := time.Parse(time.DateOnly, f.When); err == nil {
 		c.When = day.Format("Monday 2 January 2006")
 	}
@@ -82,8 +85,8 @@ func (s *Service) emailContentOf(d db.Delivery) emailContent {
 // emailMessage is the email of d from the From address: a summary subject,
 // plain-text and HTML parts, and a Message-ID made of the delivery ID, so a
 // retry is the same message.
-func (s *Service) emailMessage(d db.Delivery) (*gomail.Msg, error) {
-	c := s.emailContentOf(d)
+func (s *Service) emailMessage(ctx context.Context, d db.Delivery) (*gomail.Msg, error) {
+	c := s.emailContentOf(ctx, d)
 	var text, html bytes.Buffer
 	if err := emailText.Execute(&text, c); err != nil {
 		return nil, err
@@ -117,11 +120,23 @@ func (s *Service) sendEmail(ctx context.Context, d db.Delivery) error {
 	if !s.cfg.Mail.Enabled() {
 		return permanent{ErrMailOff}
 	}
-	msg, err := s.emailMessage(d)
+	msg, err := s.emailMessage(ctx, d)
 	if err != nil {
 		return permanent{err}
 	}
 	return s.cfg.Mail.send(ctx, msg)
+}
+
+// reviewerLink is the working personal link of reviewer ownerID in review
+// reviewID on Steward's public address, made as the email is sent so that
+// its secret is never queued; "" without a base URL, or once the link was
+// revoked or the review closed.
+func (s *Service) reviewerLink(ctx context.Context, reviewID, ownerID int64) string {
+	path, err := s.store.ReviewLinkPath(ctx, reviewID, ownerID)
+	if err != nil || s.cfg.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + path
 }
 
 // oneLine is s on one line: a header may not break.

@@ -36,6 +36,8 @@ func ruleJobs(store *db.Store) []Job {
 		job("offboarding.overdue", func(ctx context.Context, _ time.Time) ([]db.Alert, error) {
 			return store.DueOffboardingReminders(ctx)
 		}),
+		job(db.EventReviewReminder, func(ctx context.Context, _ time.Time) ([]db.Alert, error) { return store.DueReviewerReminders(ctx) }),
+		job(db.EventReviewOverdue, func(ctx context.Context, _ time.Time) ([]db.Alert, error) { return store.DueReviewOverdue(ctx) }),
 	}
 }
 

@@ -30,6 +30,7 @@ var findingTexts = map[string]FindingText{
 	"no-owner":                         {"Tokens with no responsible owner", "Nobody answers for them.", "Choose a responsible owner"},
 	"review-overdue":                   {"Tokens and roles not reviewed in 90 days or past their review date", "Access nobody has looked at drifts from what is needed.", "Review the"},
 	"offboarding-overdue":              {"Offboarding checklists past the leaving date", "People have left but their checklist still has open items.", "Work through their checklists"},
+	"review-campaign-overdue":          {"Access reviews past their due date", "Until the review is closed, nobody has confirmed who should keep this access.", ""},
 }
 
 // FindingTextOf is the text of a finding kind.

@@ -437,8 +437,12 @@ func actorText(e db.AuditEvent) string {
 	return e.Actor
 }
 
-// RecordURL is the page of a record named by an audit event's kind and ID.
+// RecordURL is the page of a record named by an audit event's kind and ID;
+// an access review, which is no record kind, has its page at /reviews/{id}.
 func RecordURL(kind string, id int64) string {
+	if kind == "review" && id != 0 {
+		return "/reviews/" + ID(id)
+	}
 	k, _ := db.KindNamed(kind)
 	return k.URL(id)
 }
