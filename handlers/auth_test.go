@@ -835,8 +835,12 @@ func TestSetupCodeSpentOnce(t *testing.T) {
 		case r.status == http.StatusSeeOther:
 			created++
 		case r.status == http.StatusUnprocessableEntity && strings.Contains(r.body, "This setup link has been used"):
+		case r.status == http.StatusServiceUnavailable && strings.Contains(r.body, "nothing was changed"):
+			// Two passwords are hashed at a time; on a slow or loaded
+			// machine a setup that waits longer than its turn allows is
+			// refused as busy, with nothing written: also a refusal.
 		default:
-			t.Errorf("setup %d: status %d, want 303 or 422 saying the link is used: %.300q", i, r.status, r.body)
+			t.Errorf("setup %d: status %d, want 303, 422 saying the link is used, or 503 busy: %.300q", i, r.status, r.body)
 		}
 	}
 	if created != 1 {
