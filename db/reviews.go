@@ -206,11 +206,32 @@ func (s *Store) insertReview(ctx context.Context, tx *sql.Tx, actor Actor, r rev
 	return id, n, err
 }
 
-// reviewScopeCTE names the accounts in a review's scope: active ones for
-// all or one platform, the chosen ones (whatever their status) otherwise.
-const reviewScopeCTE = `WITH scoped(id) AS (SELECT id FROM accounts WHERE
-	CASE :scope WHEN 'all' THEN status = 'active' WHEN 'platform' THEN status = 'active' AND platform = :platform
-	ELSE id IN (SELECT value FROM json_each(:accounts)) END) `
+// reviewScopes select the accounts in a review's scope, by scope: active
+// ones for all or one platform, the chosen ones (whatever their status).
+var reviewScopes = map[string]string{
+	"all":      `SELECT id FROM accounts WHERE status = 'active'`,
+	"platform": `SELECT id FROM accounts WHERE platform = :platform AND status = 'active'`,
+	"accounts": `SELECT value FROM json_each(:accounts)`,
+}
+
+// reviewTokensInScope are the active tokens on the scope's accounts, on the
+// account itself or (without one) through their system user; every active
+// token for scope all, the accountless ones too.
+const reviewTokensInScope = `SELECT t.id FROM scoped CROSS JOIN tokens t ON t.account_id = scoped.id AND t.status = 'active'
+	UNION ALL SELECT t.id FROM scoped CROSS JOIN system_users su ON su.account_id = scoped.id
+	CROSS JOIN tokens t ON t.system_user_id = su.id AND t.account_id IS NULL AND t.status = 'active'`
+
+// snapshotSQL is the statement that snapshots one include value (roles,
+// tokens, system_users) of a review with the scope.
+func snapshotSQL(what, scope string) string {
+	with := "WITH scoped(id) AS (" + reviewScopes[scope] + "), st(id) AS ("
+	if scope == "all" {
+		with += "SELECT id FROM tokens WHERE status = 'active'"
+	} else {
+		with += reviewTokensInScope
+	}
+	return with + ") " + reviewSnapshots[what]
+}
 
 // activeOwner is the owner ID col when that owner is active: a departed
 // owner answers for nothing.
@@ -218,30 +239,32 @@ func activeOwner(col string) string {
 	return "(SELECT id FROM owners WHERE id = " + col + " AND status = 'active')"
 }
 
+// The CROSS JOINs keep SQLite reading the scope's accounts first, then
+// their records by the account indexes, rather than every active record.
+//
 // reviewSnapshots are the INSERT … SELECT that take a review's snapshot,
-// one per include value: holder (as named then), what, since when, last
+// one per include value, after snapshotSQL's scoped accounts and st tokens: holder (as named then), what, since when, last
 // review, and the usual reviewer — the account's accountable owner, else
 // the responsible owner.
 var reviewSnapshots = map[string]string{
-	"roles": reviewScopeCTE + `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
+	"roles": `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
 		SELECT :review, 'role', r.id, r.account_id, ` + roleHolderSQL + `, r.owner_id,
 			r.role || CASE WHEN r.admin = 1 THEN ' (admin)' ELSE '' END,
 			COALESCE(NULLIF(r.granted_on, ''), substr(r.created_at, 1, 10)), r.last_reviewed_on, ` + activeOwner("a.owner_id") + `
-		FROM scoped JOIN roles r ON r.account_id = scoped.id AND r.status = 'active' JOIN accounts a ON a.id = r.account_id
+		FROM scoped CROSS JOIN roles r ON r.account_id = scoped.id AND r.status = 'active' JOIN accounts a ON a.id = r.account_id
 		LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id`,
-	"tokens": reviewScopeCTE + `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
+	"tokens": `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
 		SELECT :review, 'token', t.id, a.id, ` + tokenHolderSQL + `, t.owner_id, t.name,
 			COALESCE(NULLIF(t.issued_on, ''), substr(t.created_at, 1, 10)), t.last_reviewed_on,
 			COALESCE(` + activeOwner("a.owner_id") + `, ` + activeOwner("t.responsible_owner_id") + `)
-		FROM tokens t LEFT JOIN system_users su ON su.id = t.system_user_id
+		FROM st JOIN tokens t ON t.id = st.id LEFT JOIN system_users su ON su.id = t.system_user_id
 		LEFT JOIN accounts a ON a.id = COALESCE(t.account_id, su.account_id)
-		LEFT JOIN owners o ON o.id = t.owner_id LEFT JOIN integrations ig ON ig.id = t.integration_id
-		WHERE t.status = 'active' AND (:scope = 'all' OR a.id IN (SELECT id FROM scoped))`,
-	"system_users": reviewScopeCTE + `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
+		LEFT JOIN owners o ON o.id = t.owner_id LEFT JOIN integrations ig ON ig.id = t.integration_id`,
+	"system_users": `INSERT INTO review_items (review_id, record_kind, record_id, account_id, holder, holder_owner_id, detail, since, last_seen, reviewer_owner_id)
 		SELECT :review, 'system_user', su.id, su.account_id, su.name, NULL,
 			CASE WHEN su.admin = 1 THEN 'System user (admin)' ELSE 'System user' END, substr(su.created_at, 1, 10), '',
 			COALESCE(` + activeOwner("a.owner_id") + `, ` + activeOwner("su.owner_id") + `)
-		FROM scoped JOIN system_users su ON su.account_id = scoped.id AND su.status = 'active' JOIN accounts a ON a.id = su.account_id`,
+		FROM scoped CROSS JOIN system_users su ON su.account_id = scoped.id AND su.status = 'active' JOIN accounts a ON a.id = su.account_id`,
 }
 
 // The holder of a role and of a token, as the snapshot names it and as the
@@ -274,8 +297,7 @@ func snapshotReview(ctx context.Context, tx *sql.Tx, id int64, r reviewValues) (
 		if !slices.Contains(include, what) {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, reviewSnapshots[what], sql.Named("review", id), sql.Named("scope", r.scope),
-			sql.Named("platform", r.platform), sql.Named("accounts", r.accounts))
+		res, err := tx.ExecContext(ctx, snapshotSQL(what, r.scope), snapshotArgs(id, r)...)
 		if err != nil {
 			return 0, fmt.Errorf("db: snapshot review %s: %w", what, err)
 		}
@@ -286,6 +308,11 @@ func snapshotReview(ctx context.Context, tx *sql.Tx, id int64, r reviewValues) (
 		return 0, fmt.Errorf("db: route own access: %w", err)
 	}
 	return total, nil
+}
+
+// snapshotArgs are the named parameters of snapshotSQL.
+func snapshotArgs(id int64, r reviewValues) []any {
+	return []any{sql.Named("review", id), sql.Named("platform", r.platform), sql.Named("accounts", r.accounts)}
 }
 
 const reviewColumns = `r.id, r.name, r.scope, r.platform, r.account_ids, r.include, r.due_on, r.repeat, r.status, COALESCE(r.previous_id, 0),
