@@ -52,4 +52,3 @@ func TestReviewSnapshotReadsByIndex(t *testing.T) {
 		noScan(what, queryPlan(t, s, q))
 	}
 }
-
