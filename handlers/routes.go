@@ -124,6 +124,16 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
+		// Access reviews: start, follow, close, print and export.
+		{http.MethodGet, "/reviews", viewer, s.listReviews},
+		{http.MethodGet, "/reviews/new", editor, s.newReview},
+		{http.MethodPost, "/reviews", editor, s.createReview},
+		{http.MethodGet, "/reviews/:id", viewer, s.showReview},
+		{http.MethodPost, "/reviews/:id/close", editor, s.closeReview},
+		{http.MethodGet, "/reviews/:id/report", viewer, s.showReviewReport},
+		{http.MethodGet, "/reviews/:id/export.csv", viewer, s.exportReview},
+		{http.MethodGet, "/reviews/:id/timeline", viewer, s.reviewTimeline},
+
 		// Administration: exports of everything, the audit chain, backups,
 		// settings, standing checklist items, logins and notifications.
 		{http.MethodGet, "/admin", admin, s.showAdmin},

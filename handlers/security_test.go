@@ -110,12 +110,18 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		t.Fatal(err)
 	}
 	delivery := app.count("SELECT MAX(id) FROM outbox")
+	review, err := app.store.StartReview(ctx, sys, db.ReviewInput{Name: "Q1 access review", Scope: "all",
+		Include: db.ReviewIncludes, DueOn: app.store.Today(), Repeat: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.ids = map[string]int64{
 		"/owners/:id": owner, "/accounts/:id": account, "/roles/:id": role, "/system-users/:id": systemUser,
 		"/integrations/:id": integration, "/tokens/:id": token,
 		"/checklists/:id": checklist, "/checklists/:id/items/:iid": item,
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
 		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
+		"/reviews/:id": review,
 	}
 	for role, email := range w.emails {
 		w.clients[role] = app.signedIn(email)
