@@ -196,9 +196,10 @@ func (s *Store) insertReview(ctx context.Context, tx *sql.Tx, actor Actor, r rev
 	if err != nil {
 		return 0, 0, err
 	}
-	summary := fmt.Sprintf("Started the access review %q (%d items, due %s)", r.name, n, r.dueOn)
+	// The due date is in the changes: a date in a summary could wrap on a phone.
+	summary := fmt.Sprintf("Started the access review %q (%d items)", r.name, n)
 	if previousID != 0 {
-		summary = fmt.Sprintf("Started the next access review %q (%d items, due %s)", r.name, n, r.dueOn)
+		summary = fmt.Sprintf("Started the next access review %q (%d items)", r.name, n)
 	}
 	err = s.insertEvent(ctx, tx, actor, Event{Action: "review.started", Subject: reviewRef(id), Summary: summary,
 		Changes: []Change{{Field: "scope", After: r.scope + " " + r.platform}, {Field: "include", After: r.include},
