@@ -319,11 +319,19 @@ func snapshotArgs(id int64, r reviewValues) []any {
 const reviewColumns = `r.id, r.name, r.scope, r.platform, r.account_ids, r.include, r.due_on, r.repeat, r.status, COALESCE(r.previous_id, 0),
 	r.undecided, r.created_by, r.created_at, r.closed_by, r.closed_at`
 
+// reviewCounts counts review r's items by answer, each from the
+// (review_id, decision) index: a review of 100,000 items is counted without
+// reading its rows.
+const reviewCounts = `, (SELECT COUNT(*) FROM review_items WHERE review_id = r.id),
+	(SELECT COUNT(*) FROM review_items WHERE review_id = r.id AND decision = 'pending'),
+	(SELECT COUNT(*) FROM review_items WHERE review_id = r.id AND decision = 'keep'),
+	(SELECT COUNT(*) FROM review_items WHERE review_id = r.id AND decision = 'remove')`
+
 func scanReview(row scanner) (Review, error) {
 	var r Review
 	var accounts, include string
 	err := row.Scan(&r.ID, &r.Name, &r.Scope, &r.Platform, &accounts, &include, &r.DueOn, &r.Repeat, &r.Status, &r.PreviousID,
-		&r.Undecided, &r.CreatedBy, &r.CreatedAt, &r.ClosedBy, &r.ClosedAt)
+		&r.Undecided, &r.CreatedBy, &r.CreatedAt, &r.ClosedBy, &r.ClosedAt, &r.Total, &r.Pending, &r.Keep, &r.Remove)
 	_ = json.Unmarshal([]byte(accounts), &r.AccountIDs)
 	_ = json.Unmarshal([]byte(include), &r.Include)
 	return r, err
@@ -331,34 +339,14 @@ func scanReview(row scanner) (Review, error) {
 
 // ReviewByID returns a review with its progress.
 func (s *Store) ReviewByID(ctx context.Context, id int64) (Review, error) {
-	r, err := one(ctx, s.read, scanReview, "review", "SELECT "+reviewColumns+" FROM reviews r WHERE r.id = ?", id)
-	if err != nil {
-		return r, err
-	}
-	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(decision = 'pending'), 0), COALESCE(SUM(decision = 'keep'), 0),
-		COALESCE(SUM(decision = 'remove'), 0) FROM review_items WHERE review_id = ?`, id).Scan(&r.Total, &r.Pending, &r.Keep, &r.Remove)
-	if err != nil {
-		return r, fmt.Errorf("db: review progress: %w", err)
-	}
-	return r, nil
+	return one(ctx, s.read, scanReview, "review", "SELECT "+reviewColumns+reviewCounts+" FROM reviews r WHERE r.id = ?", id)
 }
 
 // ListReviews lists reviews, open ones first (soonest due first), with
 // their progress.
 func (s *Store) ListReviews(ctx context.Context, limit int) ([]Review, error) {
-	return all(ctx, s.read, func(row scanner) (Review, error) {
-		var r Review
-		var accounts, include string
-		err := row.Scan(&r.ID, &r.Name, &r.Scope, &r.Platform, &accounts, &include, &r.DueOn, &r.Repeat, &r.Status, &r.PreviousID,
-			&r.Undecided, &r.CreatedBy, &r.CreatedAt, &r.ClosedBy, &r.ClosedAt, &r.Total, &r.Pending, &r.Keep, &r.Remove)
-		_ = json.Unmarshal([]byte(accounts), &r.AccountIDs)
-		_ = json.Unmarshal([]byte(include), &r.Include)
-		return r, err
-	}, "reviews", `SELECT `+reviewColumns+`, COUNT(i.id), COALESCE(SUM(i.decision = 'pending'), 0), COALESCE(SUM(i.decision = 'keep'), 0),
-		COALESCE(SUM(i.decision = 'remove'), 0)
-		FROM (SELECT * FROM reviews ORDER BY status = 'closed', CASE WHEN status = 'open' THEN due_on END, id DESC LIMIT ?) r
-		LEFT JOIN review_items i ON i.review_id = r.id
-		GROUP BY r.id ORDER BY r.status = 'closed', CASE WHEN r.status = 'open' THEN r.due_on END, r.id DESC`, limit)
+	return all(ctx, s.read, scanReview, "reviews", "SELECT "+reviewColumns+reviewCounts+
+		` FROM reviews r ORDER BY r.status = 'closed', CASE WHEN r.status = 'open' THEN r.due_on END, r.id DESC LIMIT ?`, limit)
 }
 
 // ReviewProgressByReviewer counts a review's items per reviewer, the most
@@ -402,27 +390,33 @@ func scanReviewItem(row scanner) (ReviewItem, error) {
 // after; decision narrows them (pending: the undecided ones) when set.
 // limit+1 rows are read so the caller knows whether there are more.
 func (s *Store) ReviewItems(ctx context.Context, id int64, decision string, after int64, limit int) ([]ReviewItem, error) {
+	if decision == "" {
+		return all(ctx, s.read, scanReviewItem, "review items", "SELECT "+reviewItemColumns+reviewItemFrom+
+			` WHERE i.review_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`, id, after, limit)
+	}
 	return all(ctx, s.read, scanReviewItem, "review items", "SELECT "+reviewItemColumns+reviewItemFrom+
-		` WHERE i.review_id = ? AND (? = '' OR i.decision = ?) AND i.id > ? ORDER BY i.id LIMIT ?`, id, decision, decision, after, limit)
+		` WHERE i.review_id = ? AND i.decision = ? AND i.id > ? ORDER BY i.id LIMIT ?`, id, decision, after, limit)
 }
 
 // reviewChangedSQL finds a review's items whose record no longer has the
 // holder the snapshot saw, or is no longer active, with who holds it now
-// (or its status).
-const reviewChangedSQL = `SELECT live.live, ` + reviewItemColumns + ` FROM (
+// (or its status). Only records changed since the review started are read
+// (by their updated_at index), each joined to its item.
+const reviewChangedSQL = `WITH started(at) AS (SELECT created_at FROM reviews WHERE id = :review)
+	SELECT live.live, ` + reviewItemColumns + ` FROM (
 	SELECT ri.id AS id, CASE WHEN r.status <> 'active' THEN r.status ELSE ` + roleHolderSQL + ` END AS live
-	FROM review_items ri JOIN roles r ON r.id = ri.record_id
+	FROM roles r CROSS JOIN review_items ri ON ri.review_id = :review AND ri.record_kind = 'role' AND ri.record_id = r.id
 	LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
-	WHERE ri.review_id = :review AND ri.record_kind = 'role'
+	WHERE r.updated_at >= (SELECT at FROM started)
 	UNION ALL
 	SELECT ri.id, CASE WHEN t.status <> 'active' THEN t.status ELSE ` + tokenHolderSQL + ` END
-	FROM review_items ri JOIN tokens t ON t.id = ri.record_id LEFT JOIN owners o ON o.id = t.owner_id
-	LEFT JOIN system_users su ON su.id = t.system_user_id LEFT JOIN integrations ig ON ig.id = t.integration_id
-	WHERE ri.review_id = :review AND ri.record_kind = 'token'
+	FROM tokens t CROSS JOIN review_items ri ON ri.review_id = :review AND ri.record_kind = 'token' AND ri.record_id = t.id
+	LEFT JOIN owners o ON o.id = t.owner_id LEFT JOIN system_users su ON su.id = t.system_user_id LEFT JOIN integrations ig ON ig.id = t.integration_id
+	WHERE t.updated_at >= (SELECT at FROM started)
 	UNION ALL
 	SELECT ri.id, CASE WHEN su.status <> 'active' THEN su.status ELSE su.name END
-	FROM review_items ri JOIN system_users su ON su.id = ri.record_id
-	WHERE ri.review_id = :review AND ri.record_kind = 'system_user') live
+	FROM system_users su CROSS JOIN review_items ri ON ri.review_id = :review AND ri.record_kind = 'system_user' AND ri.record_id = su.id
+	WHERE su.updated_at >= (SELECT at FROM started)) live
 	JOIN review_items i ON i.id = live.id LEFT JOIN accounts a ON a.id = i.account_id LEFT JOIN owners ro ON ro.id = i.reviewer_owner_id
 	WHERE live.live IS NOT i.holder ORDER BY i.id LIMIT :limit`
 
@@ -459,7 +453,7 @@ func (s *Store) CloseReview(ctx context.Context, actor Actor, id int64, undecide
 	}
 	var nextID int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := scanReview(tx.QueryRowContext(ctx, "SELECT "+reviewColumns+" FROM reviews r WHERE r.id = ?", id))
+		r, err := scanReview(tx.QueryRowContext(ctx, "SELECT "+reviewColumns+reviewCounts+" FROM reviews r WHERE r.id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}

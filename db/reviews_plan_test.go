@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,8 +48,25 @@ func TestReviewSnapshotReadsByIndex(t *testing.T) {
 	}
 	for what, q := range map[string]string{
 		"progress by reviewer": `SELECT COALESCE(i.reviewer_owner_id, 0), SUM(i.decision = 'pending') FROM review_items i WHERE i.review_id = 1 GROUP BY i.reviewer_owner_id`,
-		"items":                "SELECT " + reviewItemColumns + reviewItemFrom + ` WHERE i.review_id = 1 AND ('pending' = '' OR i.decision = 'pending') AND i.id > 0 ORDER BY i.id LIMIT 51`,
+		"progress by account":  `SELECT COALESCE(i.account_id, 0), SUM(i.decision = 'pending') FROM review_items i WHERE i.review_id = 1 GROUP BY i.account_id`,
+		"undecided items":      "SELECT " + reviewItemColumns + reviewItemFrom + ` WHERE i.review_id = 1 AND i.decision = 'pending' AND i.id > 0 ORDER BY i.id LIMIT 51`,
+		"items":                "SELECT " + reviewItemColumns + reviewItemFrom + ` WHERE i.review_id = 1 AND i.id > 0 ORDER BY i.id LIMIT 51`,
 	} {
-		noScan(what, queryPlan(t, s, q))
+		plan := queryPlan(t, s, q)
+		noScan(what, plan)
+		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") || (strings.Contains(what, "progress") && !strings.Contains(plan, "COVERING INDEX")) {
+			t.Errorf("%s:\n%s\nwant the items read in order, progress counted from an index alone", what, plan)
+		}
 	}
+	// Holder changes read only the records changed since the start.
+	changed := queryPlan(t, s, reviewChangedSQL, sql.Named("review", 1), sql.Named("limit", 20))
+	noScan("holder changes", changed)
+	for _, idx := range []string{"roles_updated", "tokens_updated", "system_users_updated"} {
+		if !strings.Contains(changed, idx) {
+			t.Errorf("holder changes:\n%s\nwant %s used", changed, idx)
+		}
+	}
+	// The list reads the reviews (a few a quarter) and counts each one's
+	// items by index.
+	noScan("list", queryPlan(t, s, "SELECT "+reviewColumns+reviewCounts+" FROM reviews r ORDER BY r.id DESC LIMIT 20"), "r")
 }
