@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -202,7 +203,7 @@ func (s *Store) insertReview(ctx context.Context, tx *sql.Tx, actor Actor, r rev
 		summary = fmt.Sprintf("Started the next access review %q (%d items)", r.name, n)
 	}
 	err = s.insertEvent(ctx, tx, actor, Event{Action: "review.started", Subject: reviewRef(id), Summary: summary,
-		Changes: []Change{{Field: "scope", After: r.scope + " " + r.platform}, {Field: "include", After: r.include},
+		Changes: []Change{{Field: "scope", After: strings.TrimSpace(r.scope + " " + r.platform)}, {Field: "include", After: r.include},
 			{Field: "due_on", After: r.dueOn}, {Field: "repeat", After: r.repeat}}})
 	return id, n, err
 }
