@@ -26,6 +26,10 @@ type Actor struct {
 	// or RoleSteward for Steward itself. The store reads it where an
 	// effect is an admin's alone, such as disabling a login.
 	Role string
+	// Cause names what a change is made for when that is not the actor's
+	// own edit, such as an access review closing; the summary of each event
+	// written with it ends with it.
+	Cause string
 }
 
 // RoleSteward is the Role of changes Steward makes on its own.
@@ -107,6 +111,9 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, actor Actor, ev Eve
 	changesJSON, err := json.Marshal(changes)
 	if err != nil {
 		return fmt.Errorf("db: encode audit changes: %w", err)
+	}
+	if actor.Cause != "" {
+		ev.Summary += " — " + actor.Cause
 	}
 	e := AuditEvent{
 		ID: prevID + 1, At: s.now().Truncate(time.Millisecond), UserID: actor.UserID, Actor: actor.Email, IP: actor.IP,

@@ -447,14 +447,8 @@ func (s *Store) retireSubject(ctx context.Context, tx *sql.Tx, actor Actor, kind
 		vals := old
 		vals.status = "retired"
 		return s.writeAccount(ctx, tx, actor, id, old, vals, "account.retired", "Retired account "+vals.name)
-	case "role":
-		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveRole, TargetID: id}, 0, false, "")
-		return err
-	case "token":
-		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRevokeToken, TargetID: id}, 0, false, "")
-		return err
-	case "system_user":
-		_, err := s.carryOut(ctx, tx, actor, ChecklistItem{Action: ActRemoveSystemUser, TargetID: id}, 0, false, "")
+	case "role", "token", "system_user":
+		_, err := s.removeAccess(ctx, tx, actor, kind, id)
 		return err
 	case "integration":
 		old, err := integrationValuesTx(ctx, tx, id)
@@ -466,6 +460,16 @@ func (s *Store) retireSubject(ctx context.Context, tx *sql.Tx, actor Actor, kind
 		return s.writeIntegration(ctx, tx, actor, id, old, vals, "integration.retired", "Retired integration "+vals.name)
 	}
 	return nil
+}
+
+// removalActions are the carry-out that ends a role, a token or a system
+// user, for the records whose checklist or access review removes them.
+var removalActions = map[string]string{"role": ActRemoveRole, "token": ActRevokeToken, "system_user": ActRemoveSystemUser}
+
+// removeAccess removes a role, revokes a token or removes a system user as
+// a checklist's carry-out does, with its audit event, and says what it did.
+func (s *Store) removeAccess(ctx context.Context, tx *sql.Tx, actor Actor, kind string, id int64) (string, error) {
+	return s.carryOut(ctx, tx, actor, ChecklistItem{Action: removalActions[kind], TargetID: id}, 0, false, "")
 }
 
 // OpenChecklist is an open checklist's progress, for lists.

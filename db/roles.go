@@ -348,32 +348,35 @@ func (s *Store) RemoveRole(ctx context.Context, actor Actor, id int64) error {
 // ReviewRole records that someone checked the grant today. A review-by date
 // that has come moves on by the review interval.
 func (s *Store) ReviewRole(ctx context.Context, actor Actor, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := roleValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var lastReviewed string
-		if err := tx.QueryRowContext(ctx, "SELECT last_reviewed_on FROM roles WHERE id = ?", id).Scan(&lastReviewed); err != nil {
-			return fmt.Errorf("db: read role review: %w", err)
-		}
-		today, reviewBy := s.today(), old.reviewBy
-		changes := []Change{{Field: "last_reviewed_on", Before: lastReviewed, After: today}}
-		if reviewBy != "" && reviewBy <= today {
-			reviewBy = s.daysFromToday(ReviewEveryDays)
-			changes = append(changes, Change{Field: "review_by", Before: old.reviewBy, After: reviewBy})
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE roles SET last_reviewed_on = ?, review_by = ?, updated_at = ? WHERE id = ?",
-			today, reviewBy, formatTime(s.now()), id); err != nil {
-			return fmt.Errorf("db: review role: %w", err)
-		}
-		summary, err := old.summary(ctx, tx, "role.reviewed")
-		if err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, actor, Event{Action: "role.reviewed", Subject: Ref{"role", id},
-			Summary: summary, Changes: changes, Related: old.related()})
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.reviewRoleTx(ctx, tx, actor, id) })
+}
+
+// reviewRoleTx is ReviewRole inside tx.
+func (s *Store) reviewRoleTx(ctx context.Context, tx *sql.Tx, actor Actor, id int64) error {
+	old, err := roleValuesTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	var lastReviewed string
+	if err := tx.QueryRowContext(ctx, "SELECT last_reviewed_on FROM roles WHERE id = ?", id).Scan(&lastReviewed); err != nil {
+		return fmt.Errorf("db: read role review: %w", err)
+	}
+	today, reviewBy := s.today(), old.reviewBy
+	changes := []Change{{Field: "last_reviewed_on", Before: lastReviewed, After: today}}
+	if reviewBy != "" && reviewBy <= today {
+		reviewBy = s.daysFromToday(ReviewEveryDays)
+		changes = append(changes, Change{Field: "review_by", Before: old.reviewBy, After: reviewBy})
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE roles SET last_reviewed_on = ?, review_by = ?, updated_at = ? WHERE id = ?",
+		today, reviewBy, formatTime(s.now()), id); err != nil {
+		return fmt.Errorf("db: review role: %w", err)
+	}
+	summary, err := old.summary(ctx, tx, "role.reviewed")
+	if err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, actor, Event{Action: "role.reviewed", Subject: Ref{"role", id},
+		Summary: summary, Changes: changes, Related: old.related()})
 }
 
 // writeRole saves a role's changes from old to vals with an event of

@@ -440,15 +440,18 @@ func (s *Store) RevokeToken(ctx context.Context, actor Actor, id int64) error {
 
 // ReviewToken records that someone checked the token today.
 func (s *Store) ReviewToken(ctx context.Context, actor Actor, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := tokenValuesTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		vals := old
-		vals.lastReviewedOn = s.today()
-		return s.writeToken(ctx, tx, actor, id, old, vals, "token.reviewed", "Reviewed token "+vals.name)
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.reviewTokenTx(ctx, tx, actor, id) })
+}
+
+// reviewTokenTx is ReviewToken inside tx.
+func (s *Store) reviewTokenTx(ctx context.Context, tx *sql.Tx, actor Actor, id int64) error {
+	old, err := tokenValuesTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	vals := old
+	vals.lastReviewedOn = s.today()
+	return s.writeToken(ctx, tx, actor, id, old, vals, "token.reviewed", "Reviewed token "+vals.name)
 }
 
 const tokenColumns = `t.id, t.name, t.kind, t.account_id, COALESCE(a.display_name, ''), COALESCE(a.platform, ''),

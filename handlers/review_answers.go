@@ -209,21 +209,3 @@ func (s *Server) reviewLinksOf(c echo.Context, reviewID int64, open bool) (pages
 
 // dayOf is the date of a stored time, "" for none.
 func dayOf(t string) string { return t[:min(len(t), 10)] }
-
-// showReviewLinks is GET /reviews/:id/reviewers: the reviewers' links on a
-// page of their own.
-func (s *Server) showReviewLinks(c echo.Context) error {
-	reviewID, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	name, open, err := s.store.ReviewNameOf(c.Request().Context(), reviewID)
-	if err != nil {
-		return err
-	}
-	d, err := s.reviewLinksOf(c, reviewID, open)
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, pages.ReviewLinksPage(s.page(c, "Reviewers of "+name, ""), name, d))
-}

@@ -286,7 +286,7 @@ func TestEditorIssuesAndRevokesReviewerLinks(t *testing.T) {
 	if n := w.app.count("SELECT COUNT(*) FROM review_links WHERE review_id = ? AND reviewer_owner_id = ?", w.review, w.eve); n != 1 {
 		t.Errorf("Eve's links after a second issue = %d, want 1", n)
 	}
-	page := ed.get("/reviews/" + id(w.review) + "/reviewers")
+	page := ed.get("/reviews/" + id(w.review))
 	if page.status != http.StatusOK || !strings.Contains(page.body, w.app.srv.URL+"/r/") || !strings.Contains(page.body, "Eve Other") {
 		t.Fatalf("reviewers page: status %d, or no link shown", page.status)
 	}

@@ -128,9 +128,17 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/checklists/:id/complete", editor, s.completeChecklist},
 		{http.MethodGet, "/checklists/:id/timeline", viewer, s.checklistTimeline},
 
+		// Access reviews: start, follow, close, print and export.
+		{http.MethodGet, "/reviews", viewer, s.listReviews},
+		{http.MethodGet, "/reviews/new", editor, s.newReview},
+		{http.MethodPost, "/reviews", editor, s.createReview},
+		{http.MethodGet, "/reviews/:id", viewer, s.showReview},
+		{http.MethodPost, "/reviews/:id/close", editor, s.closeReview},
+		{http.MethodGet, "/reviews/:id/report", viewer, s.showReviewReport},
+		{http.MethodGet, "/reviews/:id/export.csv", viewer, s.exportReview},
+		{http.MethodGet, "/reviews/:id/timeline", viewer, s.reviewTimeline},
 		// Access reviews: answers from the review's page, reviewers' links.
 		{http.MethodPost, "/reviews/:id/items/:item_id", editor, s.answerReviewItem},
-		{http.MethodGet, "/reviews/:id/reviewers", viewer, s.showReviewLinks},
 		{http.MethodPost, "/reviews/:id/links/:owner_id", editor, s.issueReviewLink},
 		{http.MethodPost, "/reviews/:id/links/:owner_id/revoke", editor, s.revokeReviewLink},
 

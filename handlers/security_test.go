@@ -100,8 +100,16 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An access review of the owner's role, with Olga as its reviewer and her link.
-	review, reviewItems := app.insertReview("Q1 Meta", "2099-03-31", owner, role)
+	// An access review of everything, with Olga reviewing an item, and her link.
+	review, err := app.store.StartReview(ctx, sys, db.ReviewInput{Name: "Q1 access review", Scope: "all",
+		Include: db.ReviewIncludes, DueOn: app.store.Today(), Repeat: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewItem := app.count("SELECT MIN(id) FROM review_items WHERE review_id = ? AND reviewer_owner_id = ?", review, owner)
+	if reviewItem == 0 {
+		t.Fatal("Olga reviews nothing in the route world's review")
+	}
 	reviewLink, _, err := app.store.ReviewLinkFor(ctx, sys, review, owner)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +130,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		"/checklists/:id": checklist, "/checklists/:id/items/:iid": item,
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
 		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
-		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItems[0], "/r/:secret/items/:item_id": reviewItems[0],
+		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItem, "/r/:secret/items/:item_id": reviewItem,
 		"/reviews/:id/links/:owner_id": owner,
 	}
 	for role, email := range w.emails {

@@ -141,6 +141,15 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 	if edit == "" {
 		t.Fatal("adding a webhook left no link to edit it")
 	}
+	// An access review of everything, started as an editor does, for its
+	// page, report and timeline.
+	b.open(t, "/reviews/new")
+	b.do(t, "name the review", chromedp.SendKeys(chromedp.CSS("#name"), "Quarterly access review"))
+	b.load(t, "start the review", chromedp.Click(chromedp.Search(`//button[normalize-space()="Start the review"]`)))
+	records["reviews"] = get(t, b, "read the review's address", chromedp.Evaluate[string](`location.pathname`))
+	if !regexp.MustCompile(`^/reviews/[0-9]+$`).MatchString(records["reviews"]) {
+		t.Fatalf("starting a review led to %q, not /reviews/{id}", records["reviews"])
+	}
 	return records
 }
 
