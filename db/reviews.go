@@ -521,78 +521,119 @@ const (
 )
 
 // carryOutReview acts on every item of review r and records each outcome;
-// it returns the outcomes counted and the items' records.
+// it returns the outcomes counted and the items' records. A record someone
+// else removed meanwhile is reported, not removed again; each "remove" is
+// carried out as a checklist's carry-out does, with its own event; the
+// keeps, possibly 100,000 of them, are marked reviewed with set-based
+// updates and one event on every kept record's timeline.
 func (s *Store) carryOutReview(ctx context.Context, tx *sql.Tx, actor Actor, r Review, undecided string) (map[string]int, []Ref, error) {
-	type item struct {
-		id       int64
-		ref      Ref
-		decision string
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT id, record_kind, record_id, decision FROM review_items WHERE review_id = ? ORDER BY id", r.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("db: read review items: %w", err)
-	}
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.ref.Kind, &it.ref.ID, &it.decision); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("db: scan review item: %w", err)
-		}
-		items = append(items, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("db: read review items: %w", err)
-	}
-	counts, refs := map[string]int{}, make([]Ref, 0, len(items))
 	actor.Cause = fmt.Sprintf("access review %q (#%d)", r.Name, r.ID) // every change below names the review
-	for _, it := range items {
-		refs = append(refs, it.ref)
-		decision := it.decision
-		if decision == "pending" {
-			decision = undecided
+	counts := map[string]int{}
+	refs, err := reviewItemRefs(ctx, tx, "SELECT record_kind, record_id FROM review_items WHERE review_id = ? ORDER BY id", r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if counts["gone"], err = s.markReviewItemsGone(ctx, tx, r.ID, ReviewOutcomeGone); err != nil {
+		return nil, nil, err
+	}
+	removals, err := reviewItemRefs(ctx, tx, `SELECT record_kind, record_id FROM review_items WHERE review_id = ? AND outcome = ''
+		AND (decision = 'remove' OR (decision = 'pending' AND ? = 'remove')) ORDER BY id`, r.ID, undecided)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ref := range removals {
+		if _, err := s.removeAccess(ctx, tx, actor, ref.Kind, ref.ID); err != nil {
+			return nil, nil, err
 		}
-		k, _ := KindNamed(it.ref.Kind)
-		var status string
-		if err := tx.QueryRowContext(ctx, "SELECT status FROM "+k.Table+" WHERE id = ?", it.ref.ID).Scan(&status); err != nil {
-			return nil, nil, fmt.Errorf("db: read reviewed record: %w", err)
-		}
-		var outcome string
-		switch {
-		case status == k.Ended:
-			outcome = ReviewOutcomeGone
-			counts["gone"]++
-		case decision == "remove":
-			if _, err := s.removeAccess(ctx, tx, actor, it.ref.Kind, it.ref.ID); err != nil {
-				return nil, nil, err
-			}
-			outcome = ReviewOutcomeRemoved
-			counts["removed"]++
-		default:
-			if err := s.markReviewed(ctx, tx, actor, it.ref); err != nil {
-				return nil, nil, err
-			}
-			outcome = ReviewOutcomeKept
-			counts["kept"]++
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE review_items SET outcome = ? WHERE id = ?", outcome, it.id); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE review_items SET outcome = ? WHERE review_id = ? AND record_kind = ? AND record_id = ?",
+			ReviewOutcomeRemoved, r.ID, ref.Kind, ref.ID); err != nil {
 			return nil, nil, fmt.Errorf("db: record review outcome: %w", err)
 		}
+	}
+	counts["removed"] = len(removals)
+	// A kept token of a system user removed above went with it.
+	if counts["removed"] > 0 {
+		if _, err := s.markReviewItemsGone(ctx, tx, r.ID, ReviewOutcomeWentWith); err != nil {
+			return nil, nil, err
+		}
+	}
+	if counts["kept"], err = s.keepReviewItems(ctx, tx, actor, r); err != nil {
+		return nil, nil, err
 	}
 	return counts, refs, nil
 }
 
-// markReviewed records that a kept role or token was reviewed today; a
-// system user has no review date, so keeping it changes nothing.
-func (s *Store) markReviewed(ctx context.Context, tx *sql.Tx, actor Actor, ref Ref) error {
-	switch ref.Kind {
-	case "role":
-		return s.reviewRoleTx(ctx, tx, actor, ref.ID)
-	case "token":
-		return s.reviewTokenTx(ctx, tx, actor, ref.ID)
+// ReviewOutcomeWentWith is the outcome of a kept item whose record was
+// removed along with another item of the same review (a system user's
+// token).
+const ReviewOutcomeWentWith = "Removed along with another item of this review"
+
+// reviewItemRefs reads the records a query on review_items selects.
+func reviewItemRefs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]Ref, error) {
+	return all(ctx, tx, func(row scanner) (Ref, error) {
+		var ref Ref
+		return ref, row.Scan(&ref.Kind, &ref.ID)
+	}, "review items", query, args...)
+}
+
+// markReviewItemsGone gives outcome to the items of review id not yet
+// acted on whose record has ended; it returns how many.
+func (s *Store) markReviewItemsGone(ctx context.Context, tx *sql.Tx, id int64, outcome string) (int, error) {
+	gone := 0
+	for _, kind := range []string{"role", "token", "system_user"} {
+		k, _ := KindNamed(kind)
+		res, err := tx.ExecContext(ctx, `UPDATE review_items SET outcome = ? WHERE review_id = ? AND record_kind = ? AND outcome = ''
+			AND record_id IN (SELECT id FROM `+k.Table+` WHERE status = ?)`, outcome, id, kind, k.Ended)
+		if err != nil {
+			return 0, fmt.Errorf("db: review items gone: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		gone += int(n)
 	}
-	return nil
+	return gone, nil
+}
+
+// keepReviewItems marks every item of review r not yet acted on kept: its
+// role or token reviewed today (a role whose review-by date has come gets
+// the next one), a system user, which has no review date, unchanged. One
+// event names them all and is on each one's timeline.
+func (s *Store) keepReviewItems(ctx context.Context, tx *sql.Tx, actor Actor, r Review) (int, error) {
+	kept, err := reviewItemRefs(ctx, tx, "SELECT record_kind, record_id FROM review_items WHERE review_id = ? AND outcome = '' ORDER BY id", r.ID)
+	if err != nil || len(kept) == 0 {
+		return 0, err
+	}
+	today, now := s.today(), formatTime(s.now())
+	keptOf := func(kind string) string {
+		return "(SELECT record_id FROM review_items WHERE review_id = " + idString(r.ID) + " AND record_kind = '" + kind + "' AND outcome = '')"
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE roles SET last_reviewed_on = ?1,
+		review_by = CASE WHEN review_by <> '' AND review_by <= ?1 THEN ?2 ELSE review_by END, updated_at = ?3
+		WHERE id IN `+keptOf("role"), today, s.daysFromToday(ReviewEveryDays), now); err != nil {
+		return 0, fmt.Errorf("db: mark kept roles reviewed: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET last_reviewed_on = ?, updated_at = ? WHERE id IN "+keptOf("token"), today, now); err != nil {
+		return 0, fmt.Errorf("db: mark kept tokens reviewed: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE review_items SET outcome = ? WHERE review_id = ? AND outcome = ''", ReviewOutcomeKept, r.ID); err != nil {
+		return 0, fmt.Errorf("db: record review outcomes: %w", err)
+	}
+	per := map[string]int{}
+	for _, ref := range kept {
+		per[ref.Kind]++
+	}
+	err = s.insertEvent(ctx, tx, actor, Event{Action: "review.kept", Subject: reviewRef(r.ID), Related: kept,
+		Summary: fmt.Sprintf("Kept %s, %s and %s; roles and tokens marked reviewed on %s", countOf(per["role"], "role"),
+			countOf(per["token"], "token"), countOf(per["system_user"], "system user"), today),
+		Changes: []Change{{Field: "last_reviewed_on", After: today}}})
+	return len(kept), err
+}
+
+// countOf is n and noun, plural when n is not 1: "1 role", "3 tokens".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprint(n) + " " + noun + "s"
 }
 
 // EachReviewItem calls fn with each item of a review in ID order, read a

@@ -193,6 +193,11 @@ func TestCloseReviewCarriesOutTheAnswers(t *testing.T) {
 			t.Errorf("kept %s %d last reviewed %q, want the close's day", c.table, c.record, d)
 		}
 	}
+	// One event marks every kept record, on each one's timeline.
+	if n := count(t, s, `SELECT COUNT(*) FROM audit_events e JOIN audit_links l ON l.event_id = e.id
+		WHERE e.action = 'review.kept' AND l.record_kind = 'role' AND l.record_id = ?`, w.jakeRole); n != 1 {
+		t.Errorf("review.kept events on Jake's role's timeline = %d, want 1", n)
+	}
 	if st := str(t, s, "SELECT status FROM system_users WHERE id = ?", w.bmSystemUser); st != "active" {
 		t.Errorf("the undecided system user is %s; undecided items were to be kept", st)
 	}
