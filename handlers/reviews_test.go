@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,38 @@ func TestClosingAReviewCarriesOutItsAnswers(t *testing.T) {
 	}
 	if app.snapshot()+app.text("SELECT COUNT(*) FROM reviews") != before {
 		t.Error("closing twice wrote something")
+	}
+}
+
+// TestALargeReviewsReportPrintsInParts: a review of many items prints its
+// report ReviewReportPart items at a time, each part linking to the next,
+// so the page stays small however large the inventory.
+func TestALargeReviewsReportPrintsInParts(t *testing.T) {
+	w := newReviewsWorld(t)
+	app := w.app
+	due := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
+	r := w.editor().post("/reviews", reviewForm("Big", "all", "", due, "roles"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("start: %d", r.status)
+	}
+	rid := app.count("SELECT MAX(id) FROM reviews")
+	// Items for records that need not exist: the report reads the items.
+	if err := app.store.Exec(context.Background(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+		INSERT INTO review_items (review_id, record_kind, record_id, holder) SELECT ?, 'role', 100000 + i, 'Holder ' || i FROM n`, rid); err != nil {
+		t.Fatal(err)
+	}
+	total := app.count("SELECT COUNT(*) FROM review_items WHERE review_id = ?", rid)
+	first := w.viewer().get("/reviews/" + id(rid) + "/report")
+	if first.status != http.StatusOK || strings.Count(first.body, "<tr") < 500 ||
+		!strings.Contains(first.body, "This part holds 500 items of "+id(total)) {
+		t.Fatalf("first part: status %d, %d rows; want 500 items of %d", first.status, strings.Count(first.body, "<tr"), total)
+	}
+	next := regexp.MustCompile(`href="(/reviews/\d+/report\?after=\d+)">Next part`).FindStringSubmatch(first.body)
+	if next == nil {
+		t.Fatal("the first part has no link to the next")
+	}
+	second := w.viewer().get(html.UnescapeString(next[1]))
+	if second.status != http.StatusOK || !strings.Contains(second.body, "Holder 600") || strings.Contains(second.body, "Next part") {
+		t.Fatalf("second part: status %d; want the last items and no further part", second.status)
 	}
 }
