@@ -49,9 +49,10 @@ type ReviewLink struct {
 	Items     int    // all their items
 }
 
-// ReviewLinks lists the reviewers of review reviewID (the owners with items
-// to review in it), by name, each with their newest link.
-func (s *Store) ReviewLinks(ctx context.Context, reviewID int64) ([]ReviewLink, error) {
+// ReviewLinks lists up to limit reviewers of review reviewID (the owners
+// with items to review in it), those with the most open items first, then
+// by name, each with their newest link.
+func (s *Store) ReviewLinks(ctx context.Context, reviewID int64, limit int) ([]ReviewLink, error) {
 	return all(ctx, s.read, func(row scanner) (ReviewLink, error) {
 		var l ReviewLink
 		var seed string
@@ -66,7 +67,7 @@ func (s *Store) ReviewLinks(ctx context.Context, reviewID int64) ([]ReviewLink, 
 			FROM review_items WHERE review_id = ?1 AND reviewer_owner_id IS NOT NULL GROUP BY reviewer_owner_id) g
 		JOIN owners o ON o.id = g.reviewer
 		LEFT JOIN review_links l ON l.id = (SELECT MAX(x.id) FROM review_links x WHERE x.review_id = ?1 AND x.reviewer_owner_id = g.reviewer)
-		ORDER BY o.display_name COLLATE NOCASE, g.reviewer`, reviewID)
+		ORDER BY g.open DESC, o.display_name COLLATE NOCASE, g.reviewer LIMIT ?2`, reviewID, limit)
 }
 
 // ReviewLinkFor is the path of the working link of reviewer ownerID in

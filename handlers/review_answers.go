@@ -190,12 +190,22 @@ func reviewAndOwner(c echo.Context) (reviewID, ownerID int64, err error) {
 // reviewLinksOf is the reviewers' links section of review reviewID for the
 // review's page (open: the review takes answers).
 func (s *Server) reviewLinksOf(c echo.Context, reviewID int64, open bool) (pages.ReviewLinksData, error) {
-	links, err := s.store.ReviewLinks(c.Request().Context(), reviewID)
+	// The busiest reviewers, unless all are asked for: a review of the
+	// whole inventory can have thousands.
+	limit := pages.ReviewLinksShown + 1
+	if c.QueryParam("reviewers") == "all" {
+		limit = -1
+	}
+	links, err := s.store.ReviewLinks(c.Request().Context(), reviewID, limit)
 	if err != nil {
 		return pages.ReviewLinksData{}, err
 	}
+	more := limit > 0 && len(links) == limit
+	if more {
+		links = links[:limit-1]
+	}
 	u := currentUser(c)
-	d := pages.ReviewLinksData{ReviewID: reviewID, Open: open, CanEdit: u != nil && u.CanEdit(), CSRF: csrfToken(c)}
+	d := pages.ReviewLinksData{ReviewID: reviewID, Open: open, CanEdit: u != nil && u.CanEdit(), CSRF: csrfToken(c), More: more}
 	for _, l := range links {
 		row := pages.ReviewerLinkRow{OwnerID: l.ReviewerOwnerID, Reviewer: l.Reviewer, Email: l.Email,
 			Issued: dayOf(l.Issued), Revoked: dayOf(l.Revoked), OpenItems: l.OpenItems, Items: l.Items}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -157,4 +158,46 @@ func measureDueWork(ctx context.Context, w io.Writer, cfg config, srv *server, b
 		fmt.Fprintf(w, "  %-52s %-12s %s\n", "", "", m.dueWork)
 	}
 	return nil
+}
+
+// startReview starts an access review of the whole inventory, as a person
+// would with /reviews/new, so that the review pages show a review of every
+// role, token and system user; and issues the busiest reviewer's link,
+// returning their page (/r/{secret}, public, so not in the route plan).
+func startReview(ctx context.Context, b browser, recs *records) (page, error) {
+	f, err := b.form(ctx, "/reviews/new", func(action string) bool { return action == "/reviews" })
+	if err != nil {
+		return page{}, fmt.Errorf("start a review: %w", err)
+	}
+	f.values.Set("name", "Benchmark review")
+	f.values.Set("scope", "all")
+	f.values["include"] = []string{"roles", "tokens", "system_users"}
+	f.values.Set("due_on", time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02"))
+	f.values.Set("repeat", "quarterly")
+	if err := b.post(ctx, f, http.StatusSeeOther); err != nil {
+		return page{}, fmt.Errorf("start a review: %w", err)
+	}
+	var review, reviewer int64
+	err = recs.db.QueryRowContext(ctx, `SELECT review_id, reviewer_owner_id FROM review_items
+		WHERE reviewer_owner_id IS NOT NULL GROUP BY 1, 2 ORDER BY COUNT(*) DESC LIMIT 1`).Scan(&review, &reviewer)
+	if err != nil {
+		return page{}, fmt.Errorf("the busiest reviewer: %w", err)
+	}
+	reviewPath := fmt.Sprintf("/reviews/%d", review)
+	issue := fmt.Sprintf("%s/links/%d", reviewPath, reviewer)
+	if f, err = b.form(ctx, reviewPath, func(action string) bool { return action == issue }); err != nil {
+		return page{}, fmt.Errorf("issue a reviewer's link: %w", err)
+	}
+	if err := b.post(ctx, f, http.StatusSeeOther); err != nil {
+		return page{}, fmt.Errorf("issue a reviewer's link: %w", err)
+	}
+	body, err := get(ctx, b.base+reviewPath, b.sess)
+	if err != nil {
+		return page{}, err
+	}
+	link := regexp.MustCompile(`value="https?://[^/"]+(/r/[A-Za-z0-9_-]+)"`).FindSubmatch(body)
+	if link == nil {
+		return page{}, fmt.Errorf("%s shows no reviewer's link", reviewPath)
+	}
+	return page{name: "/r/:secret (the busiest reviewer's link)", route: "/r/:secret", url: string(link[1])}, nil
 }

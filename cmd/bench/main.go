@@ -200,9 +200,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	reviewerPage, err := startReview(ctx, changer, recs)
+	if err != nil {
+		return 2, err
+	}
 	pages, err := resolve(ctx, srv.base, readSession, pl.pages, tables, recs, cfg.only)
 	if err != nil {
 		return 2, err
+	}
+	if cfg.only.MatchString(reviewerPage.name) {
+		pages = append(pages, reviewerPage)
 	}
 	newToken := tokenRequest(writeSession, tokenForm[0], tokenForm[1])
 	w, err := newWriter(ctx, changer, routes, recs, newToken, started)
