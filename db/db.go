@@ -67,6 +67,7 @@ type Store struct {
 	pages      *memo[string]        // the IDs on a page of a list, as a JSON array
 	searches   *memo[[]SearchGroup] // search results, by words
 	platforms  *memo[[]string]      // the platforms accounts are on
+	reviews    *reviewCache         // a review page's aggregates, see reviews_cache.go
 }
 
 // Options are OpenWith's settings; the zero value gives Open's.
@@ -174,7 +175,7 @@ func open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 
 	s := &Store{write: write, read: read, ckpt: ckpt, path: path, log: log, now: func() time.Time { return time.Now().UTC() },
 		findings: newMemo[[]Finding](4), counts: newMemo[[]int](256), options: newMemo[[]Option](8), pages: newMemo[string](256),
-		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), sessions: newMemo[Session](maxCachedSessions),
+		searches: newMemo[[]SearchGroup](64), platforms: newMemo[[]string](1), reviews: newReviewCache(), sessions: newMemo[Session](maxCachedSessions),
 		writes: make(chan *writeRequest), closing: make(chan struct{}), committerDone: make(chan struct{}),
 		checkpointWanted: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
 		passwordTurns: make(chan struct{}, MaxPasswordChecks)}
@@ -284,6 +285,7 @@ func (s *Store) daysFromToday(n int) string { return s.now().AddDate(0, 0, n).Fo
 // Exec runs a statement on the writer outside any record logic; tests use it
 // to change the file behind Steward's back.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	defer s.reviews.gen.Add(1) // it may change anything, reviews too
 	defer s.bumpGeneration()
 	_, err := s.write.ExecContext(ctx, query, args...)
 	return err

@@ -57,7 +57,7 @@ func (s *Store) answerReviewItem(ctx context.Context, actor Actor, reviewID, ite
 	if err := checkAnswer(decision, note); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		var (
 			status, name, kind, holder, detail, oldDecision, oldNote string
 			recordID, reviewer                                       int64

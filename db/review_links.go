@@ -53,6 +53,12 @@ type ReviewLink struct {
 // with items to review in it), those with the most open items first, then
 // by name, each with their newest link.
 func (s *Store) ReviewLinks(ctx context.Context, reviewID int64, limit int) ([]ReviewLink, error) {
+	return s.reviews.links.get(s, idString(reviewID)+":"+idString(int64(limit)), func() ([]ReviewLink, error) {
+		return s.reviewLinks(ctx, reviewID, limit)
+	})
+}
+
+func (s *Store) reviewLinks(ctx context.Context, reviewID int64, limit int) ([]ReviewLink, error) {
 	return all(ctx, s.read, func(row scanner) (ReviewLink, error) {
 		var l ReviewLink
 		var seed string
@@ -76,7 +82,7 @@ func (s *Store) ReviewLinks(ctx context.Context, reviewID int64, limit int) ([]R
 // and ErrReviewClosed once the review is closed.
 func (s *Store) ReviewLinkFor(ctx context.Context, actor Actor, reviewID, ownerID int64) (path string, issued bool, err error) {
 	seed := randomToken(reviewSeedBytes) // made before the transaction: its function may run twice
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		var issuedNow bool
 		path, issuedNow, err = s.reviewLinkIn(ctx, tx, actor, reviewID, ownerID, seed)
 		issued = issuedNow
@@ -124,7 +130,7 @@ func (s *Store) reviewLinkIn(ctx context.Context, tx *sql.Tx, actor Actor, revie
 // at once, audited; a new one can be issued after. It answers ErrNotFound
 // when the reviewer has no working link.
 func (s *Store) RevokeReviewLink(ctx context.Context, actor Actor, reviewID, ownerID int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE review_links SET revoked_at = ? WHERE review_id = ? AND reviewer_owner_id = ? AND revoked_at = ''`,
 			formatTime(s.now()), reviewID, ownerID)
 		if err != nil {

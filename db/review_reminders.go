@@ -121,7 +121,7 @@ func (s *Store) issueReviewLinks(ctx context.Context, pairs [][2]int64) error {
 	for i := range seeds {
 		seeds[i] = randomToken(reviewSeedBytes)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		for i, p := range pairs {
 			if _, _, err := s.reviewLinkIn(ctx, tx, Actor{Email: NotifierName, Role: RoleSteward}, p[0], p[1], seeds[i]); err != nil {
 				return err

@@ -161,7 +161,7 @@ func (s *Store) StartReview(ctx context.Context, actor Actor, in ReviewInput) (i
 		return 0, err
 	}
 	var id int64
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		if r.scope == "accounts" {
 			var missing int
 			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM json_each(?) WHERE value NOT IN (SELECT id FROM accounts)", r.accounts).Scan(&missing); err != nil {
@@ -340,6 +340,10 @@ func scanReview(row scanner) (Review, error) {
 
 // ReviewByID returns a review with its progress.
 func (s *Store) ReviewByID(ctx context.Context, id int64) (Review, error) {
+	return s.reviews.review.get(s, idString(id), func() (Review, error) { return s.reviewByID(ctx, id) })
+}
+
+func (s *Store) reviewByID(ctx context.Context, id int64) (Review, error) {
 	return one(ctx, s.read, scanReview, "review", "SELECT "+reviewColumns+reviewCounts+" FROM reviews r WHERE r.id = ?", id)
 }
 
@@ -367,10 +371,12 @@ func (s *Store) ReviewProgressByAccount(ctx context.Context, id int64, limit int
 }
 
 func (s *Store) reviewProgress(ctx context.Context, query string, id int64, limit int) ([]ReviewProgress, error) {
-	return all(ctx, s.read, func(row scanner) (ReviewProgress, error) {
-		var p ReviewProgress
-		return p, row.Scan(&p.ID, &p.Name, &p.Pending, &p.Keep, &p.Remove)
-	}, "review progress", query, id, limit)
+	return s.reviews.progress.get(s, query+idString(id)+":"+idString(int64(limit)), func() ([]ReviewProgress, error) {
+		return all(ctx, s.read, func(row scanner) (ReviewProgress, error) {
+			var p ReviewProgress
+			return p, row.Scan(&p.ID, &p.Name, &p.Pending, &p.Keep, &p.Remove)
+		}, "review progress", query, id, limit)
+	})
 }
 
 const reviewItemColumns = `i.id, i.review_id, i.record_kind, i.record_id, COALESCE(i.account_id, 0), COALESCE(a.display_name, ''), i.holder,
@@ -453,7 +459,7 @@ func (s *Store) CloseReview(ctx context.Context, actor Actor, id int64, undecide
 		return 0, err
 	}
 	var nextID int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inReviewTx(ctx, func(tx *sql.Tx) error {
 		r, err := scanReview(tx.QueryRowContext(ctx, "SELECT "+reviewColumns+reviewCounts+" FROM reviews r WHERE r.id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
