@@ -17,7 +17,7 @@ import (
 
 // reviewerPageItems is how many items a reviewer's page shows before
 // "Show all".
-const reviewerPageItems = 200
+const reviewerPageItems = 50
 
 // reviewerOfLink finds the reviewer of the link in the request's path. An
 // address that asked for too many unknown links waits (429); an unknown,
