@@ -69,9 +69,14 @@ const (
 
 // cachedRoute reports whether r's answers are kept by the page cache.
 func cachedRoute(r Route) bool {
-	return r.Method == http.MethodGet && r.Access == viewer && r.Path != "/me" &&
+	return r.Method == http.MethodGet && (r.Access == viewer || anonymousCached(r.Path)) && r.Path != "/me" &&
 		!strings.HasSuffix(r.Path, ".csv") && !strings.HasSuffix(r.Path, ".json")
 }
+
+// anonymousCached says whether the page at route path is kept for visitors
+// who have not signed in too: a reviewer's link page (/r/{secret}), which
+// owners without a login open, shows only what the database holds.
+func anonymousCached(path string) bool { return path == "/r/:secret" }
 
 // cachedPage is a kept answer.
 type cachedPage struct {
@@ -143,6 +148,9 @@ func (pc *pageCache) done(key string, ch chan struct{}, p *cachedPage) {
 	}
 	e.rendering = nil
 	if p == nil || p.size > maxCachedPageBytes || (e.page != nil && e.page.gen > p.gen) {
+		if e.page == nil {
+			delete(pc.entries, key) // nothing to keep: an unknown link's 404 leaves no entry behind
+		}
 		return
 	}
 	if e.page != nil {
@@ -171,8 +179,12 @@ func (pc *pageCache) done(key string, ch chan struct{}, p *cachedPage) {
 func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := currentUser(c)
-		if u == nil {
+		if u == nil && !anonymousCached(c.Path()) {
 			return next(c)
+		}
+		role := ""
+		if u != nil {
+			role = u.Role
 		}
 		if _, err := c.Cookie(cookieName(s.secure, flashCookie)); err == nil {
 			return next(c) // messages to show once
@@ -181,7 +193,7 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 		// no older than it.
 		gen := s.store.Generation()
 		r := c.Request()
-		key := strings.Join([]string{s.store.Today(), u.Role, r.Header.Get("HX-Request"), r.Header.Get("HX-Target"), r.URL.RequestURI()}, "\x00")
+		key := strings.Join([]string{s.store.Today(), role, r.Header.Get("HX-Request"), r.Header.Get("HX-Target"), r.URL.RequestURI()}, "\x00")
 		p, building := s.pageCache.lookup(key, gen)
 		if p == nil {
 			finished := building == nil
@@ -215,11 +227,13 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 // what it answers. It returns no page when next answered nothing.
 func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc, gen uint64) (*cachedPage, error) {
 	start := time.Now()
-	u := *currentUser(c)
+	u := currentUser(c) // nil for a visitor who has not signed in
 	csrf := csrfToken(c)
-	marked := u
-	marked.Email = emailMarker
-	c.Set(userCtxKey, &marked)
+	if u != nil {
+		marked := *u
+		marked.Email = emailMarker
+		c.Set(userCtxKey, &marked)
+	}
 	c.Set(csrfKey, csrfMarker)
 	c.Set(buildingCacheKey, true)
 	orig := c.Response()
@@ -229,12 +243,17 @@ func (s *Server) buildPage(c echo.Context, next echo.HandlerFunc, gen uint64) (*
 	c.SetResponse(echo.NewResponse(capture, c.Echo()))
 	defer func() {
 		c.SetResponse(orig)
-		c.Set(userCtxKey, &u)
+		c.Set(userCtxKey, u)
 		c.Set(csrfKey, csrf)
 		c.Set(buildingCacheKey, false)
 	}()
 	err := next(c)
 	if !c.Response().Committed {
+		// An error page is rendered on the real response: keep the
+		// headers the handler set for it (a 429's Retry-After).
+		for k, vs := range capture.header {
+			orig.Header()[k] = vs
+		}
 		return nil, err
 	}
 	p := &cachedPage{status: capture.status, header: capture.header, parts: cutAtMarkers(capture.body.String()), size: capture.body.Len(), gen: gen, built: start}
@@ -257,7 +276,7 @@ func (s *Server) writePage(c echo.Context, p *cachedPage, u *db.User) error {
 			buf.Write(part)
 		case string(part) == csrfMarker:
 			buf.WriteString(csrfToken(c))
-		case string(part) == emailMarker:
+		case string(part) == emailMarker && u != nil:
 			buf.WriteString(html.EscapeString(u.Email))
 		case string(part) == printedAtMarker:
 			buf.WriteString(printedAt())

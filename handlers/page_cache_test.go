@@ -86,3 +86,21 @@ func TestPageCacheServesARecentPageWhileItsSuccessorRenders(t *testing.T) {
 		t.Errorf("a request during the render of a page last rendered long ago got %v, want the new page", p)
 	}
 }
+
+// TestARenderNotKeptLeavesNoEntry: a page that is not kept (an unknown
+// reviewer link's 404) leaves no entry behind, so visitors who try many
+// addresses do not fill the cache's map.
+func TestARenderNotKeptLeavesNoEntry(t *testing.T) {
+	pc := newPageCache()
+	for i := range 100 {
+		key := "/r/unknown-" + string(rune('a'+i%26)) + strings.Repeat("x", i)
+		page, ch := pc.lookup(key, 1)
+		if page != nil || ch == nil {
+			t.Fatalf("lookup of a new key gave a page or no turn to render")
+		}
+		pc.done(key, ch, nil)
+	}
+	if n := len(pc.entries); n != 0 {
+		t.Errorf("%d entries left by renders that were not kept", n)
+	}
+}

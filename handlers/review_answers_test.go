@@ -336,3 +336,30 @@ func TestUnknownReviewerLinksAreThrottledPerAddress(t *testing.T) {
 		t.Errorf("after the wait: status %d, want 200", r.status)
 	}
 }
+
+// TestAReviewersPageIsKeptAndCurrent: a reviewer's page is served from the
+// page cache to visitors who have not signed in, each with a CSRF token of
+// their own that works, and shows an answer given meanwhile by an editor;
+// unknown links leave nothing in the cache.
+func TestAReviewersPageIsKeptAndCurrent(t *testing.T) {
+	w := newReviewWorld(t)
+	first, second := w.app.newClient(), w.app.newClient()
+	if p := first.get(w.adaLink); p.status != http.StatusOK || !strings.Contains(p.body, `data-decision="pending"`) {
+		t.Fatalf("first visit: status %d", p.status)
+	}
+	kept := second.get(w.adaLink) // from the cache
+	if kept.status != http.StatusOK || !strings.Contains(kept.body, "Bo Holder") {
+		t.Fatalf("second visit: status %d", kept.status)
+	}
+	if r := second.post(w.adaLink+"/items/"+id(w.boItem), url.Values{"decision": {"keep"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("answering from the kept page: status %d, want 303 (its CSRF token is the visitor's own)", r.status)
+	}
+	w.app.createUser("ed@example.com", db.RoleEditor)
+	editor := w.app.signedIn("ed@example.com")
+	if r := editor.post("/reviews/"+id(w.review)+"/items/"+id(w.cyItem), url.Values{"decision": {"remove"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("editor's answer: status %d", r.status)
+	}
+	if p := first.get(w.adaLink); !strings.Contains(p.body, `data-decision="keep"`) || !strings.Contains(p.body, `data-decision="remove"`) {
+		t.Error("the reviewer's page does not show the answers given since it was kept")
+	}
+}
