@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,11 @@ func TestClosingAReviewCarriesOutItsAnswers(t *testing.T) {
 	r := w.editor().post("/reviews/"+id(rid)+"/close", url.Values{"undecided": {"keep"}})
 	if r.status != http.StatusUnprocessableEntity || strings.Join(fieldErrors(r.body), ",") != "confirm" {
 		t.Errorf("close without the tick: %d %v, want 422 on confirm", r.status, fieldErrors(r.body))
+	}
+	// The close form is at the page's end: the box to tick takes the focus,
+	// which brings it and its error into view.
+	if !regexp.MustCompile(`<input id="confirm" name="confirm" type="checkbox"[^>]* autofocus`).MatchString(r.body) {
+		t.Error("the refused close does not focus the box to tick")
 	}
 	if app.snapshot() != before {
 		t.Error("a refused close wrote something")
