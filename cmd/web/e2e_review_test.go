@@ -49,6 +49,9 @@ func TestE2EReview(t *testing.T) {
 		{"start a quarterly review of the Meta accounts", func(t *testing.T) {
 			st.reviewPath, st.reviewID = b.startMetaReview(t, srv, due)
 		}},
+		{"on a phone every item and its answer buttons are in sight", func(t *testing.T) {
+			b.fitsPhone(t, st.reviewPath, `[data-testid=review-item]`)
+		}},
 		{"find a reviewer who holds access in the review, and their link", func(t *testing.T) {
 			st.reviewer = b.reviewerWithOwnAccess(t, srv, st.reviewID)
 		}},
@@ -64,6 +67,9 @@ func TestE2EReview(t *testing.T) {
 		}},
 		{"print the report to PDF on A4", func(t *testing.T) {
 			b.checkReviewPDF(t, pdftotext, st.reviewPath+"/report", st.removed, st.kept)
+		}},
+		{"on a phone the report's rows are in sight", func(t *testing.T) {
+			b.fitsPhone(t, st.reviewPath+"/report", `[data-testid=report-row]`)
 		}},
 		{"the next quarter's review exists", func(t *testing.T) { b.nextReview(t, srv, st.reviewID, due) }},
 	}
@@ -476,7 +482,7 @@ func (b *browser) checkReviewPDF(t *testing.T, pdftotext, path string, removed, 
 	}
 	emulate("print", 680)
 	wide := get(t, b, "find cut-off boxes", chromedp.Evaluate[[]string](
-		`[...document.querySelectorAll('main *')].filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').map(e => e.tagName + '.' + e.className)`))
+		`[...document.querySelectorAll('main *')].filter(e => e.clientWidth > 1 && !e.matches('input, select, textarea') && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').map(e => e.tagName + '.' + e.className)`))
 	emulate("", 1280)
 	if len(wide) > 0 {
 		t.Errorf("on A4 these boxes are wider than the paper and would be cut off: %q", wide)
@@ -564,4 +570,34 @@ func (b *browser) nextReview(t *testing.T, srv *steward, reviewID int64, due str
 	if n := b.count(t, `[data-testid=review-item][data-decision=pending]`); n == 0 {
 		t.Error("the next review's page shows no pending items")
 	}
+}
+
+// fitsPhone opens path in a 390 px window and checks that every element
+// matching selector, and everything in it (its answer buttons), is inside
+// the window: no row that scrolls its controls out of sight.
+func (b *browser) fitsPhone(t *testing.T, path, selector string) {
+	t.Helper()
+	b.do(t, "narrow the window to a phone's", chromedp.EmulateViewport(390, 844))
+	defer b.do(t, "widen the window again", chromedp.EmulateViewport(1280, 1024))
+	b.open(t, path)
+	if n := b.count(t, selector); n == 0 {
+		t.Fatalf("no %s on %s", selector, path)
+	}
+	out := get(t, b, "find what is out of sight", chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
+		const out = [];
+		for (const e of document.querySelectorAll(%q)) {
+			for (const x of [e, ...e.querySelectorAll("*")]) {
+				const r = x.getBoundingClientRect();
+				if (r.width > 1 && (r.left < -1 || r.right > innerWidth + 1)) {
+					out.push((e.id || e.dataset.testid) + ": " + x.tagName.toLowerCase() + " " + x.textContent.trim().slice(0, 30) + " at " + Math.round(r.left) + "–" + Math.round(r.right) + " px");
+					break;
+				}
+			}
+		}
+		return out;
+	})()`, selector)))
+	if len(out) > 0 {
+		t.Errorf("at 390 px, %d of %d %s on %s reach outside the window, first %q", len(out), b.count(t, selector), selector, path, out[0])
+	}
+	b.screenshot(t, "review-phone-"+strings.Trim(strings.ReplaceAll(path, "/", "-"), "-")+".png")
 }
