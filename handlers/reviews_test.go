@@ -168,6 +168,12 @@ func TestClosingAReviewCarriesOutItsAnswers(t *testing.T) {
 	if got := app.text("SELECT outcome FROM review_items WHERE review_id = ? AND record_kind = 'role' AND record_id = ?", rid, w.role); got != db.ReviewOutcomeGone {
 		t.Errorf("Ada's role outcome %q", got)
 	}
+	// The closed review's reviewers no longer have working links, and the
+	// page says so rather than offering "No link yet".
+	if page := w.editor().get("/reviews/" + id(rid)); !strings.Contains(html.UnescapeString(page.body), "The review is closed: its reviewers' links no longer work.") ||
+		strings.Contains(page.body, "No link yet") || strings.Contains(page.body, "it works until the review closes") {
+		t.Error("the closed review's reviewers' section reads as if links could still be issued")
+	}
 	timeline := w.viewer().get("/roles/" + id(w.bobRole) + "/timeline")
 	if acts := timelineActions(timeline.body); len(acts) == 0 || acts[0] != "review.closed" || !strings.Contains(strings.Join(acts, ","), "role.removed") {
 		t.Errorf("Bob's role's timeline = %v, want the removal and the close", acts)
