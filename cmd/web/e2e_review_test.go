@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -488,26 +485,7 @@ func (b *browser) checkReviewPDF(t *testing.T, pdftotext, path string, removed, 
 		t.Errorf("on A4 these boxes are wider than the paper and would be cut off: %q", wide)
 	}
 
-	no := false
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69,
-		DisplayHeaderFooter: &no, PreferCSSPageSize: &no})
-	if err != nil {
-		t.Fatalf("print to PDF: %v", err)
-	}
-	if len(res.Data) < 1000 || !strings.HasPrefix(string(res.Data), "%PDF-") {
-		t.Fatalf("PrintToPDF returned %d bytes, not a PDF", len(res.Data))
-	}
-	file := filepath.Join(t.TempDir(), "review-a4.pdf")
-	if err := os.WriteFile(file, res.Data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("STEWARD_SCREENSHOT_DIR"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "review-a4.pdf"), res.Data, 0o644); err == nil {
-			t.Logf("PDF: %s", filepath.Join(dir, "review-a4.pdf"))
-		}
-	}
+	file, size := b.printPDF(t, "review-a4.pdf", 8.27, 11.69)
 	// The layout keeps a line's columns together; the reading order keeps
 	// a cell's wrapped lines together.
 	var flat string
@@ -531,7 +509,7 @@ func (b *browser) checkReviewPDF(t *testing.T, pdftotext, path string, removed, 
 			t.Errorf("the PDF contains %q, which belongs on screen only", unwanted)
 		}
 	}
-	t.Logf("A4 PDF: %d bytes", len(res.Data))
+	t.Logf("A4 PDF: %d bytes", size)
 }
 
 // nextReview finds the next quarter's review on /reviews: open, due three
