@@ -43,6 +43,7 @@ func TestE2EReview(t *testing.T) {
 		fn   func(t *testing.T)
 	}{
 		{"sign in", func(t *testing.T) { b.signIn(t) }},
+		{"on a phone a refused start shows its first error in sight", func(t *testing.T) { b.refusedStartOnPhone(t, srv) }},
 		{"start a quarterly review of the Meta accounts", func(t *testing.T) {
 			st.reviewPath, st.reviewID = b.startMetaReview(t, srv, due)
 		}},
@@ -578,4 +579,36 @@ func (b *browser) fitsPhone(t *testing.T, path, selector string) {
 		t.Errorf("at 390 px, %d of %d %s on %s reach outside the window, first %q", len(out), b.count(t, selector), selector, path, out[0])
 	}
 	b.screenshot(t, "review-phone-"+strings.Trim(strings.ReplaceAll(path, "/", "-"), "-")+".png")
+}
+
+// refusedStartOnPhone submits the start form at 390 px with nothing to
+// review: the page comes back (422, nothing written) with the error in
+// sight and the focus in the refused field.
+func (b *browser) refusedStartOnPhone(t *testing.T, srv *steward) {
+	t.Helper()
+	b.do(t, "narrow the window to a phone's", chromedp.EmulateViewport(390, 844))
+	defer b.do(t, "widen the window again", chromedp.EmulateViewport(1280, 1024))
+	b.open(t, "/reviews/new")
+	b.do(t, "name it and untick everything", chromedp.SendKeys(chromedp.CSS("#name"), reviewName),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name=include]').forEach(c => c.checked = false)`))
+	resp := b.load(t, "click Start the review", chromedp.Click(chromedp.Search(`//button[normalize-space()="Start the review"]`)))
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a review of nothing: status %d, want 422", resp.Status)
+	}
+	if n := b.count(t, `[data-testid=field-error][data-field=include]`); n != 1 {
+		t.Fatalf("%d errors beside what is reviewed", n)
+	}
+	if !get(t, b, "is the error in view", chromedp.Evaluate[bool](`(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector('[data-testid=field-error][data-field=include]').getBoundingClientRect())`)) {
+		t.Error("the error beside what is reviewed is out of sight")
+	}
+	if name := get(t, b, "read the focus", chromedp.Evaluate[string](`document.activeElement.name || ""`)); name != "include" {
+		t.Errorf("the focus is on %q, not on what is reviewed", name)
+	}
+	if v := get(t, b, "read the name", chromedp.Value(chromedp.CSS("#name"))); v != reviewName {
+		t.Errorf("the refused form lost the name: %q", v)
+	}
+	if n := queryInt(t, readDB(t, srv), "SELECT COUNT(*) FROM reviews"); n != 0 {
+		t.Errorf("a refused start wrote %d reviews", n)
+	}
+	b.screenshot(t, "review-refused-start-390.png")
 }
