@@ -160,6 +160,11 @@ func TestReviewerBadDecisionIsRefusedBesideTheItem(t *testing.T) {
 	if !strings.Contains(r.body, "Choose keep or remove.") || !strings.Contains(r.body, `value="not sure"`) {
 		t.Error("the 422 page lacks the error or the note typed")
 	}
+	// The item's form posts to an address with its anchor, so the refusal
+	// opens at the item, where the error is, not at the page's top.
+	if action := `action="` + w.adaLink + "/items/" + id(w.boItem) + "#item-" + id(w.boItem) + `"`; !strings.Contains(r.body, action) {
+		t.Errorf("the refused item's form lacks %s", action)
+	}
 	if w.app.text("SELECT decision FROM review_items WHERE id = ?", w.boItem) != "pending" || w.app.snapshot() != before ||
 		w.app.count("SELECT COUNT(*) FROM audit_events") != events {
 		t.Error("a refused answer wrote something")

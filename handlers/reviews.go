@@ -147,7 +147,9 @@ func (s *Server) closeReview(c echo.Context) error {
 		next, err = s.store.CloseReview(c.Request().Context(), actor(c), id, f.Value("undecided"))
 	}
 	if invalid(err, &f) {
-		v, verr := s.reviewView(c, id, f)
+		// The refusal is beside the close form, at the page's end: the
+		// focus takes the eye there.
+		v, verr := s.reviewView(c, id, f.FocusFirst("confirm"))
 		if verr != nil {
 			return verr
 		}

@@ -137,6 +137,11 @@ func TestClosingAReviewCarriesOutItsAnswers(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity || strings.Join(fieldErrors(r.body), ",") != "confirm" {
 		t.Errorf("close without the tick: %d %v, want 422 on confirm", r.status, fieldErrors(r.body))
 	}
+	// The close form is at the page's end: the box to tick takes the focus,
+	// which brings it and its error into view.
+	if !regexp.MustCompile(`<input id="confirm" name="confirm" type="checkbox"[^>]* autofocus`).MatchString(r.body) {
+		t.Error("the refused close does not focus the box to tick")
+	}
 	if app.snapshot() != before {
 		t.Error("a refused close wrote something")
 	}
@@ -162,6 +167,12 @@ func TestClosingAReviewCarriesOutItsAnswers(t *testing.T) {
 	}
 	if got := app.text("SELECT outcome FROM review_items WHERE review_id = ? AND record_kind = 'role' AND record_id = ?", rid, w.role); got != db.ReviewOutcomeGone {
 		t.Errorf("Ada's role outcome %q", got)
+	}
+	// The closed review's reviewers no longer have working links, and the
+	// page says so rather than offering "No link yet".
+	if page := w.editor().get("/reviews/" + id(rid)); !strings.Contains(html.UnescapeString(page.body), "The review is closed: its reviewers' links no longer work.") ||
+		strings.Contains(page.body, "No link yet") || strings.Contains(page.body, "it works until the review closes") {
+		t.Error("the closed review's reviewers' section reads as if links could still be issued")
 	}
 	timeline := w.viewer().get("/roles/" + id(w.bobRole) + "/timeline")
 	if acts := timelineActions(timeline.body); len(acts) == 0 || acts[0] != "review.closed" || !strings.Contains(strings.Join(acts, ","), "role.removed") {

@@ -338,26 +338,7 @@ func (b *browser) refusedTickWithoutJS(t *testing.T, path string) {
 // screen's navigation or buttons.
 func (b *browser) checkPDF(t *testing.T, pdftotext, pdfinfo, name string, width, height float64, titles []string) {
 	t.Helper()
-	no := false
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: width, PaperHeight: height,
-		DisplayHeaderFooter: &no, PreferCSSPageSize: &no})
-	if err != nil {
-		t.Fatalf("print to PDF: %v", err)
-	}
-	if len(res.Data) < 1000 || !strings.HasPrefix(string(res.Data), "%PDF-") {
-		t.Fatalf("PrintToPDF returned %d bytes, not a PDF", len(res.Data))
-	}
-	file := filepath.Join(t.TempDir(), "checklist-"+name+".pdf")
-	if err := os.WriteFile(file, res.Data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("STEWARD_SCREENSHOT_DIR"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), res.Data, 0o644); err == nil {
-			t.Logf("PDF: %s", filepath.Join(dir, filepath.Base(file)))
-		}
-	}
+	file, pdfSize := b.printPDF(t, "checklist-"+name+".pdf", width, height)
 
 	out, err := exec.Command(pdftotext, "-layout", file, "-").Output()
 	if err != nil {
@@ -423,7 +404,35 @@ func (b *browser) checkPDF(t *testing.T, pdftotext, pdfinfo, name string, width,
 	if abs(w-width*72) > 2 || abs(h-height*72) > 2 {
 		t.Errorf("%s PDF pages are %.0fx%.0f pt, want %.0fx%.0f", name, w, h, width*72, height*72)
 	}
-	t.Logf("%s PDF: %d page(s), %d bytes", name, pages, len(res.Data))
+	t.Logf("%s PDF: %d page(s), %d bytes", name, pages, pdfSize)
+}
+
+// printPDF prints the page to a PDF file of the given paper size (inches),
+// also kept under STEWARD_SCREENSHOT_DIR when set, and returns its path and
+// size.
+func (b *browser) printPDF(t *testing.T, name string, width, height float64) (string, int) {
+	t.Helper()
+	no := false
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: width, PaperHeight: height,
+		DisplayHeaderFooter: &no, PreferCSSPageSize: &no})
+	if err != nil {
+		t.Fatalf("print to PDF: %v", err)
+	}
+	if len(res.Data) < 1000 || !strings.HasPrefix(string(res.Data), "%PDF-") {
+		t.Fatalf("PrintToPDF returned %d bytes, not a PDF", len(res.Data))
+	}
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, res.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("STEWARD_SCREENSHOT_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name), res.Data, 0o644); err == nil {
+			t.Logf("PDF: %s", filepath.Join(dir, name))
+		}
+	}
+	return file, len(res.Data)
 }
 
 func abs(f float64) float64 {
