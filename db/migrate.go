@@ -53,5 +53,20 @@ func (s *Store) migrate(ctx context.Context) (int, error) {
 		}
 		current = version
 	}
+	s.schema = current
 	return from, nil
+}
+
+// Ready says whether the database answers reads with the schema this
+// Steward migrated it to (GET /readyz): a file swapped or rolled back
+// underneath a running server is not ready.
+func (s *Store) Ready(ctx context.Context) error {
+	var v int
+	if err := s.read.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("db: read schema version: %w", err)
+	}
+	if v != s.schema {
+		return fmt.Errorf("db: schema version %d, want %d", v, s.schema)
+	}
+	return nil
 }

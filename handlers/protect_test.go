@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +18,23 @@ func TestHealthz(t *testing.T) {
 	r := app.newClient().get("/healthz")
 	if r.status != http.StatusOK || r.body != "ok" {
 		t.Fatalf("GET /healthz: status %d body %q, want 200 ok", r.status, r.body)
+	}
+}
+
+// TestReadyz: ready while the database answers with the schema Steward
+// migrated it to; a file rolled back underneath it is not, and the answer
+// says no more than that.
+func TestReadyz(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	if r := app.newClient().get("/readyz"); r.status != http.StatusOK || r.body != "ready" {
+		t.Fatalf("GET /readyz: status %d body %q, want 200 ready", r.status, r.body)
+	}
+	if err := app.store.Exec(context.Background(), "PRAGMA user_version = 3"); err != nil {
+		t.Fatal(err)
+	}
+	if r := app.newClient().get("/readyz"); r.status != http.StatusServiceUnavailable || r.body != "not ready" {
+		t.Fatalf("GET /readyz on a rolled-back schema: status %d body %q, want 503 not ready", r.status, r.body)
 	}
 }
 

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -88,6 +90,7 @@ func (s *Server) routes() []Route {
 	return append(s.kindRoutes(), []Route{
 		// Signing in, and the load balancer's check: open to anyone.
 		{http.MethodGet, "/healthz", public, s.healthz},
+		{http.MethodGet, "/readyz", public, s.readyz},
 		{http.MethodGet, "/login", public, s.showLogin},
 		{http.MethodPost, "/login", public, s.signIn},
 		{http.MethodPost, "/logout", public, s.signOut},
@@ -210,6 +213,19 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	// set echo.NotFoundHandler: it is a package global, a data race when two
 	// servers are built at once (the handler tests do).
 	return e, routes
+}
+
+// readyz answers ready while the database answers reads with the schema
+// this Steward expects, for a load balancer or an orchestrator; it says no
+// more than "not ready" to whoever asks (the log has why).
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return c.String(http.StatusServiceUnavailable, "not ready")
+	}
+	return c.String(http.StatusOK, "ready")
 }
 
 // healthz answers ok while the database answers.

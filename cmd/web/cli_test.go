@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -215,8 +216,8 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from"}, store...)},
-		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from"}, store...)},
+		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version"}, store...)},
+		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},
@@ -243,5 +244,21 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		if len(described) > 0 {
 			t.Errorf("steward %v -h describes flags it does not have: %v", tc.args, described)
 		}
+	}
+}
+
+// TestVersion: `steward version` and -version print the version and the Go
+// it was built with, and open no database.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, args := range [][]string{{"version"}, {"-version"}, {"serve", "-version", "-db", filepath.Join(dir, "s.db")}} {
+		out, err := cliRun(t, "", args...)
+		if err != nil || !strings.HasPrefix(out, "steward ") || !strings.Contains(out, "built with go") {
+			t.Errorf("steward %v: %v, output %q", args, err, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("-version opened the database: %v", err)
 	}
 }

@@ -55,6 +55,7 @@ Usage:
   steward seed                         fill the database with the demo company
   steward seed -owners N -tokens N -events N [-seed S]
                                        fill an empty database with a large generated inventory (benchmarks)
+  steward version                      print the version and build information (also -version)
 
 Audit key: each audit event's hash is keyed with a secret kept outside the database, so that
 whoever can write the database file alone cannot rewrite its history. Back the key file up with
@@ -78,6 +79,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return runBackup(ctx, args[2:], getenv, stdout, stderr)
 		case "seed":
 			return runSeed(ctx, args[2:], getenv, stdout, stderr)
+		case "version", "-version", "--version":
+			fmt.Fprint(stdout, versionText())
+			return nil
 		case "serve":
 			args = args[1:]
 		}
@@ -160,12 +164,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	baseURL := fs.String("base-url", getenv("STEWARD_BASE_URL"), "public address; https makes cookies Secure with __Host- names and adds HSTS (STEWARD_BASE_URL)")
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO=1)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For, only behind a proxy (STEWARD_TRUST_PROXY=1)")
+	version := fs.Bool("version", false, "print the version and build information, and exit")
 	// The SMTP URL's default is not the environment's: -h prints defaults,
 	// and the URL holds the password.
 	smtpURL := fs.String("smtp-url", "", "mail server for email, smtp://user:password@host:587 (STARTTLS, required unless the host is loopback) or smtps://user:password@host:465; prefer the environment, the command line is visible to others (STEWARD_SMTP_URL)")
 	mailFrom := fs.String("mail-from", getenv("STEWARD_MAIL_FROM"), "the address Steward's email comes from, such as steward@example.com (STEWARD_MAIL_FROM)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *version {
+		fmt.Fprint(stdout, versionText())
+		return nil
 	}
 	if *smtpURL == "" {
 		*smtpURL = getenv("STEWARD_SMTP_URL")
