@@ -43,7 +43,7 @@ type Store struct {
 	// schemaFrom is the schema version the file had before Open migrated
 	// it: 0 for a new file.
 	schemaFrom int
-	schema     int // the schema version after migrating, see Ready
+	schema     int  // the schema version after migrating, see Ready
 	mail       bool // Options.Mail
 
 	writes        chan *writeRequest // changes waiting for the writer (see inTx)
