@@ -58,8 +58,14 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
 		LogError: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			path := v.URIPath
+			if strings.Contains(c.Path(), ":secret") || strings.Contains(c.Path(), ":feed") {
+				// A reviewer's link and a calendar feed carry their secret
+				// in the path: the log names the route, never the secret.
+				path = c.Path()
+			}
 			attrs := []slog.Attr{
-				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("path", path),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP),
 			}
 			if u := currentUser(c); u != nil {
