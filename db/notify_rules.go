@@ -64,12 +64,38 @@ func (s *Store) AdminEmails(ctx context.Context, q querier) ([]string, error) {
 // returns how many messages were new: a recipient that already has m's key
 // gets nothing again.
 func (s *Store) EnqueueAlert(ctx context.Context, tx *sql.Tx, m Message, emails []string) (int, error) {
+	t, err := s.alertTargets(ctx, tx, m.Event)
+	if err != nil {
+		return 0, err
+	}
+	return s.enqueueAlertTo(ctx, tx, m, emails, t)
+}
+
+// alertTargets are what an event's alerts go to besides their emails:
+// whether its rule is on, and the enabled webhooks subscribed to it. A batch
+// of alerts reads them once per event, not once per alert.
+type alertTargets struct {
+	on       bool
+	webhooks []int64
+}
+
+// alertTargets reads event's alert targets inside tx.
+func (s *Store) alertTargets(ctx context.Context, tx *sql.Tx, event string) (alertTargets, error) {
+	on, err := s.RuleEnabled(ctx, tx, event)
+	if err != nil || !on {
+		return alertTargets{}, err
+	}
+	hooks, err := subscribedWebhooks(ctx, tx, event)
+	return alertTargets{on: true, webhooks: hooks}, err
+}
+
+// enqueueAlertTo queues m as EnqueueAlert does, to targets t already read.
+func (s *Store) enqueueAlertTo(ctx context.Context, tx *sql.Tx, m Message, emails []string, t alertTargets) (int, error) {
+	if !t.on {
+		return 0, nil
+	}
 	if m.Rule == "" {
 		m.Rule = m.Event
-	}
-	on, err := s.RuleEnabled(ctx, tx, m.Event)
-	if err != nil || !on {
-		return 0, err
 	}
 	queued := 0
 	if s.mail {
@@ -90,7 +116,7 @@ func (s *Store) EnqueueAlert(ctx context.Context, tx *sql.Tx, m Message, emails 
 			}
 		}
 	}
-	n, err := s.EnqueueToWebhooks(ctx, tx, m)
+	n, err := s.enqueueToWebhookIDs(ctx, tx, m, t.webhooks)
 	return queued + n, err
 }
 
@@ -109,8 +135,17 @@ func (s *Store) QueueAlerts(ctx context.Context, alerts ...Alert) (int, error) {
 	var queued int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		queued = 0 // the writer may run fn again on its own (see inTx)
+		targets := map[string]alertTargets{}
 		for _, a := range alerts {
-			n, err := s.EnqueueAlert(ctx, tx, a.Message, a.To)
+			t, read := targets[a.Event]
+			if !read {
+				var err error
+				if t, err = s.alertTargets(ctx, tx, a.Event); err != nil {
+					return err
+				}
+				targets[a.Event] = t
+			}
+			n, err := s.enqueueAlertTo(ctx, tx, a.Message, a.To, t)
 			if err != nil {
 				return err
 			}

@@ -343,21 +343,34 @@ func (s *Store) QueueWebhookTest(ctx context.Context, actor Actor, id int64) err
 // once. It returns how many were queued (a webhook that already has m's key
 // gets nothing new).
 func (s *Store) EnqueueToWebhooks(ctx context.Context, tx *sql.Tx, m Message) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT w.id FROM webhooks w
-		WHERE w.disabled = 0 AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?) ORDER BY w.id`, m.Event)
+	ids, err := subscribedWebhooks(ctx, tx, m.Event)
 	if err != nil {
-		return 0, fmt.Errorf("db: webhooks of %s: %w", m.Event, err)
+		return 0, err
 	}
+	return s.enqueueToWebhookIDs(ctx, tx, m, ids)
+}
+
+// subscribedWebhooks are the IDs of the enabled webhooks subscribed to event.
+func subscribedWebhooks(ctx context.Context, tx *sql.Tx, event string) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT w.id FROM webhooks w
+		WHERE w.disabled = 0 AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?) ORDER BY w.id`, event)
+	if err != nil {
+		return nil, fmt.Errorf("db: webhooks of %s: %w", event, err)
+	}
+	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
+	return ids, rows.Err()
+}
+
+// enqueueToWebhookIDs queues m, inside tx, for each of the webhooks ids.
+func (s *Store) enqueueToWebhookIDs(ctx context.Context, tx *sql.Tx, m Message, ids []int64) (int, error) {
 	queued := 0
 	for _, id := range ids {
 		m.Channel, m.WebhookID, m.Recipient = ChannelWebhook, id, WebhookRecipient(id)
