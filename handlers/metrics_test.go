@@ -67,20 +67,13 @@ series:
 func TestMetricsScrapedFromLoopback(t *testing.T) {
 	t.Parallel()
 	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, MetricsToken: metricsToken})
-	ctx, sys := context.Background(), db.SystemActor("test")
+	ctx := context.Background()
 	account := app.createAccount("Acme Business Manager", "Meta")
 	for _, name := range []string{"CRM token", "Ads token", "Pixel token"} {
 		app.storeToken(db.TokenInput{Name: name, Kind: "api_key", AccountID: id(account)})
 	}
 	app.storeToken(db.TokenInput{Name: "Old token", Kind: "api_key", AccountID: id(account), ExpiresOn: "2020-01-31"})
-	webhook, err := app.store.CreateWebhook(ctx, sys, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: db.WebhookJSON,
-		Secret: "a-long-shared-secret-1234", Events: []string{"digest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.store.QueueWebhookTest(ctx, sys, webhook); err != nil {
-		t.Fatal(err)
-	}
+	app.queueWebhookTest()
 
 	anon := app.newClient()
 	for range 3 {
