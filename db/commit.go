@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Group commit.
@@ -62,6 +63,8 @@ func (s *Store) sessionExec(ctx context.Context, query string, args ...any) erro
 
 // enqueue hands req to the writer and waits for its outcome.
 func (s *Store) enqueue(ctx context.Context, req *writeRequest) error {
+	s.writerStats.waiting.Add(1)
+	defer s.writerStats.waiting.Add(-1)
 	select {
 	case s.writes <- req:
 	case <-ctx.Done():
@@ -106,7 +109,9 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	if s.onBatch != nil {
 		s.onBatch(len(batch))
 	}
+	start := time.Now()
 	defer func() {
+		s.writerStats.observe(len(batch), time.Since(start))
 		// Cached reads go stale before anyone hears "saved".
 		if slices.ContainsFunc(batch, func(r *writeRequest) bool { return !r.session }) {
 			s.bumpGeneration()

@@ -51,6 +51,7 @@ type Store struct {
 	committerDone chan struct{}      // closed when commitWrites has stopped
 	closeOnce     sync.Once
 	onBatch       func(size int) // tests watch batches form
+	writerStats   writerStats    // what the writer has done, see WriterStats
 
 	passwordTurns chan struct{}   // see passwordTurn
 	passwordWork  func(delta int) // tests watch password work, see ObservePasswordWork

@@ -22,6 +22,22 @@ func (a *testApp) subscribeToAlerts() string {
 	return db.WebhookRecipient(id)
 }
 
+// queueWebhookTest adds a webhook and queues its test message, as "Send a
+// test" does; it returns the webhook and the delivery in the outbox.
+func (a *testApp) queueWebhookTest() (webhook, delivery int64) {
+	a.t.Helper()
+	ctx, sys := context.Background(), db.SystemActor("test")
+	webhook, err := a.store.CreateWebhook(ctx, sys, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: db.WebhookJSON,
+		Secret: "a-long-shared-secret-1234", Events: []string{"digest"}})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.store.QueueWebhookTest(ctx, sys, webhook); err != nil {
+		a.t.Fatal(err)
+	}
+	return webhook, a.count("SELECT MAX(id) FROM outbox")
+}
+
 // newAlertsApp is a test app with a webhook subscribed to every event and
 // a signed-in admin.
 func newAlertsApp(t *testing.T) (*testApp, *client) {

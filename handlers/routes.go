@@ -13,6 +13,9 @@ import (
 	"steward/static"
 )
 
+// staticRoute serves the embedded CSS, JavaScript and icons.
+const staticRoute = "/static/*"
+
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = "1M"
 
@@ -91,6 +94,9 @@ func (s *Server) routes() []Route {
 		// Signing in, and the load balancer's check: open to anyone.
 		{http.MethodGet, "/healthz", public, s.healthz},
 		{http.MethodGet, "/readyz", public, s.readyz},
+		// Prometheus's scrape: public in the table, but showMetrics lets in
+		// only this machine itself or the metrics token.
+		{http.MethodGet, "/metrics", public, s.showMetrics},
 		{http.MethodGet, "/login", public, s.showLogin},
 		{http.MethodPost, "/login", public, s.signIn},
 		{http.MethodPost, "/logout", public, s.signOut},
@@ -186,6 +192,8 @@ func (s *Server) routes() []Route {
 // the error pages.
 func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	s := newServer(store, log, cfg)
+	routes := s.routes()
+	s.metrics = newMetrics(store, log, routes)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -195,13 +203,13 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	}
 	e.Use(middleware.RequestID())
 	e.Use(s.securityHeaders)
+	e.Use(s.metrics.requests.count)
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
 	e.Use(bodyLimit())
 
-	e.GET("/static/*", echo.WrapHandler(static.Handler()))
-	routes := s.routes()
+	e.GET(staticRoute, echo.WrapHandler(static.Handler()))
 	for _, r := range routes {
 		h := r.Handler
 		if cachedRoute(r) {

@@ -115,15 +115,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		t.Fatal(err)
 	}
 	w.params = map[string]string{"/calendar/:feed": secret + ".ics", "/r/:secret": strings.TrimPrefix(reviewLink, db.ReviewLinkPrefix)}
-	webhook, err := app.store.CreateWebhook(ctx, sys, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: db.WebhookJSON,
-		Secret: "a-long-shared-secret-1234", Events: []string{"digest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.store.QueueWebhookTest(ctx, sys, webhook); err != nil {
-		t.Fatal(err)
-	}
-	delivery := app.count("SELECT MAX(id) FROM outbox")
+	webhook, delivery := app.queueWebhookTest()
 	w.ids = map[string]int64{
 		"/owners/:id": owner, "/accounts/:id": account, "/roles/:id": role, "/system-users/:id": systemUser,
 		"/integrations/:id": integration, "/tokens/:id": token,

@@ -33,6 +33,11 @@ type Config struct {
 	// password); the zero value is mail off.
 	Mail notify.MailSettings
 
+	// MetricsToken, when set, lets a scraper that sends it as
+	// "Authorization: Bearer …" read GET /metrics from anywhere (without
+	// it, only this machine may; see metricsAllowed).
+	MetricsToken string
+
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
 	now func() time.Time
@@ -54,6 +59,7 @@ type Server struct {
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
 	notifier   *notify.Service
+	metrics    *metrics // GET /metrics and the request counters, see metrics.go
 }
 
 // Session lifetimes: a session ends after this long without a request, or

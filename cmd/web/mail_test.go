@@ -48,18 +48,19 @@ func TestInvalidSMTPURLStopsStart(t *testing.T) {
 	}
 }
 
-// -h prints each flag's default, but never the SMTP URL's password from
-// the environment.
+// -h prints each flag's default, but never the SMTP URL's password nor the
+// metrics token from the environment.
 func TestHelpHidesTheSMTPPassword(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	env := map[string]string{"STEWARD_SMTP_URL": "smtp://ana:Quartz-s3cret@mail.example.com", "STEWARD_MAIL_FROM": "steward@example.com"}
+	env := map[string]string{"STEWARD_SMTP_URL": "smtp://ana:Quartz-s3cret@mail.example.com", "STEWARD_MAIL_FROM": "steward@example.com",
+		"STEWARD_METRICS_TOKEN": "metrics-Quartz-s3cret"}
 	err := run(context.Background(), []string{"steward", "-h"}, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	out := stdout.String() + stderr.String()
-	if !strings.Contains(out, "-smtp-url") || strings.Contains(out, "Quartz-s3cret") {
-		t.Fatalf("-h: want -smtp-url described without the password:\n%s", out)
+	if !strings.Contains(out, "-smtp-url") || !strings.Contains(out, "-metrics-token") || strings.Contains(out, "Quartz-s3cret") {
+		t.Fatalf("-h: want -smtp-url and -metrics-token described without the password or token:\n%s", out)
 	}
 }

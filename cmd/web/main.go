@@ -169,8 +169,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// and the URL holds the password.
 	smtpURL := fs.String("smtp-url", "", "mail server for email, smtp://user:password@host:587 (STARTTLS, required unless the host is loopback) or smtps://user:password@host:465; prefer the environment, the command line is visible to others (STEWARD_SMTP_URL)")
 	mailFrom := fs.String("mail-from", getenv("STEWARD_MAIL_FROM"), "the address Steward's email comes from, such as steward@example.com (STEWARD_MAIL_FROM)")
+	// Nor is the metrics token's, for the same reason.
+	metricsToken := fs.String("metrics-token", "", "lets a scraper that sends it as \"Authorization: Bearer TOKEN\" read /metrics from anywhere; without it only this machine may; prefer the environment (STEWARD_METRICS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *metricsToken == "" {
+		*metricsToken = getenv("STEWARD_METRICS_TOKEN")
 	}
 	if *version {
 		fmt.Fprint(stdout, versionText())
@@ -226,7 +231,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopNotifier(); <-notifierDone }()
 
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
-		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings})
+		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings, MetricsToken: *metricsToken})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
