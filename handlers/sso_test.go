@@ -41,7 +41,14 @@ func newSSOApp(t *testing.T, cfg handlers.Config) *ssoApp {
 		t.Fatalf("discover the provider: %v", err)
 	}
 	cfg.SessionKey = testSessionKey
-	a := &ssoApp{testApp: newTestAppOn(t, ln, db.Options{}, cfg), provider: m}
+	return &ssoApp{testApp: newTestAppOn(t, ln, db.Options{}, cfg), provider: m}
+}
+
+// newSSOAppWithAdmin is newSSOApp with admin@example.com, an admin who has
+// a password.
+func newSSOAppWithAdmin(t *testing.T, cfg handlers.Config) *ssoApp {
+	t.Helper()
+	a := newSSOApp(t, cfg)
 	a.createUser("admin@example.com", db.RoleAdmin)
 	return a
 }
@@ -99,7 +106,7 @@ func signedInAs(c *client) string {
 // next sign-in uses that login. Both sign-ins are audited.
 func TestSSOSignIn(t *testing.T) {
 	t.Parallel()
-	a := newSSOApp(t, handlers.Config{})
+	a := newSSOAppWithAdmin(t, handlers.Config{})
 	if body := a.newClient().get("/login").body; !strings.Contains(body, `href="/auth/oidc/login"`) || !strings.Contains(body, "Sign in with Example ID") ||
 		!strings.Contains(body, `name="password"`) {
 		t.Fatalf("the sign-in page offers no “Sign in with Example ID” beside the password form:\n%s", body)
@@ -144,7 +151,7 @@ func TestSSOSignIn(t *testing.T) {
 // event.
 func TestSSORefusals(t *testing.T) {
 	t.Parallel()
-	a := newSSOApp(t, handlers.Config{})
+	a := newSSOAppWithAdmin(t, handlers.Config{})
 	bob := a.createUser("bob@example.com", db.RoleEditor)
 	if err := a.store.SetUserDisabled(context.Background(), db.SystemActor("test"), bob, true); err != nil {
 		t.Fatal(err)
@@ -241,5 +248,67 @@ func TestSSORefusals(t *testing.T) {
 				t.Errorf("refusal audited as %q, want %q", got, tc.audit)
 			}
 		})
+	}
+}
+
+// TestPasswordLoginOff: with password sign-in off the sign-in page offers
+// single sign-on alone, and the password form's post, the setup page and
+// set-password links refuse without signing in or writing anything. An
+// existing login signs in through the provider.
+func TestPasswordLoginOff(t *testing.T) {
+	t.Parallel()
+	a := newSSOAppWithAdmin(t, handlers.Config{NoPasswordLogin: true})
+	ctx := context.Background()
+	c := a.newClient()
+	if r := c.get("/login"); r.status != http.StatusOK || strings.Contains(r.body, `name="password"`) || !strings.Contains(r.body, `data-testid="sso-sign-in"`) {
+		t.Fatalf("GET /login: status %d; want the single sign-on link and no password form:\n%s", r.status, r.body)
+	}
+	adminID := a.count(`SELECT id FROM users WHERE email = 'admin@example.com'`)
+	link, _, err := a.store.IssuePasswordLink(ctx, db.SystemActor("test"), adminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.store.NewSetupCode(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := a.snapshot()
+	if r := c.signIn("admin@example.com", testPassword); r.status != http.StatusForbidden || !strings.Contains(r.body, "Password sign-in is turned off") {
+		t.Fatalf("POST /login with the right password: status %d, want 403 saying password sign-in is off:\n%s", r.status, r.body)
+	}
+	for _, r := range []response{
+		c.get("/setup?code=" + code),
+		c.post("/setup", url.Values{"code": {code}, "email": {"eve@example.com"}, "password": {"Quartz-Harbor-Lantern-88"}}),
+		c.get("/password/set?token=" + link),
+		c.post("/password/set", url.Values{"token": {link}, "password": {"Quartz-Harbor-Lantern-88"}}),
+	} {
+		if r.status != http.StatusNotFound || !strings.Contains(r.body, "Password sign-in is off") {
+			t.Errorf("status %d, want 404 saying password sign-in is off:\n%s", r.status, r.body)
+		}
+	}
+	if signedInAs(c) != "" {
+		t.Fatal("signed in by password with password sign-in off")
+	}
+	if after := a.snapshot(); after != before {
+		t.Fatalf("refused password requests wrote:\nbefore %s\nafter  %s", before, after)
+	}
+	a.person("admin@example.com", true)
+	if r := a.signInSSO(c); r.status != http.StatusSeeOther || !strings.Contains(signedInAs(c), "admin@example.com") {
+		t.Fatalf("single sign-on as the admin: status %d: %s", r.status, r.body)
+	}
+}
+
+// TestSSONeverMakesTheFirstLogin: on a fresh install single sign-on makes
+// no login, which would be no admin's, and would spend the setup link.
+func TestSSONeverMakesTheFirstLogin(t *testing.T) {
+	t.Parallel()
+	a := newSSOApp(t, handlers.Config{})
+	a.person("ana@example.com", true)
+	c := a.newClient()
+	if r := a.signInSSO(c); r.status != http.StatusForbidden || !strings.Contains(r.body, "no admin yet") {
+		t.Fatalf("single sign-on with no login: status %d, want 403 saying there is no admin yet:\n%s", r.status, r.body)
+	}
+	if n := a.count(`SELECT COUNT(*) FROM users`); n != 0 {
+		t.Fatalf("%d logins made", n)
 	}
 }
