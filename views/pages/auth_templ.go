@@ -130,7 +130,7 @@ func Login(p layout.Page, f components.Form, message string, noLoginYet bool, wa
 				}
 				if ways.SSOName != "" {
 					if ways.Password {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"my-4 text-center text-sm text-slate-500\">or</p><a class=\"btn-secondary w-full\" href=\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"py-3 text-center text-sm text-slate-500\">or</p><a class=\"btn-secondary w-full\" href=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
