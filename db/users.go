@@ -36,6 +36,9 @@ type User struct {
 	OwnerName   string
 	CreatedAt   string
 	LastLoginAt string
+	// HasPassword is false for a login that signs in only through single
+	// sign-on (read by UserByID and the lists, not by sessions).
+	HasPassword bool
 }
 
 // CanEdit reports whether the user may change records.
@@ -113,13 +116,13 @@ func ValidatePassword(password, email string) string {
 	return ""
 }
 
-const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.display_name, ''), u.created_at, u.last_login_at`
+const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.display_name, ''), u.created_at, u.last_login_at, u.password_hash <> ''`
 const userFrom = ` FROM users u LEFT JOIN owners o ON o.id = u.owner_id`
 
 func scanUser(row scanner) (User, error) {
 	var u User
 	var owner sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.Disabled, &owner, &u.OwnerName, &u.CreatedAt, &u.LastLoginAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.Disabled, &owner, &u.OwnerName, &u.CreatedAt, &u.LastLoginAt, &u.HasPassword)
 	u.OwnerID = nullable(owner)
 	return u, err
 }

@@ -117,8 +117,11 @@ func TestSSOSignIn(t *testing.T) {
 	if r := a.signInSSO(c); r.status != http.StatusSeeOther || r.location() != "/" {
 		t.Fatalf("callback: status %d, location %q, want 303 to /: %s", r.status, r.location(), r.body)
 	}
-	if !strings.Contains(signedInAs(c), "ana@example.com") {
-		t.Fatal("after single sign-on, /me does not show ana@example.com")
+	if me := signedInAs(c); !strings.Contains(me, "ana@example.com") || !strings.Contains(me, `data-testid="me-sso"`) || strings.Contains(me, "current_password") {
+		t.Fatalf("after single sign-on, /me does not show ana@example.com signing in through the provider, without a password change:\n%s", me)
+	}
+	if me := a.signedIn("admin@example.com").get("/me").body; strings.Contains(me, `data-testid="me-sso"`) || !strings.Contains(me, "current_password") {
+		t.Fatalf("/me of a login with a password does not offer a password change:\n%s", me)
 	}
 	if got := a.text(`SELECT role || ' ' || disabled || ' [' || password_hash || ']' FROM users WHERE email = 'ana@example.com'`); got != "viewer 0 []" {
 		t.Fatalf("the new login is %q, want a viewer without a password", got)
@@ -293,7 +296,7 @@ func TestPasswordLoginOff(t *testing.T) {
 		t.Fatalf("refused password requests wrote:\nbefore %s\nafter  %s", before, after)
 	}
 	a.person("admin@example.com", true)
-	if r := a.signInSSO(c); r.status != http.StatusSeeOther || !strings.Contains(signedInAs(c), "admin@example.com") {
+	if r := a.signInSSO(c); r.status != http.StatusSeeOther || !strings.Contains(signedInAs(c), `data-testid="me-sso"`) {
 		t.Fatalf("single sign-on as the admin: status %d: %s", r.status, r.body)
 	}
 }
