@@ -63,7 +63,13 @@ func (a *ssoApp) person(email string, verified bool) {
 // query), not yet visited.
 func (a *ssoApp) startSSO(c *client) string {
 	a.t.Helper()
-	r := c.get("/auth/oidc/login")
+	return a.startSSOAt(c, "/auth/oidc/login")
+}
+
+// startSSOAt is startSSO from start, the sign-in page's link.
+func (a *ssoApp) startSSOAt(c *client, start string) string {
+	a.t.Helper()
+	r := c.get(start)
 	auth, err := url.Parse(r.location())
 	if r.status != http.StatusFound || err != nil || !strings.HasPrefix(r.location(), a.provider.AuthorizationEndpoint()) {
 		a.t.Fatalf("GET /auth/oidc/login: status %d, location %q; want a redirect to the provider", r.status, r.location())
@@ -131,16 +137,25 @@ func TestSSOSignIn(t *testing.T) {
 		t.Fatalf("%d user.created events saying single sign-on, want 1", n)
 	}
 
+	// The sign-in page's link keeps where the visitor was going, on this site only.
+	if body := a.newClient().get("/login?next=%2Ftokens%3Fq%3Dx").body; !strings.Contains(body, `href="/auth/oidc/login?next=%2Ftokens%3Fq%3Dx"`) {
+		t.Fatalf("the sign-in page's single sign-on link loses next:\n%s", body)
+	}
 	a.person("ana@example.com", true)
 	c2 := a.newClient()
-	if r := a.signInSSO(c2); r.status != http.StatusSeeOther {
-		t.Fatalf("second sign-in: status %d: %s", r.status, r.body)
+	if r := c2.get(a.startSSOAt(c2, "/auth/oidc/login?next=%2Ftokens%3Fq%3Dx")); r.status != http.StatusSeeOther || r.location() != "/tokens?q=x" {
+		t.Fatalf("second sign-in: status %d, location %q, want 303 to /tokens?q=x: %s", r.status, r.location(), r.body)
+	}
+	a.person("ana@example.com", true)
+	c3 := a.newClient()
+	if r := c3.get(a.startSSOAt(c3, "/auth/oidc/login?next=%2F%2Fevil.example")); r.status != http.StatusSeeOther || r.location() != "/" {
+		t.Fatalf("sign-in with an off-site next: status %d, location %q, want 303 to /", r.status, r.location())
 	}
 	if n := a.count(`SELECT COUNT(*) FROM users`); n != 2 {
 		t.Fatalf("%d logins after a second sign-in, want 2 (admin, ana)", n)
 	}
-	if n := a.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in' AND record_id = ? AND summary LIKE '%single sign-on'`, id); n != 2 {
-		t.Fatalf("%d sign-in events by single sign-on, want 2", n)
+	if n := a.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in' AND record_id = ? AND summary LIKE '%single sign-on'`, id); n != 3 {
+		t.Fatalf("%d sign-in events by single sign-on, want 3", n)
 	}
 	// The password form cannot sign in a login that has no password.
 	if r := a.newClient().signIn("ana@example.com", ""); r.status != http.StatusUnauthorized {

@@ -191,8 +191,13 @@ func (p *Provider) Identify(ctx context.Context, f Flow, code string) (Identity,
 	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
 	defer cancel()
 	tok, err := p.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
+	var refused *oauth2.RetrieveError
+	if errors.As(err, &refused) {
+		// Only the error code: the provider's description may repeat the code.
+		return Identity{}, fmt.Errorf("%w: %d %s", ErrExchange, refused.Response.StatusCode, refused.ErrorCode)
+	}
 	if err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrExchange, err)
+		return Identity{}, fmt.Errorf("sso: reach the token endpoint: %w", err)
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
