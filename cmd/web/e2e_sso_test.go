@@ -11,7 +11,8 @@ import (
 // TestE2ESingleSignOn: with password sign-in off, the admin named by
 // STEWARD_ADMIN_EMAIL signs in in Chromium through a real OpenID provider:
 // the sign-in page's one button, the provider, and back on the home page,
-// as admin.
+// as admin. The sign-in page and Your login, as they are with single
+// sign-on, fit both screens and pass the Nu HTML Checker.
 func TestE2ESingleSignOn(t *testing.T) {
 	chromium := findChromium(t)
 	m, err := mockoidc.Run()
@@ -22,6 +23,17 @@ func TestE2ESingleSignOn(t *testing.T) {
 	srv := startStewardWith(t, "-oidc-issuer", m.Issuer(), "-oidc-client-id", m.ClientID, "-oidc-client-secret", m.ClientSecret,
 		"-oidc-allowed-domains", "example.com", "-oidc-name", "Example ID", "-password-login=false")
 	b := startBrowser(t, chromium, srv)
+	html := t.TempDir()
+	look := func(path string) {
+		t.Helper()
+		for _, sc := range screens {
+			b.setScreen(t, sc)
+			b.open(t, path)
+			b.checkFits(t, sc)
+		}
+		b.saveHTML(t, html, path)
+	}
+	look("/login")
 
 	m.QueueUser(&mockoidc.MockUser{Subject: "admin-1", Email: adminEmail, EmailVerified: true})
 	b.open(t, "/login")
@@ -39,5 +51,10 @@ func TestE2ESingleSignOn(t *testing.T) {
 		t.Fatalf("home heading %q, want Overview", h1)
 	}
 	b.open(t, "/admin") // the admin's page: 200 only for an admin
+	look("/me")
+	if n := b.count(t, "[data-testid=me-sso]"); n != 1 {
+		t.Fatal("Your login does not say the admin signs in through single sign-on")
+	}
+	checkHTML(t, html, 2)
 	b.checkConsole(t)
 }
