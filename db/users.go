@@ -36,6 +36,9 @@ type User struct {
 	OwnerName   string
 	CreatedAt   string
 	LastLoginAt string
+	// HasPassword is false for a login that signs in only through single
+	// sign-on (read by UserByID and the lists, not by sessions).
+	HasPassword bool
 }
 
 // CanEdit reports whether the user may change records.
@@ -113,13 +116,13 @@ func ValidatePassword(password, email string) string {
 	return ""
 }
 
-const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.display_name, ''), u.created_at, u.last_login_at`
+const userColumns = `u.id, u.email, u.role, u.disabled, u.owner_id, COALESCE(o.display_name, ''), u.created_at, u.last_login_at, u.password_hash <> ''`
 const userFrom = ` FROM users u LEFT JOIN owners o ON o.id = u.owner_id`
 
 func scanUser(row scanner) (User, error) {
 	var u User
 	var owner sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.Disabled, &owner, &u.OwnerName, &u.CreatedAt, &u.LastLoginAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.Disabled, &owner, &u.OwnerName, &u.CreatedAt, &u.LastLoginAt, &u.HasPassword)
 	u.OwnerID = nullable(owner)
 	return u, err
 }
@@ -136,6 +139,11 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	return all(ctx, s.read, scanUser, "users", "SELECT "+userColumns+userFrom+" ORDER BY u.email COLLATE NOCASE")
 }
 
+// UserByEmail returns the login with this email, in any case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	return one(ctx, s.read, scanUser, "user", "SELECT "+userColumns+userFrom+" WHERE u.email = ? COLLATE NOCASE", strings.TrimSpace(email))
+}
+
 // UserByID returns one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	return one(ctx, s.read, scanUser, "user", "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id)
@@ -144,6 +152,9 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 // UserInput is a new login's fields.
 type UserInput struct {
 	Email, Password, Role, OwnerID string
+	// NoPassword makes a login that signs in only through single sign-on:
+	// it has no password (until a set-password link gives it one).
+	NoPassword bool
 }
 
 // CreateUser adds a dashboard login.
@@ -161,18 +172,21 @@ func (s *Store) createUser(ctx context.Context, actor Actor, in UserInput, first
 	email := v.email("email", in.Email, true)
 	role := v.oneOf("role", in.Role, UserRoles...)
 	ownerID := v.ref("owner_id", in.OwnerID, false)
-	if msg := ValidatePassword(in.Password, email); msg != "" {
+	if msg := ValidatePassword(in.Password, email); msg != "" && !in.NoPassword {
 		v.fail("password", msg)
 	}
 	if err := v.err(); err != nil {
 		return 0, err
 	}
-	hash, err := s.hashPassword(ctx, in.Password)
-	if err != nil {
-		return 0, err
+	hash := "" // no password matches it, see Authenticate
+	if !in.NoPassword {
+		var err error
+		if hash, err = s.hashPassword(ctx, in.Password); err != nil {
+			return 0, err
+		}
 	}
 	var id int64
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if first != nil {
 			if err := first(tx); err != nil {
 				return err
@@ -210,8 +224,10 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 	var disabled bool
 	err := s.read.QueryRowContext(ctx, "SELECT id, password_hash, disabled FROM users WHERE email = ? COLLATE NOCASE",
 		strings.TrimSpace(email)).Scan(&id, &hash, &disabled)
-	known := err == nil
-	if errors.Is(err, sql.ErrNoRows) {
+	known := err == nil && hash != ""
+	if errors.Is(err, sql.ErrNoRows) || hash == "" {
+		// A login without a password (single sign-on only) takes as long
+		// to refuse as any other.
 		hash = dummyHash
 	} else if err != nil {
 		return User{}, fmt.Errorf("db: read user: %w", err)
@@ -231,6 +247,12 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 // under the email on record. Anything else typed (a password in the wrong
 // field, say) is not kept.
 func (s *Store) RecordFailedSignIn(ctx context.Context, ip, email string) error {
+	return s.RecordRefusedSignIn(ctx, ip, email, "")
+}
+
+// RecordRefusedSignIn is RecordFailedSignIn saying why it was refused, such
+// as "single sign-on: the email is not verified".
+func (s *Store) RecordRefusedSignIn(ctx context.Context, ip, email, why string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		ev := Event{Action: "user.sign_in_failed", Summary: "Failed sign-in for an unknown email"}
 		var id int64
@@ -242,7 +264,7 @@ func (s *Store) RecordFailedSignIn(ctx context.Context, ip, email string) error 
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("db: read user: %w", err)
 		}
-		return s.appendEvent(ctx, tx, Actor{IP: ip}, ev)
+		return s.appendEvent(ctx, tx, Actor{IP: ip, Cause: why}, ev)
 	})
 }
 

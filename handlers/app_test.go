@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -55,6 +56,13 @@ func newTestAppWith(t *testing.T, cfg handlers.Config) *testApp {
 // newTestAppOpened is newTestAppWith over a store opened with opts.
 func newTestAppOpened(t *testing.T, opts db.Options, cfg handlers.Config) *testApp {
 	t.Helper()
+	return newTestAppOn(t, nil, opts, cfg)
+}
+
+// newTestAppOn is newTestAppOpened serving on ln (nil: a new loopback
+// port), for a configuration that must know the address first.
+func newTestAppOn(t *testing.T, ln net.Listener, opts db.Options, cfg handlers.Config) *testApp {
+	t.Helper()
 	store, err := db.OpenWith(context.Background(), filepath.Join(t.TempDir(), "steward.db"), opts)
 	if err != nil {
 		t.Fatalf("db.Open: %v", err)
@@ -62,7 +70,12 @@ func newTestAppOpened(t *testing.T, opts db.Options, cfg handlers.Config) *testA
 	t.Cleanup(func() { store.Close() })
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	e, routes := handlers.New(store, log, cfg)
-	srv := httptest.NewServer(e)
+	srv := httptest.NewUnstartedServer(e)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(srv.Close) // runs before store.Close: cleanups are last in, first out
 	return &testApp{t: t, store: store, srv: srv, routes: routes}
 }

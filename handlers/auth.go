@@ -33,7 +33,18 @@ func (s *Server) renderLogin(c echo.Context, status int, f components.Form, mess
 	if err != nil {
 		return err
 	}
-	return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message, n == 0))
+	ways := pages.SignInWays{Password: !s.cfg.NoPasswordLogin, SSOLink: s.ssoLink(f.Value("next"))}
+	if s.cfg.SSO != nil {
+		ways.SSOName = s.cfg.SSO.Name()
+	}
+	return render(c, status, pages.Login(s.page(c, "Sign in", ""), f, message, n == 0, ways))
+}
+
+// passwordLoginOff answers what only password sign-in uses (the password
+// form's post, /setup, set-password links) while it is turned off.
+func (s *Server) passwordLoginOff(c echo.Context) error {
+	return render(c, http.StatusNotFound, errorPage(s.page(c, "Password sign-in is off", ""), http.StatusNotFound,
+		"Password sign-in is off", "Steward signs people in through single sign-on only. Use “Sign in with …” on the sign-in page."))
 }
 
 // signIn checks the password, throttles failures per account and address,
@@ -49,6 +60,9 @@ func (s *Server) signIn(c echo.Context) error {
 	refuse := func(status int, wait time.Duration, message string) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
 		return s.renderLogin(c, status, f, message)
+	}
+	if s.cfg.NoPasswordLogin {
+		return s.renderLogin(c, http.StatusForbidden, f, "Password sign-in is turned off. Sign in with single sign-on below.")
 	}
 	attempt, refusal := s.reservePasswordAttempt(c, email)
 	if attempt == nil {
@@ -71,15 +85,16 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	attempt.succeeded()
-	if err := s.startSession(c, u); err != nil {
+	if err := s.startSession(c, u, ""); err != nil {
 		return err
 	}
 	return redirect(c, safeNext(c.FormValue("next")))
 }
 
 // startSession signs u in on this browser: a session with a fresh ID (which
-// defeats session fixation), a fresh CSRF token, and a sign-in event.
-func (s *Server) startSession(c echo.Context, u db.User) error {
+// defeats session fixation), a fresh CSRF token, and a sign-in event, whose
+// summary ends with how, when it was not by password.
+func (s *Server) startSession(c echo.Context, u db.User, how string) error {
 	sess, err := s.sessions.Get(c.Request(), sessionCookie)
 	if err != nil {
 		return err
@@ -94,7 +109,7 @@ func (s *Server) startSession(c echo.Context, u db.User) error {
 		return err
 	}
 	s.setCSRFCookie(c)
-	return s.store.RecordSignIn(c.Request().Context(), db.Actor{UserID: u.ID, Email: u.Email, IP: c.RealIP()})
+	return s.store.RecordSignIn(c.Request().Context(), db.Actor{UserID: u.ID, Email: u.Email, IP: c.RealIP(), Cause: how})
 }
 
 // reservePasswordAttempt reserves an attempt to check email's password from
@@ -155,6 +170,9 @@ func (s *Server) signOut(c echo.Context) error {
 
 // showSetup is the one-time first-admin form from the link in the log.
 func (s *Server) showSetup(c echo.Context) error {
+	if s.cfg.NoPasswordLogin {
+		return s.passwordLoginOff(c)
+	}
 	code := c.QueryParam("code")
 	if !s.store.SetupCodeValid(c.Request().Context(), code) {
 		return echo.NewHTTPError(http.StatusNotFound, "setup")
@@ -167,6 +185,9 @@ func (s *Server) showSetup(c echo.Context) error {
 // signs them in: they just chose the password, asking for it again would
 // only add a step.
 func (s *Server) createFirstAdmin(c echo.Context) error {
+	if s.cfg.NoPasswordLogin {
+		return s.passwordLoginOff(c)
+	}
 	f := components.Form{Values: map[string]string{"code": c.FormValue("code"), "email": c.FormValue("email")}, CSRF: csrfToken(c)}
 	id, err := s.store.CreateFirstAdmin(c.Request().Context(), actor(c), c.FormValue("code"), c.FormValue("email"), c.FormValue("password"))
 	var verr db.ValidationError
@@ -181,7 +202,7 @@ func (s *Server) createFirstAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
+	if err := s.startSession(c, u, ""); err != nil {
 		return err
 	}
 	s.flash(c, "Admin created: you are signed in as "+u.Email+". Add the people, accounts and tokens you look after, or other logins on the Admin page.")

@@ -20,7 +20,11 @@ func (s *Server) renderMe(c echo.Context, status int, f components.Form) error {
 	if err != nil {
 		return err
 	}
-	return render(c, status, pages.MePage(s.page(c, "Your login", "me"), pages.MyLogin{User: u, Form: f, Calendar: feed}))
+	m := pages.MyLogin{User: u, Form: f, Calendar: feed}
+	if s.cfg.SSO != nil && (!u.HasPassword || s.cfg.NoPasswordLogin) {
+		m.SignsInWith = s.cfg.SSO.Name()
+	}
+	return render(c, status, pages.MePage(s.page(c, "Your login", "me"), m))
 }
 
 // showMe is GET /me: the signed-in login's own page.

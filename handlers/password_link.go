@@ -53,6 +53,9 @@ func (s *Server) linkGone(c echo.Context) error {
 // showSetPassword is GET /password/set?token=…: the new-password form of a
 // valid set-password link.
 func (s *Server) showSetPassword(c echo.Context) error {
+	if s.cfg.NoPasswordLogin {
+		return s.passwordLoginOff(c)
+	}
 	// The address holds the token. Referrer-Policy same-origin (see
 	// securityHeaders) keeps it from other sites; no-referrer would make
 	// browsers send "Origin: null" with the form, which the CSRF check refuses.
@@ -70,6 +73,9 @@ func (s *Server) showSetPassword(c echo.Context) error {
 // setPasswordWithLink is POST /password/set: sets the password and uses the
 // link up; the login's sessions end, and they sign in anew.
 func (s *Server) setPasswordWithLink(c echo.Context) error {
+	if s.cfg.NoPasswordLogin {
+		return s.passwordLoginOff(c)
+	}
 	ctx, token := c.Request().Context(), c.FormValue("token")
 	err := s.store.SetPasswordWithLink(ctx, actor(c), token, c.FormValue("password"))
 	f := components.Form{CSRF: csrfToken(c)}

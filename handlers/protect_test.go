@@ -247,6 +247,10 @@ func TestAccessByRole(t *testing.T) {
 				if r.status != http.StatusNotFound { // no setup code: users exist
 					t.Errorf("%s GET %s: status %d, want 404", who, p, r.status)
 				}
+			case strings.HasPrefix(rt.Path, "/auth/oidc/"):
+				if r.status != http.StatusNotFound { // single sign-on is off here (sso_test.go turns it on)
+					t.Errorf("%s GET %s: status %d, want 404", who, p, r.status)
+				}
 			case rt.Path == "/password/set":
 				if r.status != http.StatusGone { // no set-password link given
 					t.Errorf("%s GET %s: status %d, want 410", who, p, r.status)

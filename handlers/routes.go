@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"steward/db"
+	"steward/internal/sso"
 	"steward/static"
 )
 
@@ -103,6 +104,10 @@ func (s *Server) routes() []Route {
 		{http.MethodGet, "/setup", public, s.showSetup},
 		{http.MethodPost, "/setup", public, s.createFirstAdmin},
 		{http.MethodGet, "/password/set", public, s.showSetPassword},
+		// Single sign-on (OpenID Connect), when configured: off to the
+		// provider, and back with its code.
+		{http.MethodGet, "/auth/oidc/login", public, s.startSSO},
+		{http.MethodGet, sso.CallbackPath, public, s.finishSSO},
 		{http.MethodPost, "/password/set", public, s.setPasswordWithLink},
 		// A login's calendar feed, for calendar apps: the secret in the
 		// address ({secret}.ics) is its only key.

@@ -11,6 +11,7 @@ import (
 
 	"steward/db"
 	"steward/internal/notify"
+	"steward/internal/sso"
 )
 
 // Config is what the handlers need to know about how Steward is deployed.
@@ -32,6 +33,12 @@ type Config struct {
 	// Mail is the mail settings the notifications page shows (never the
 	// password); the zero value is mail off.
 	Mail notify.MailSettings
+	// SSO is the OpenID provider people may sign in with; nil is single
+	// sign-on off.
+	SSO *sso.Provider
+	// NoPasswordLogin turns password sign-in off (only with SSO): the
+	// sign-in form, POST /login, set-password links and /setup refuse.
+	NoPasswordLogin bool
 
 	// MetricsToken, when set, lets a scraper that sends it as
 	// "Authorization: Bearer …" read GET /metrics from anywhere (without
@@ -59,7 +66,8 @@ type Server struct {
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
 	notifier   *notify.Service
-	metrics    *metrics // GET /metrics and the request counters, see metrics.go
+	metrics    *metrics  // GET /metrics and the request counters, see metrics.go
+	ssoFlows   *ssoFlows // single sign-ons under way, see sso.go
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -91,5 +99,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		importSlot:  make(chan struct{}, 1),
 		pageCache:   newPageCache(),
 		notifier:    notifier,
+		ssoFlows:    newSSOFlows(),
 	}
 }

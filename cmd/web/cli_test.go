@@ -216,8 +216,10 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version"}, store...)},
-		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version"}, store...)},
+		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login"}, store...)},
+		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},

@@ -24,6 +24,7 @@ import (
 	"steward/handlers"
 	"steward/internal/notify"
 	"steward/internal/seed"
+	"steward/internal/sso"
 )
 
 func main() {
@@ -64,7 +65,9 @@ subcommand that opens the database needs the same key: the key file (-audit-key-
 key itself as 64 hex digits in STEWARD_AUDIT_KEY.
 
 First admin: when no login exists, STEWARD_ADMIN_EMAIL and STEWARD_ADMIN_PASSWORD create it;
-without them Steward prints a one-time setup link (/setup?code=...) to its log.
+without them Steward prints a one-time setup link (/setup?code=...) to its log. With single
+sign-on configured, STEWARD_ADMIN_EMAIL alone creates an admin who signs in through the provider;
+with password sign-in off (STEWARD_PASSWORD_LOGIN=0) that is the only way.
 `
 
 // run is the whole program, so tests can start Steward in-process.
@@ -148,6 +151,20 @@ func envOr(getenv func(string) string, key, fallback string) string {
 	return fallback
 }
 
+// envSwitch reads an on/off setting that is on or off unless set.
+func envSwitch(getenv func(string) string, key string, fallback bool) (bool, error) {
+	switch v := strings.ToLower(getenv(key)); v {
+	case "":
+		return fallback, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	default:
+		return fallback, fmt.Errorf("%s: %q is neither 1 nor 0", key, v)
+	}
+}
+
 func envBool(getenv func(string) string, key string) bool {
 	switch strings.ToLower(getenv(key)) {
 	case "1", "true", "yes", "on":
@@ -171,11 +188,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mailFrom := fs.String("mail-from", getenv("STEWARD_MAIL_FROM"), "the address Steward's email comes from, such as steward@example.com (STEWARD_MAIL_FROM)")
 	// Nor is the metrics token's, for the same reason.
 	metricsToken := fs.String("metrics-token", "", "lets a scraper that sends it as \"Authorization: Bearer TOKEN\" read /metrics from anywhere; without it only this machine may; prefer the environment (STEWARD_METRICS_TOKEN)")
+	var ssoSet sso.Settings
+	fs.StringVar(&ssoSet.Issuer, "oidc-issuer", getenv("STEWARD_OIDC_ISSUER"), "single sign-on: the OpenID provider's issuer URL, https://... (STEWARD_OIDC_ISSUER); register the base URL + "+sso.CallbackPath+" as its redirect URL")
+	fs.StringVar(&ssoSet.ClientID, "oidc-client-id", getenv("STEWARD_OIDC_CLIENT_ID"), "single sign-on: the client ID registered at the provider (STEWARD_OIDC_CLIENT_ID)")
+	// Like the SMTP URL, the secret's default is not the environment's.
+	fs.StringVar(&ssoSet.ClientSecret, "oidc-client-secret", "", "single sign-on: the client secret; prefer the environment, the command line is visible to others (STEWARD_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&ssoSet.AllowedDomains, "oidc-allowed-domains", getenv("STEWARD_OIDC_ALLOWED_DOMAINS"), "single sign-on: the email domains that may sign in, comma-separated, such as example.com,example.org (STEWARD_OIDC_ALLOWED_DOMAINS)")
+	fs.StringVar(&ssoSet.DefaultRole, "oidc-default-role", envOr(getenv, "STEWARD_OIDC_DEFAULT_ROLE", db.RoleViewer), "single sign-on: the role of a login made at its first sign-in: admin, editor or viewer (STEWARD_OIDC_DEFAULT_ROLE)")
+	fs.StringVar(&ssoSet.Name, "oidc-name", getenv("STEWARD_OIDC_NAME"), "single sign-on: the provider's name on the sign-in button (STEWARD_OIDC_NAME; default: the issuer's host)")
+	passwordLoginDefault, err := envSwitch(getenv, "STEWARD_PASSWORD_LOGIN", true)
+	if err != nil {
+		return err
+	}
+	passwordLogin := fs.Bool("password-login", passwordLoginDefault, "sign-in with email and password; false (STEWARD_PASSWORD_LOGIN=0) leaves only single sign-on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *metricsToken == "" {
 		*metricsToken = getenv("STEWARD_METRICS_TOKEN")
+	}
+	if ssoSet.ClientSecret == "" {
+		ssoSet.ClientSecret = getenv("STEWARD_OIDC_CLIENT_SECRET")
+	}
+	if !*passwordLogin && !ssoSet.Enabled() {
+		return errors.New("STEWARD_PASSWORD_LOGIN=0 turns password sign-in off, but single sign-on is not configured (STEWARD_OIDC_ISSUER and the rest): nobody could sign in")
+	}
+	if ssoSet.Enabled() {
+		if err := ssoSet.Check(); err != nil {
+			return err
+		}
 	}
 	if *version {
 		fmt.Fprint(stdout, versionText())
@@ -217,7 +258,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
-	if err := firstAdmin(ctx, store, getenv, public, log); err != nil {
+	var provider *sso.Provider
+	if ssoSet.Enabled() {
+		// Discovery fails start-up at once rather than retrying: a wrong
+		// issuer shows now, and a provider that is down for a moment is
+		// the service manager's to retry (systemd's Restart=on-failure).
+		if provider, err = sso.Discover(ctx, ssoSet, public); err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("single sign-on on", "issuer", ssoSet.Issuer, "redirect_url", provider.RedirectURL(),
+			"allowed_domains", ssoSet.AllowedDomains, "default_role", provider.DefaultRole(), "password_login", *passwordLogin)
+	}
+	if err := firstAdmin(ctx, store, getenv, public, log, provider != nil, !*passwordLogin); err != nil {
 		ln.Close()
 		return err
 	}
@@ -231,7 +284,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopNotifier(); <-notifierDone }()
 
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
-		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings, MetricsToken: *metricsToken})
+		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings, SSO: provider, NoPasswordLogin: !*passwordLogin,
+		MetricsToken: *metricsToken})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -292,19 +346,26 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 }
 
 // firstAdmin makes sure someone can sign in: from the environment, or with
-// a one-time setup link printed to the log.
-func firstAdmin(ctx context.Context, store *db.Store, getenv func(string) string, public string, log *slog.Logger) error {
+// a one-time setup link printed to the log. With single sign-on on, the
+// email alone makes an admin who signs in through the provider; with
+// password sign-in off, it is the only way (never the first sign-in from
+// an allowed domain: whoever came first would be admin).
+func firstAdmin(ctx context.Context, store *db.Store, getenv func(string) string, public string, log *slog.Logger, ssoOn, passwordOff bool) error {
 	n, err := store.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
 	email, password := getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
-	if email != "" && password != "" {
-		if _, err := store.CreateUser(ctx, db.SystemActor("environment"), db.UserInput{Email: email, Password: password, Role: db.RoleAdmin}); err != nil {
+	if email != "" && (password != "" || ssoOn) {
+		in := db.UserInput{Email: email, Password: password, Role: db.RoleAdmin, NoPassword: password == "" || passwordOff}
+		if _, err := store.CreateUser(ctx, db.SystemActor("environment"), in); err != nil {
 			return fmt.Errorf("create the first admin from STEWARD_ADMIN_EMAIL: %w", err)
 		}
-		log.Info("created the first admin", "email", email)
+		log.Info("created the first admin", "email", email, "password", !in.NoPassword)
 		return nil
+	}
+	if passwordOff {
+		return errors.New("no login exists yet and password sign-in is off: set STEWARD_ADMIN_EMAIL to the email the first admin signs in with through single sign-on")
 	}
 	code, err := store.NewSetupCode(ctx)
 	if err != nil {
