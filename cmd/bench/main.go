@@ -196,9 +196,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		return 2, err
 	}
 	changer := browser{base: srv.base, sess: writeSession, client: loadClient(cfg.conns)}
-	if readSession.apiKey, err = changer.makeAPIKey(ctx); err != nil {
-		return 2, err
-	}
 	started, err := startChecklists(ctx, changer, routes, recs)
 	if err != nil {
 		return 2, err
@@ -393,7 +390,7 @@ func printPlan(w io.Writer, pl plan, pages []page, wr *writer, took time.Duratio
 // get loads a page in a session and checks it answers 200.
 func get(ctx context.Context, u string, sess *session) ([]byte, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	sess.authorize(req)
+	req.Header.Set("Cookie", sess.cookies)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -475,7 +472,7 @@ func runScenario(ctx context.Context, cfg config, srv *server, sess *session, sc
 			return sc.write(base, seq.Add(1))
 		}
 		req, _ := http.NewRequest(http.MethodGet, base+sc.path, nil)
-		sess.authorize(req)
+		req.Header.Set("Cookie", sess.cookies)
 		return req
 	}
 	wantStatus := http.StatusOK
@@ -792,16 +789,6 @@ func (s *server) saveProfile(ctx context.Context, name, query, path string) erro
 type session struct {
 	cookies string
 	csrf    string
-	apiKey  string // a read key for the API's pages (/api/), made by an admin
-}
-
-// authorize makes req the session's: its API key for the API, else its cookies.
-func (s *session) authorize(req *http.Request) {
-	if strings.HasPrefix(req.URL.Path, apiPrefix) {
-		req.Header.Set("Authorization", "Bearer "+s.apiKey)
-		return
-	}
-	req.Header.Set("Cookie", s.cookies)
 }
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)

@@ -361,38 +361,3 @@ func text(n *html.Node) string {
 	}
 	return b.String()
 }
-
-// apiPrefix is where the API's routes are: they take a key, not cookies.
-const apiPrefix = "/api/"
-
-// apiKeyShown finds the key the admin page shows once.
-var apiKeyShown = regexp.MustCompile(`stw_[A-Za-z0-9_-]+`)
-
-// makeAPIKey makes a read key on the admin page, as an admin would, for
-// loading the API's pages.
-func (w browser) makeAPIKey(ctx context.Context) (string, error) {
-	f, err := w.form(ctx, "/admin/api-keys", func(action string) bool { return action == "/admin/api-keys" })
-	if err != nil {
-		return "", err
-	}
-	f.values.Set("name", "Benchmark reader")
-	f.values.Set("scope", "read")
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.base+f.action, strings.NewReader(f.values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", w.sess.cookies)
-	req.Header.Set("Origin", w.base)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	key := apiKeyShown.Find(body)
-	if resp.StatusCode != http.StatusOK || key == nil {
-		return "", fmt.Errorf("POST /admin/api-keys: status %d, no key shown", resp.StatusCode)
-	}
-	return string(key), nil
-}
