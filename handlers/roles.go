@@ -160,18 +160,3 @@ func (s *Server) createRole(c echo.Context) error {
 	return redirect(c, components.RecordURL("role", id))
 }
 
-// removeRole marks a role removed; it stays in the history.
-func (s *Server) removeRole(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RemoveRole(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	if context, contextID := panelContext(c); context != "" {
-		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role removed.")
-	}
-	s.flash(c, "Role removed.")
-	return redirect(c, components.RecordURL("role", id))
-}
