@@ -334,7 +334,9 @@ func TestAPIBadInput(t *testing.T) {
 	key := app.apiKey("Script", "write")
 	app.createOwner("Olga Owner", "olga@example.com")
 	before := app.wholeSnapshot("api_keys")
-	post := func(body string, opts ...reqOpt) response { return app.api(http.MethodPost, "/api/v1/owners", key, body, opts...) }
+	post := func(body string, opts ...reqOpt) response {
+		return app.api(http.MethodPost, "/api/v1/owners", key, body, opts...)
+	}
 	problemOf(t, "malformed JSON", post(`{"name": "A",`), http.StatusBadRequest)
 	problemOf(t, "an array", post(`[{"name": "A"}]`), http.StatusBadRequest)
 	problemOf(t, "a string", post(`"A"`), http.StatusBadRequest)

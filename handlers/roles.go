@@ -159,4 +159,3 @@ func (s *Server) createRole(c echo.Context) error {
 	s.flash(c, "Role granted.")
 	return redirect(c, components.RecordURL("role", id))
 }
-
