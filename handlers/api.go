@@ -242,7 +242,7 @@ func (s *Server) apiAuth(level access) echo.MiddlewareFunc {
 				return apiError(http.StatusTooManyRequests, apiDetails[http.StatusTooManyRequests])
 			}
 			if level > editor || level == editor && k.Scope != "write" {
-				s.log.Warn("API request refused", "key", k.ID, "method", c.Request().Method, "route", c.Path())
+				s.denyKey(c, k, "a "+k.Scope+" key may not "+c.Request().Method+" "+c.Path())
 				return apiError(http.StatusForbidden, "This API key can only read: writing needs a key with the write scope.")
 			}
 			if err := checkJSONBody(c.Request()); err != nil {
@@ -251,6 +251,20 @@ func (s *Server) apiAuth(level access) echo.MiddlewareFunc {
 			c.Set(apiKeyCtxKey, &k)
 			return next(c)
 		}
+	}
+}
+
+// denyKey records a key's refused request in the audit log under the key,
+// like deny a signed-in user's: the first few within the window, then the
+// server log only.
+func (s *Server) denyKey(c echo.Context, k db.APIKey, why string) {
+	summary := "Refused " + c.Request().Method + " " + c.Request().URL.Path + ": " + why
+	if !s.userDenials.allow(-k.ID) { // negative: keys and logins are counted apart
+		s.log.Warn("request denied", "summary", summary, "key", k.ID)
+		return
+	}
+	if err := s.store.Audit(c.Request().Context(), k.Actor(c.RealIP()), db.Event{Action: "request.denied", Summary: summary}); err != nil {
+		s.log.Error("audit denied request", "err", err)
 	}
 }
 

@@ -131,8 +131,9 @@ func (s *Server) roleForms() recordForms[db.RoleInput] {
 		blank:     func() db.RoleInput { return db.RoleInput{GrantedOn: today(), Status: "active"} },
 		fromQuery: []string{"account_id", "owner_id", "system_user_id", "admin"},
 		load:      inputOf(s.store.RoleByID),
+		create:    created(s.store.CreateRole), // the API's; the pages' is createRole, for the roles panel
 		update:    updated(s.store.UpdateRole),
-		render:    s.renderRoleForm, saved: "Role saved."}
+		render:    s.renderRoleForm, added: "Role granted.", saved: "Role saved."}
 }
 
 // createRole grants a role from the role form or inline from a record page.
