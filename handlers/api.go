@@ -650,11 +650,8 @@ func fieldProblem(err error, input apiInput) error {
 // answering with the record.
 func (s *Server) apiStatusChange(a statusChange, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := idParam(c)
+		id, err := a.apply(c)
 		if err != nil {
-			return err
-		}
-		if err := a.change(c.Request().Context(), actor(c), id); err != nil {
 			return err
 		}
 		return s.apiRecord(c, write, http.StatusOK, id)

@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -483,15 +480,7 @@ func TestAPIRateLimit(t *testing.T) {
 // refused in a query) nor a looked-up token value reaches the request log.
 func TestAPIKeysAndSecretsStayOutOfTheLog(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var logged lockedBuffer
-	e, _ := handlers.New(store, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})), handlers.Config{SessionKey: testSessionKey})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	store, srv, logged := loggedServer(t)
 	_, key, err := store.CreateAPIKey(ctx, db.SystemActor("test"), db.APIKeyInput{Name: "Script", Scope: "read"})
 	if err != nil {
 		t.Fatal(err)
