@@ -144,6 +144,12 @@ func apiProblemOf(err error, code int) *problem {
 		return validationProblem(verr, nil)
 	}
 	detail, ok := apiDetails[code]
+	var he *echo.HTTPError
+	if errors.As(err, &he) && code < 500 {
+		if t, own := he.Message.([2]string); own {
+			detail, ok = t[1], true // a refusal that says why in its own words
+		}
+	}
 	if !ok {
 		detail = "Steward could not finish this request. It has been logged; try again, and tell your admin if it keeps happening."
 	}

@@ -355,6 +355,10 @@ func TestAPIBadInput(t *testing.T) {
 		problemOf(t, "GET ?"+q, app.api(http.MethodGet, "/api/v1/owners?"+q, key, ""), http.StatusBadRequest)
 	}
 	problemOf(t, "audit after_id", app.api(http.MethodGet, "/api/v1/audit/events?after_id=-1", key, ""), http.StatusBadRequest)
+	long := problemOf(t, "search over 200 characters", app.api(http.MethodGet, "/api/v1/owners?q="+strings.Repeat("a", 201), key, ""), http.StatusBadRequest)
+	if !strings.Contains(long["detail"].(string), "at most 200 characters") {
+		t.Errorf("search over 200 characters: %v", long)
+	}
 	problemOf(t, "unknown path", app.api(http.MethodGet, "/api/v1/nothing", key, ""), http.StatusNotFound)
 	problemOf(t, "unknown record", app.api(http.MethodGet, "/api/v1/owners/999999", key, ""), http.StatusNotFound)
 	problemOf(t, "record ID that is not one", app.api(http.MethodGet, "/api/v1/owners/abc", key, ""), http.StatusNotFound)
