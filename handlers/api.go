@@ -531,6 +531,23 @@ func queryInt(c echo.Context, name string, def, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
+// checkIDParams refuses a filter by a record (account_id=…) that names
+// none: the web's list shows everything for a mangled link, but a script
+// must not get every record for a typo.
+func checkIDParams(c echo.Context) error {
+	for name, values := range c.QueryParams() {
+		if !strings.HasSuffix(name, "_id") {
+			continue
+		}
+		for _, v := range values {
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+				return apiError(http.StatusBadRequest, "Give "+name+" as a record's ID.", badField(name, "Not a record's ID."))
+			}
+		}
+	}
+	return nil
+}
+
 // cursorOf is the opaque cursor of the page after the record id.
 func cursorOf(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(id, 10)))
@@ -563,6 +580,9 @@ func (s *Server) apiList(write listWriter) echo.HandlerFunc {
 		}
 		after, err := readCursor(c.QueryParam("cursor"))
 		if err != nil {
+			return err
+		}
+		if err := checkIDParams(c); err != nil {
 			return err
 		}
 		p := listParams(c)

@@ -351,7 +351,7 @@ func TestAPIBadInput(t *testing.T) {
 	if errs := invalid["errors"].([]any); errs[0].(map[string]any)["pointer"] != "#/name" || errs[0].(map[string]any)["detail"] != "Required." {
 		t.Errorf("invalid values: first error %v", errs[0])
 	}
-	for _, q := range []string{"cursor=zzz", "cursor=" + url.QueryEscape("after:1"), "limit=0", "limit=201", "limit=ten"} {
+	for _, q := range []string{"cursor=zzz", "cursor=" + url.QueryEscape("after:1"), "limit=0", "limit=201", "limit=ten", "manager_id=abc"} {
 		problemOf(t, "GET ?"+q, app.api(http.MethodGet, "/api/v1/owners?"+q, key, ""), http.StatusBadRequest)
 	}
 	problemOf(t, "audit after_id", app.api(http.MethodGet, "/api/v1/audit/events?after_id=-1", key, ""), http.StatusBadRequest)
