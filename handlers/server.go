@@ -45,6 +45,11 @@ type Config struct {
 	// it, only this machine may; see metricsAllowed).
 	MetricsToken string
 
+	// APIKeyRate and APIKeyBurst limit each API key's requests per second
+	// and its bursts; zero is 20 a second with bursts of 40.
+	APIKeyRate  float64
+	APIKeyBurst int
+
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
 	now func() time.Time
@@ -66,8 +71,9 @@ type Server struct {
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
 	notifier   *notify.Service
-	metrics    *metrics  // GET /metrics and the request counters, see metrics.go
-	ssoFlows   *ssoFlows // single sign-ons under way, see sso.go
+	metrics    *metrics   // GET /metrics and the request counters, see metrics.go
+	ssoFlows   *ssoFlows  // single sign-ons under way, see sso.go
+	apiLimits  *keyLimits // each API key's rate limit
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -100,5 +106,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		pageCache:   newPageCache(),
 		notifier:    notifier,
 		ssoFlows:    newSSOFlows(),
+		apiLimits:   newKeyLimits(cfg.APIKeyRate, cfg.APIKeyBurst),
 	}
 }

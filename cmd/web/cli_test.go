@@ -217,9 +217,9 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		flags []string
 	}{
 		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
-			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login"}, store...)},
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate"}, store...)},
 		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
-			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login"}, store...)},
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},
