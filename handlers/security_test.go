@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -410,6 +411,13 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 var leaks = []string{"goroutine", ".go:", "runtime error", "panic", "sqlite", "SQLITE", "SQL", "SELECT ", "INSERT ", "no such table",
 	"RAISE", "db:", "code=", "message=", "internal detail", "/tmp/", "/srv/", "constraint", "echo.", "%!"}
 
+// randomTokens and randomCookies are the CSRF tokens in a page and the
+// cookies' values in headers: random letters that may spell "SQL" by chance.
+var (
+	randomTokens  = regexp.MustCompile(`((?:name="csrf-token" content|name="_csrf" value)=")[^"]*`)
+	randomCookies = regexp.MustCompile(`((?:^|\n)Set-Cookie: [^=]+=)[^;\n]*`)
+)
+
 // TestErrorPagesLeakNothing causes each error a user can meet — 401, 403,
 // 404, 405, 413, 422, 429 and real 500s from SQLite errors on a write and a
 // read — and checks each answers with Steward's own page and no internals,
@@ -438,11 +446,12 @@ func TestErrorPagesLeakNothing(t *testing.T) {
 		for k, vs := range r.header {
 			headers.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
 		}
+		body := randomTokens.ReplaceAllString(r.body, "${1}TOKEN")
 		for _, leak := range append(leaks, t.TempDir()) {
-			if strings.Contains(r.body, leak) {
+			if strings.Contains(body, leak) {
 				t.Errorf("%s: the page shows %q", what, leak)
 			}
-			if strings.Contains(headers.String(), leak) {
+			if strings.Contains(randomCookies.ReplaceAllString(headers.String(), "${1}TOKEN"), leak) {
 				t.Errorf("%s: a header shows %q", what, leak)
 			}
 		}
