@@ -63,6 +63,7 @@ type auditValues struct {
 	from, to             string // a month in the middle of the history
 	actor, kind, action  string // the most frequent of each
 	before, rangedBefore int64  // event IDs near the oldest end: overall, and within from–to
+	newest               int64  // the newest event's ID
 }
 
 // plan is the benchmark's pages and the routes left out, by rule.
@@ -120,6 +121,8 @@ func variants(route string, v variantValues) []page {
 			sorted, deep := with("sorted", ""), with("last page", "")
 			sorted.fromPlain, deep.fromPlain = sortQuery, lastPageQuery
 			return append(out, with("searched "+q, q), sorted, deep)
+		case "/api/v1/" + k.Path:
+			return append(out, with("searched "+q, q), with("200 a page", "limit=200"))
 		case "/" + k.Path + "/:id/checklist":
 			out[0].name += " started"
 			notStarted := with("not started", "")
@@ -140,6 +143,9 @@ func variants(route string, v variantValues) []page {
 			with("dates, near their end", dates+"&before="+strconv.FormatInt(a.rangedBefore, 10)))
 	case "/search":
 		return append(out, with("searched "+q, q))
+	case "/api/v1/audit/events":
+		return append(out, with("1000 a page", "limit=1000"),
+			with("near the newest", "after_id="+strconv.FormatInt(a.newest-100, 10)))
 	}
 	return out
 }

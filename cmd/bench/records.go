@@ -131,6 +131,7 @@ func (r *records) auditValues(ctx context.Context) (auditValues, error) {
 	if err != nil {
 		return a, err
 	}
+	a.newest = last
 	a.from, a.to = from.Format(time.DateOnly), from.AddDate(0, 0, 30).Format(time.DateOnly)
 	for _, f := range []struct {
 		column string
