@@ -54,6 +54,7 @@ type Server struct {
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
 	notifier   *notify.Service
+	openAPI    []byte // the API's OpenAPI document, see openapi.go
 }
 
 // Session lifetimes: a session ends after this long without a request, or
