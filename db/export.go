@@ -30,7 +30,17 @@ func (s *Store) ReadSnapshot(ctx context.Context, fn func(Snapshot) error) error
 // row in memory at a time, however long the list.
 func each[T any](ctx context.Context, r Snapshot, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any, fn func(T) error) error {
 	where, args = r.s.narrowToFinding(lq.kind, p, where, args)
-	rows, err := r.tx.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+p.orderBy(lq.sorts, lq.idCol), args...)
+	order := p.orderBy(lq.sorts, lq.idCol)
+	if p.ID != 0 {
+		where, args = where+" AND "+lq.idCol+" = ?", append(args, p.ID)
+	}
+	if p.AfterID != 0 || p.Limit > 0 {
+		where, args, order = where+" AND "+lq.idCol+" > ?", append(args, p.AfterID), " ORDER BY "+lq.idCol
+	}
+	if p.Limit > 0 {
+		order, args = order+" LIMIT ?", append(args, p.Limit)
+	}
+	rows, err := r.tx.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+order, args...)
 	if err != nil {
 		return fmt.Errorf("db: export %s: %w", lq.what, err)
 	}

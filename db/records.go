@@ -42,6 +42,13 @@ type ListParams struct {
 	// FindingKinds name), where the finding has a list of this kind
 	// (FindingHasList); elsewhere it is ignored.
 	Finding string
+	// ID, AfterID and Limit page a streamed list (Snapshot.Each…) by its
+	// records' IDs, for the API: only the record ID (0: any), those with
+	// an ID above AfterID, in ID order (whatever Sort says) when AfterID
+	// or Limit is set, at most Limit of them (0: all). The primary key
+	// finds them, so a page costs the same however deep it is.
+	ID, AfterID int64
+	Limit       int
 }
 
 // Filtered reports whether a search, a status or a finding narrows the list.

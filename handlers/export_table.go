@@ -121,16 +121,19 @@ type jsonTable struct {
 func newJSONTable(w *bufio.Writer) *jsonTable { return &jsonTable{w: w} }
 
 func (t *jsonTable) header(columns []string) error {
-	t.keys = make([][]byte, len(columns))
-	for i, c := range columns {
-		k, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		t.keys[i] = append(k, ':')
-	}
+	t.keys = objectKeys(columns)
 	_, err := t.w.WriteString("[")
 	return err
+}
+
+// objectKeys are the column names JSON-encoded with their colon, for writeObject.
+func objectKeys(columns []string) [][]byte {
+	keys := make([][]byte, len(columns))
+	for i, c := range columns {
+		k, _ := json.Marshal(c) // a string always encodes
+		keys[i] = append(k, ':')
+	}
+	return keys
 }
 
 func (t *jsonTable) row(values []any) error {
@@ -138,22 +141,34 @@ func (t *jsonTable) row(values []any) error {
 		t.w.WriteString(",")
 	}
 	t.rows++
-	t.w.WriteString("\n{")
+	t.w.WriteString("\n")
+	return writeObject(t.w, t.keys, values)
+}
+
+// objectWriter is where writeObject writes: a bufio.Writer or a bytes.Buffer.
+type objectWriter interface {
+	io.Writer
+	io.ByteWriter
+}
+
+// writeObject writes one row as a JSON object: keys are the column names,
+// JSON-encoded with their colon, in column order.
+func writeObject(w objectWriter, keys [][]byte, values []any) error {
+	w.WriteByte('{')
 	for i, v := range values {
 		if i > 0 {
-			t.w.WriteByte(',')
+			w.WriteByte(',')
 		}
-		t.w.Write(t.keys[i])
+		w.Write(keys[i])
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		if _, err := t.w.Write(b); err != nil {
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}
-	_, err := t.w.WriteString("}")
-	return err
+	return w.WriteByte('}')
 }
 
 // end closes the array; the caller flushes the shared writer.

@@ -57,20 +57,22 @@ func kindAt(path string) db.Kind {
 	return k
 }
 
-// statusAction is a POST that moves one record of kind (a db.Kind name) on:
-// action changes it and writes its audit event, done is the flash, and the
-// answer is the record's page.
-func (s *Server) statusAction(kind string, action func(ctx context.Context, a db.Actor, id int64) error, done string) echo.HandlerFunc {
+// statusAction answers a status action's button: it changes the record's
+// status and goes back to its page, or to the roles panel it was on.
+func (s *Server) statusAction(a statusChange) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := idParam(c)
 		if err != nil {
 			return err
 		}
-		if err := action(c.Request().Context(), actor(c), id); err != nil {
+		if err := a.change(c.Request().Context(), actor(c), id); err != nil {
 			return err
 		}
-		s.flash(c, done)
-		return redirect(c, components.RecordURL(kind, id))
+		if context, contextID := panelContext(c); a.panel && context != "" {
+			return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, a.done)
+		}
+		s.flash(c, a.done)
+		return redirect(c, components.RecordURL(a.kind, id))
 	}
 }
 
@@ -118,7 +120,7 @@ func listParams(c echo.Context) db.ListParams {
 // request's path shows exactly that finding's records (the "→" links of
 // the home page), else "".
 func listFinding(c echo.Context) string {
-	segment, _, _ := strings.Cut(strings.TrimPrefix(c.Path(), "/"), "/")
+	segment, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(c.Path(), apiPrefix), "/"), "/")
 	k, ok := db.KindAtPath(segment)
 	if f := c.QueryParam("finding"); ok && db.FindingHasList(f, k.Name) {
 		return f

@@ -284,8 +284,12 @@ func currentUser(c echo.Context) *db.User {
 	return u
 }
 
-// actor is the current user and client address for audit events.
+// actor is the current user, or the API key, and the client address for
+// audit events.
 func actor(c echo.Context) db.Actor {
+	if k := currentAPIKey(c); k != nil {
+		return k.Actor(c.RealIP())
+	}
 	a := db.Actor{IP: c.RealIP()}
 	if u := currentUser(c); u != nil {
 		a.UserID, a.Email, a.Role = u.ID, u.Email, u.Role
@@ -404,6 +408,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, db.ErrPasswordBusy):
 		code, he = http.StatusServiceUnavailable, errPasswordBusy
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(passwordBusyRetry/time.Second)))
+	}
+	if isAPI(c) {
+		p := apiProblemOf(err, code)
+		if p.Status >= 500 {
+			s.log.Error("request failed", "id", c.Response().Header().Get(echo.HeaderXRequestID), "path", c.Request().URL.Path, "err", err)
+		}
+		if perr := writeProblem(c, p); perr != nil {
+			s.log.Error("write problem", "err", perr)
+		}
+		return
 	}
 	if he == errPasswordBusy || he == errImportBusy {
 		s.log.Warn("busy", "path", c.Request().URL.Path, "err", err) // expected under load; the client is told to retry

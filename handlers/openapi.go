@@ -15,9 +15,6 @@ import (
 // entries under apiPrefix, its record schemas from db.Kinds' field tables
 // and export columns. It depends only on code, so New builds it once.
 
-// apiPrefix is where the JSON API's routes are.
-const apiPrefix = "/api/v1"
-
 // openAPIDocument answers GET /api/v1/openapi.json with the document New built.
 func (s *Server) openAPIDocument(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, s.openAPI)

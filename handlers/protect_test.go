@@ -195,8 +195,24 @@ func TestAccessByRole(t *testing.T) {
 			before := app.wholeSnapshot()
 			denied := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
 			want := app.auditedRefusalsDue(w.emails[who], denied)
-			r := send(c, rt.Method, p, w.attackForm(rt.Path))
+			if isAPIRoute(rt.Path) {
+				want = app.auditedRefusalsDue(w.actors[who], denied)
+			}
+			var r response
+			if isAPIRoute(rt.Path) {
+				r = w.sendAPI(who, rt.Method, p)
+			} else {
+				r = send(c, rt.Method, p, w.attackForm(rt.Path))
+			}
 			switch {
+			case isAPIRoute(rt.Path) && who == "anonymous":
+				problemOf(t, "anonymous "+rt.Method+" "+p, r, http.StatusUnauthorized)
+			case isAPIRoute(rt.Path):
+				problemOf(t, who+" "+rt.Method+" "+p, r, http.StatusForbidden)
+				if n := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'"); n != want ||
+					(want > denied && !strings.Contains(app.lastDenial(), "a read key may not")) {
+					t.Errorf("%s %s %s: %d new request.denied events, want %d (newest %q)", who, rt.Method, p, n-denied, want-denied, app.lastDenial())
+				}
 			case who == "anonymous" && rt.Method == http.MethodGet:
 				if want := "/login?next=" + url.QueryEscape(p); r.status != http.StatusSeeOther || r.location() != want {
 					t.Errorf("anonymous GET %s: status %d location %q, want 303 to %s", p, r.status, r.location(), want)
@@ -237,9 +253,12 @@ func TestAccessByRole(t *testing.T) {
 				continue
 			}
 			p := w.fill(t, rt.Path)
-			before := app.wholeSnapshot("audit_events", "audit_links")
+			before := app.wholeSnapshot("audit_events", "audit_links", "api_keys")
 			r := clientOf(who).get(p)
-			if app.wholeSnapshot("audit_events", "audit_links") != before {
+			if isAPIRoute(rt.Path) {
+				r = w.sendAPI(who, rt.Method, p)
+			}
+			if app.wholeSnapshot("audit_events", "audit_links", "api_keys") != before {
 				t.Errorf("%s GET %s changed the database", who, p)
 			}
 			switch {
@@ -284,7 +303,12 @@ func TestAccessByRole(t *testing.T) {
 				form.Set("email", w.emails[who])
 			}
 			denied := app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.denied'")
-			r := c.post(p, form)
+			var r response
+			if isAPIRoute(rt.Path) {
+				r = w.sendAPI(who, rt.Method, p)
+			} else {
+				r = c.post(p, form)
+			}
 			if r.status == http.StatusUnauthorized || r.status == http.StatusForbidden || r.status >= 500 {
 				t.Errorf("%s %s %s: status %d, want it let through", who, rt.Method, p, r.status)
 			}

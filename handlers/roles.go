@@ -131,8 +131,9 @@ func (s *Server) roleForms() recordForms[db.RoleInput] {
 		blank:     func() db.RoleInput { return db.RoleInput{GrantedOn: today(), Status: "active"} },
 		fromQuery: []string{"account_id", "owner_id", "system_user_id", "admin"},
 		load:      inputOf(s.store.RoleByID),
+		create:    created(s.store.CreateRole), // the API's; the pages' is createRole, for the roles panel
 		update:    updated(s.store.UpdateRole),
-		render:    s.renderRoleForm, saved: "Role saved."}
+		render:    s.renderRoleForm, added: "Role granted.", saved: "Role saved."}
 }
 
 // createRole grants a role from the role form or inline from a record page.
@@ -157,21 +158,5 @@ func (s *Server) createRole(c echo.Context) error {
 		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role granted.")
 	}
 	s.flash(c, "Role granted.")
-	return redirect(c, components.RecordURL("role", id))
-}
-
-// removeRole marks a role removed; it stays in the history.
-func (s *Server) removeRole(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RemoveRole(c.Request().Context(), actor(c), id); err != nil {
-		return err
-	}
-	if context, contextID := panelContext(c); context != "" {
-		return s.answerPanel(c, http.StatusOK, context, contextID, components.Form{Values: map[string]string{}}, "Role removed.")
-	}
-	s.flash(c, "Role removed.")
 	return redirect(c, components.RecordURL("role", id))
 }

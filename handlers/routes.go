@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +33,8 @@ func (r Route) AccessName() string {
 // kindHandlers are the handlers of one record kind's own pages.
 type kindHandlers struct {
 	list, new, create, show, edit, update echo.HandlerFunc
+	// input is the kind's recordForms, for the API's create and patch.
+	input apiInput
 }
 
 // kindHandlers are each record kind's page handlers, by db.Kind name.
@@ -39,12 +42,12 @@ func (s *Server) kindHandlers() map[string]kindHandlers {
 	owners, accounts, roles := s.ownerForms(), s.accountForms(), s.roleForms()
 	systemUsers, integrations, tokens := s.systemUserForms(), s.integrationForms(), s.tokenForms()
 	return map[string]kindHandlers{
-		"owner":       {s.listOwners, owners.newForm, owners.createRecord, s.showOwner, owners.editForm, owners.updateRecord},
-		"account":     {s.listAccounts, accounts.newForm, accounts.createRecord, s.showAccount, accounts.editForm, accounts.updateRecord},
-		"role":        {s.listRoles, roles.newForm, s.createRole, s.showRole, roles.editForm, roles.updateRecord},
-		"system_user": {s.listSystemUsers, systemUsers.newForm, systemUsers.createRecord, s.showSystemUser, systemUsers.editForm, systemUsers.updateRecord},
-		"integration": {s.listIntegrations, integrations.newForm, integrations.createRecord, s.showIntegration, integrations.editForm, integrations.updateRecord},
-		"token":       {s.listTokens, tokens.newForm, tokens.createRecord, s.showToken, tokens.editForm, tokens.updateRecord},
+		"owner":       {s.listOwners, owners.newForm, owners.createRecord, s.showOwner, owners.editForm, owners.updateRecord, owners},
+		"account":     {s.listAccounts, accounts.newForm, accounts.createRecord, s.showAccount, accounts.editForm, accounts.updateRecord, accounts},
+		"role":        {s.listRoles, roles.newForm, s.createRole, s.showRole, roles.editForm, roles.updateRecord, roles},
+		"system_user": {s.listSystemUsers, systemUsers.newForm, systemUsers.createRecord, s.showSystemUser, systemUsers.editForm, systemUsers.updateRecord, systemUsers},
+		"integration": {s.listIntegrations, integrations.newForm, integrations.createRecord, s.showIntegration, integrations.editForm, integrations.updateRecord, integrations},
+		"token":       {s.listTokens, tokens.newForm, tokens.createRecord, s.showToken, tokens.editForm, tokens.updateRecord, tokens},
 	}
 }
 
@@ -82,12 +85,39 @@ func (s *Server) kindRoutes() []Route {
 			out = append(out, Route{http.MethodGet, "/options/" + k.Path, viewer, s.findOptions(k.Table)})
 		}
 	}
+	for _, a := range s.statusChanges() {
+		k, _ := db.KindNamed(a.kind)
+		out = append(out, Route{http.MethodPost, "/" + k.Path + "/:id/" + a.verb, editor, s.statusAction(a)})
+	}
 	return out
+}
+
+// statusChange is one status action on a record, which its page's button
+// and the API both offer, at /{kind.Path}/{id}/{verb}.
+type statusChange struct {
+	kind, verb string // the db.Kind name, and the action's path segment
+	change     func(ctx context.Context, a db.Actor, id int64) error
+	done       string // the page's message afterwards
+	// panel says the button may be on another record's roles panel, which
+	// the answer then updates (see answerPanel).
+	panel bool
+}
+
+// statusChanges are the status actions of every kind, in one table.
+func (s *Server) statusChanges() []statusChange {
+	return []statusChange{
+		{"role", "remove", s.store.RemoveRole, "Role removed.", true},
+		{"role", "review", s.store.ReviewRole, "Marked reviewed today.", false},
+		{"system_user", "remove", s.store.RemoveSystemUser, "System user removed.", false},
+		{"integration", "retire", s.store.RetireIntegration, "Integration retired.", false},
+		{"token", "review", s.store.ReviewToken, "Marked reviewed today.", false},
+		{"token", "revoke", s.store.RevokeToken, "Token marked revoked.", false},
+	}
 }
 
 // routes is every URL Steward answers, in one table.
 func (s *Server) routes() []Route {
-	return append(s.kindRoutes(), []Route{
+	return append(append(s.kindRoutes(), s.apiRoutes()...), []Route{
 		// Signing in, and the load balancer's check: open to anyone.
 		{http.MethodGet, "/healthz", public, s.healthz},
 		{http.MethodGet, "/readyz", public, s.readyz},
@@ -118,13 +148,7 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/tokens/lookup", viewer, s.lookupToken},
 		{http.MethodGet, "/audit", viewer, s.showAudit},
 
-		// Status actions on one record (each kind's pages are kindRoutes).
-		{http.MethodPost, "/roles/:id/remove", editor, s.removeRole},
-		{http.MethodPost, "/roles/:id/review", editor, s.statusAction("role", s.store.ReviewRole, "Marked reviewed today.")},
-		{http.MethodPost, "/system-users/:id/remove", editor, s.statusAction("system_user", s.store.RemoveSystemUser, "System user removed.")},
-		{http.MethodPost, "/integrations/:id/retire", editor, s.statusAction("integration", s.store.RetireIntegration, "Integration retired.")},
-		{http.MethodPost, "/tokens/:id/review", editor, s.statusAction("token", s.store.ReviewToken, "Marked reviewed today.")},
-		{http.MethodPost, "/tokens/:id/revoke", editor, s.statusAction("token", s.store.RevokeToken, "Token marked revoked.")},
+		// Rotating a token (its status actions are kindRoutes).
 		{http.MethodGet, "/tokens/:id/rotate", editor, s.showRotateForm},
 		{http.MethodPost, "/tokens/:id/rotate", editor, s.rotateToken},
 
@@ -148,7 +172,8 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/reviews/:id/links/:owner_id/revoke", editor, s.revokeReviewLink},
 
 		// Administration: exports of everything, the audit chain, backups,
-		// settings, standing checklist items, logins and notifications.
+		// settings, standing checklist items, logins, API keys and
+		// notifications.
 		{http.MethodGet, "/admin", admin, s.showAdmin},
 		{http.MethodGet, "/export.json", admin, s.exportEverything},
 		{http.MethodGet, "/audit/export.csv", admin, s.exportAudit("csv")},
@@ -166,6 +191,9 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/admin/users/:id/disable", admin, s.disableUser},
 		{http.MethodPost, "/admin/users/:id/enable", admin, s.enableUser},
 		{http.MethodPost, "/admin/users/:id/reset-password", admin, s.issuePasswordLink},
+		{http.MethodGet, "/admin/api-keys", admin, s.listAPIKeys},
+		{http.MethodPost, "/admin/api-keys", admin, s.createAPIKey},
+		{http.MethodPost, "/admin/api-keys/:id/revoke", admin, s.revokeAPIKey},
 
 		// Notifications: the scheduler's work on demand, webhooks and the
 		// delivery log.
@@ -210,6 +238,11 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	}
 	for _, r := range routes {
 		h := r.Handler
+		if strings.HasPrefix(r.Path, apiPrefix+"/") {
+			// The API: a key, never a cookie, and no CSRF token to send.
+			e.Add(r.Method, r.Path, h, s.apiAuth(r.Access), limitSearchTerms)
+			continue
+		}
 		if cachedRoute(r) {
 			h = s.cachePages(h)
 		}

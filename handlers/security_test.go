@@ -58,6 +58,10 @@ type routeWorld struct {
 	params  map[string]string  // the same for parameters that are not IDs
 	clients map[string]*client // "viewer", "editor", "admin", each signed in
 	emails  map[string]string  // the clients' logins
+	// keys are the API keys each role's script uses on /api/v1 (a read key
+	// for a viewer, a write key for an editor or an admin; none for
+	// anonymous), and actors the audit log's names of them.
+	keys, actors map[string]string
 }
 
 // newRouteWorld creates the records and the signed-in users.
@@ -133,10 +137,33 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItem, "/r/:secret/items/:item_id": reviewItem,
 		"/reviews/:id/links/:owner_id": owner,
 	}
+	for _, k := range db.Kinds {
+		w.ids["/api/v1/"+k.Path+"/:id"] = w.ids["/"+k.Path+"/:id"]
+	}
+	w.keys, w.actors = map[string]string{}, map[string]string{}
+	for role, scope := range map[string]string{db.RoleViewer: "read", db.RoleEditor: "write", db.RoleAdmin: "write"} {
+		w.keys[role] = app.apiKey(role+" script", scope)
+		w.actors[role] = "API key “" + role + " script”"
+	}
+	w.ids["/admin/api-keys/:id"] = app.count("SELECT MAX(id) FROM api_keys")
 	for role, email := range w.emails {
 		w.clients[role] = app.signedIn(email)
 	}
 	return w
+}
+
+// isAPIRoute reports whether route is the JSON API's, which takes a key
+// instead of a session and a CSRF token.
+func isAPIRoute(route string) bool { return strings.HasPrefix(route, "/api/v1/") }
+
+// sendAPI sends an API route as who's script would, with who's key and an
+// empty JSON object as the body of a write.
+func (w *routeWorld) sendAPI(who, method, p string) response {
+	body := ""
+	if method != http.MethodGet {
+		body = "{}"
+	}
+	return w.app.api(method, p, w.keys[who], body)
 }
 
 // fill puts real record IDs in a route's parameters. A parameter the world
@@ -181,7 +208,7 @@ func (w *routeWorld) attackForm(p string) url.Values {
 
 // wholeSnapshot is every row of every table, as quoted SQL values, except
 // the request.denied audit events a refusal itself writes and the sessions'
-// last-seen times that every signed-in request may touch, and any table
+// and API keys' last-seen times that every request may touch, and any table
 // named in skip. Unlike the narrower snapshots of other tests it needs no
 // update when a table is added. It reads the schema, then every table in
 // one query.
@@ -200,7 +227,7 @@ func (a *testApp) wholeSnapshot(skip ...string) string {
 			continue
 		}
 		for _, c := range strings.Split(tc[1], ",") {
-			if table == "sessions" && c == "last_seen_at" {
+			if table == "sessions" && c == "last_seen_at" || table == "api_keys" && c == "last_used_at" {
 				continue
 			}
 			quoted = append(quoted, `quote("`+c+`")`)
@@ -342,6 +369,16 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 					r = c.post(p, f, opts...)
 				} else {
 					r = c.do(rt.Method, p, strings.NewReader(f.Encode()), "application/x-www-form-urlencoded", opts...)
+				}
+				if isAPIRoute(rt.Path) {
+					// The API reads no cookie: the browser's session, CSRF
+					// token or not, is no key.
+					problemOf(t, name+" "+rt.Method+" "+p+", "+v.name, r, http.StatusUnauthorized)
+					if app.wholeSnapshot() != before {
+						t.Errorf("%s %s %s, %s: a refused request changed the database", name, rt.Method, p, v.name)
+					}
+					checked++
+					continue
 				}
 				if r.status != http.StatusForbidden {
 					t.Errorf("%s %s %s, %s: status %d, want 403", name, rt.Method, p, v.name, r.status)

@@ -33,6 +33,11 @@ type Config struct {
 	// password); the zero value is mail off.
 	Mail notify.MailSettings
 
+	// APIKeyRate and APIKeyBurst limit each API key's requests per second
+	// and its bursts; zero is 20 a second with bursts of 40.
+	APIKeyRate  float64
+	APIKeyBurst int
+
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
 	now func() time.Time
@@ -54,7 +59,8 @@ type Server struct {
 	importSlot chan struct{}
 	pageCache  *pageCache // pages rendered since the last write, see cachePages
 	notifier   *notify.Service
-	openAPI    []byte // the API's OpenAPI document, see openapi.go
+	apiLimits  *keyLimits // each API key's rate limit
+	openAPI    []byte     // the API's OpenAPI document, see openapi.go
 }
 
 // Session lifetimes: a session ends after this long without a request, or
@@ -86,5 +92,6 @@ func newServer(store *db.Store, log *slog.Logger, cfg Config) *Server {
 		importSlot:  make(chan struct{}, 1),
 		pageCache:   newPageCache(),
 		notifier:    notifier,
+		apiLimits:   newKeyLimits(cfg.APIKeyRate, cfg.APIKeyBurst),
 	}
 }

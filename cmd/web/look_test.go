@@ -197,8 +197,8 @@ func addLookReview(t *testing.T, file string) (review, link string) {
 // mainPages are the pages to check, from the route table: every GET route
 // a signed-in admin opens as a page, that is all but the public ones (the
 // sign-in page is checked before signing in), downloads (a path with a file
-// extension: exports, templates) and form pickers' fragments under
-// /options/. Each :id is filled with the record of records at the segment
+// extension: exports, templates), form pickers' fragments under /options/
+// and the JSON API. Each :id is filled with the record of records at the segment
 // before it; a route this cannot fill fails the test, so a new page is
 // checked without anyone naming it here.
 func mainPages(t *testing.T, records map[string]string) []string {
@@ -211,7 +211,8 @@ func mainPages(t *testing.T, records map[string]string) []string {
 	_, routes := handlers.New(store, slog.New(slog.DiscardHandler), handlers.Config{SessionKey: []byte("look-test-session-key-32-bytes!!")})
 	var out []string
 	for _, r := range routes {
-		if r.Method != http.MethodGet || r.AccessName() == "public" || path.Ext(r.Path) != "" || strings.HasPrefix(r.Path, "/options/") {
+		if r.Method != http.MethodGet || r.AccessName() == "public" || path.Ext(r.Path) != "" || strings.HasPrefix(r.Path, "/options/") ||
+			strings.HasPrefix(r.Path, "/api/") {
 			continue
 		}
 		p := r.Path
