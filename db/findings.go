@@ -37,15 +37,6 @@ const (
 	SeverityLow
 )
 
-// severityNames are the severities' names, most severe first.
-var severityNames = []string{SeverityCritical - 1: "critical", SeverityHigh - 1: "high", SeverityMedium - 1: "medium", SeverityLow - 1: "low"}
-
-// Name is how the API says the severity: "critical", "high", "medium" or "low".
-func (s Severity) Name() string { return severityNames[s-1] }
-
-// SeverityNames are the severities' names, most severe first.
-func SeverityNames() []string { return slices.Clone(severityNames) }
-
 // FindingItem is one record in a finding, with a short reason.
 type FindingItem struct {
 	Kind   string // record kind: token, role, owner, account, integration, system_user

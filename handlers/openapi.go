@@ -434,7 +434,7 @@ func sharedSchemas() map[string]*schema {
 		"FindingList": object("The findings.", map[string]*schema{"data": {Type: "array", Items: schemaRef("Finding")}}, "data"),
 		"Finding": object("One finding: records that are dangerous in the same way.", map[string]*schema{
 			"kind":     {Type: "string", Enum: anys(db.FindingKinds())},
-			"severity": {Type: "string", Enum: anys(db.SeverityNames())},
+			"severity": {Type: "string", Enum: anys(severityNames())},
 			"count":    integer("How many records it holds."),
 			"items":    {Type: "array", Items: schemaRef("FindingItem"), Description: "The first few of its records."},
 		}, "kind", "severity", "count", "items"),
@@ -459,21 +459,38 @@ func sharedSchemas() map[string]*schema {
 			"data":          {Type: "array", Items: schemaRef("AuditEvent")},
 			"next_after_id": {Type: []string{"integer", "null"}, Description: "The after_id of the next page; null when there are no more events yet."},
 		}, "data", "next_after_id"),
-		"AuditEvent": object("One audit event.", map[string]*schema{
-			"id":          integer(""),
-			"at":          {Type: "string", Format: "date-time"},
-			"actor":       str("Who did it: a login's email, or an API key's name."),
-			"action":      str(""),
-			"record_kind": str(""),
-			"record_id":   {Type: []string{"integer", "null"}},
-			"summary":     str(""),
-			"changes": {Type: "array", Items: object("One field's change.", map[string]*schema{
-				"field": str(""), "before": str(""), "after": str(""),
-			}, "field", "before", "after")},
-			"prev_hash": str("The previous event's hash."),
-			"hash":      str("This event's hash (SHA-256, hex), over its content and prev_hash."),
-		}, "id", "at", "actor", "action", "record_kind", "record_id", "summary", "changes", "prev_hash", "hash"),
+		"AuditEvent": auditEventSchema(),
 	}
+}
+
+// auditEventSchema is an event as the audit export writes it (auditColumns):
+// its columns' types read off a zero event.
+func auditEventSchema() *schema {
+	values := make([]any, len(auditColumns.names))
+	auditColumns.filler()(db.AuditEvent{}, values)
+	props := make(map[string]*schema, len(values))
+	for i, name := range auditColumns.names {
+		if _, ok := values[i].([]db.Change); ok {
+			props[name] = &schema{Type: "array", Description: "The fields it changed.", Items: object("", map[string]*schema{
+				"field": {Type: "string"}, "before": {Type: "string"}, "after": {Type: "string"},
+			}, "field", "before", "after")}
+			continue
+		}
+		props[name] = &schema{Type: jsonType(values[i])}
+	}
+	props["at"].Format = "date-time"
+	props["actor"].Description = "Who did it: a login's email, or an API key's name."
+	props["hash"].Description = "This event's hash (SHA-256, hex), over its content and prev_hash: check the chain with it."
+	return object("One audit event, as the audit log's export gives it.", props, auditColumns.names...)
+}
+
+// severityNames are the severities as the API says them, most severe first.
+func severityNames() []string {
+	var out []string
+	for s := db.SeverityCritical; s <= db.SeverityLow; s++ {
+		out = append(out, apiSeverity(s))
+	}
+	return out
 }
 
 // sharedParameters are the parameters several operations take.
