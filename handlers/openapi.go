@@ -317,11 +317,15 @@ func actionOperation(k db.Kind, action string) *operation {
 }
 
 // listFilterParameters are the query parameters that filter the list of k,
-// as the web list reads them.
+// as the web list reads them (listParams, readListFilters).
 func listFilterParameters(k db.Kind) []*parameter {
+	status := &schema{Type: "string"}
+	if f, ok := fieldNamed(k, "status"); ok {
+		status.Enum = anys(f.Enum)
+	}
 	out := []*parameter{
 		{Name: "q", In: "query", Description: "Words to search for, as the list's search box takes them.", Schema: &schema{Type: "string"}},
-		{Name: "status", In: "query", Description: "Only " + k.Plural + " with this status.", Schema: &schema{Type: "string"}},
+		{Name: "status", In: "query", Description: "Only " + k.Plural + " with this status.", Schema: status},
 	}
 	var findings []any
 	for _, f := range db.FindingKinds() {
@@ -333,7 +337,26 @@ func listFilterParameters(k db.Kind) []*parameter {
 		out = append(out, &parameter{Name: "finding", In: "query", Description: "Only the " + k.Plural + " of this home page finding.",
 			Schema: &schema{Type: "string", Enum: findings}})
 	}
+	var f listFilters
+	for _, n := range f.narrowings()[k.Name] {
+		rk, _ := db.KindNamed(n.kind)
+		out = append(out, &parameter{Name: n.param, In: "query", Description: n.label + ": only the " + k.Plural + " of the " + rk.Noun + " with this id.",
+			Schema: &schema{Type: "integer", Minimum: ptr(1)}})
+	}
+	for _, tf := range f.textFilters()[k.Name] {
+		out = append(out, &parameter{Name: tf.param, In: "query", Schema: &schema{Type: "string", Enum: anys(tf.choices)}})
+	}
 	return out
+}
+
+// fieldNamed is the field of k called name.
+func fieldNamed(k db.Kind, name string) (db.FieldSpec, bool) {
+	for _, f := range k.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return db.FieldSpec{}, false
 }
 
 // limitParameter is the query's page size.
