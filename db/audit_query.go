@@ -316,11 +316,14 @@ func (s *Store) keepAuditTimeSteps(ctx context.Context) error {
 	return nil
 }
 
+// auditAfterQuery reads the events after an ID, oldest first.
+const auditAfterQuery = "SELECT " + auditColumns + " FROM audit_events WHERE id > ? ORDER BY id LIMIT ?"
+
 // AuditEventsAfter returns up to limit events with an ID above afterID,
 // oldest first, for log shippers that read the log in order and check its
 // chain: one read by the primary key, however long the log.
 func (s *Store) AuditEventsAfter(ctx context.Context, afterID int64, limit int) ([]AuditEvent, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE id > ? ORDER BY id LIMIT ?", afterID, limit)
+	rows, err := s.read.QueryContext(ctx, auditAfterQuery, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: audit events after %d: %w", afterID, err)
 	}

@@ -29,18 +29,8 @@ func (s *Store) ReadSnapshot(ctx context.Context, fn func(Snapshot) error) error
 // (paging ignored), and calls fn with each row as it is read: one query, one
 // row in memory at a time, however long the list.
 func each[T any](ctx context.Context, r Snapshot, lq listQuery, scan func(scanner) (T, error), p ListParams, where string, args []any, fn func(T) error) error {
-	where, args = r.s.narrowToFinding(lq.kind, p, where, args)
-	order := p.orderBy(lq.sorts, lq.idCol)
-	if p.ID != 0 {
-		where, args = where+" AND "+lq.idCol+" = ?", append(args, p.ID)
-	}
-	if p.AfterID != 0 || p.Limit > 0 {
-		where, args, order = where+" AND "+lq.idCol+" > ?", append(args, p.AfterID), " ORDER BY "+lq.idCol
-	}
-	if p.Limit > 0 {
-		order, args = order+" LIMIT ?", append(args, p.Limit)
-	}
-	rows, err := r.tx.QueryContext(ctx, "SELECT "+lq.columns+lq.from+where+order, args...)
+	query, args := r.s.eachQuery(lq, p, where, args)
+	rows, err := r.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("db: export %s: %w", lq.what, err)
 	}
@@ -58,6 +48,23 @@ func each[T any](ctx context.Context, r Snapshot, lq listQuery, scan func(scanne
 		return fmt.Errorf("db: export %s: %w", lq.what, err)
 	}
 	return nil
+}
+
+// eachQuery is each's query: lq's rows matching where, p's finding and
+// p's ID paging, in p's order or, when paging by ID, in ID order.
+func (s *Store) eachQuery(lq listQuery, p ListParams, where string, args []any) (string, []any) {
+	where, args = s.narrowToFinding(lq.kind, p, where, args)
+	order := p.orderBy(lq.sorts, lq.idCol)
+	if p.ID != 0 {
+		where, args = where+" AND "+lq.idCol+" = ?", append(args, p.ID)
+	}
+	if p.AfterID != 0 || p.Limit > 0 {
+		where, args, order = where+" AND "+lq.idCol+" > ?", append(args, p.AfterID), " ORDER BY "+lq.idCol
+	}
+	if p.Limit > 0 {
+		order, args = order+" LIMIT ?", append(args, p.Limit)
+	}
+	return "SELECT " + lq.columns + lq.from + where + order, args
 }
 
 // EachOwner calls fn for every owner matching p's search and status, in p's

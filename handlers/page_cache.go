@@ -42,7 +42,8 @@ import (
 //
 // Not cached, by rule (see cachedRoute): pages about the signed-in user
 // (/me), exports (downloads, streamed), and routes for editors or admins
-// (forms, and admin pages that mark the viewer's own login).
+// (forms, and admin pages that mark the viewer's own login). The API's
+// GET answers are kept the same way, one for every key.
 
 // markerPrefix begins every marker. It is random, so no text anyone stores
 // can contain one, and HTML escaping leaves it as it is.
@@ -178,28 +179,31 @@ func (pc *pageCache) done(key string, ch chan struct{}, p *cachedPage) {
 // cachePages serves next's pages from the page cache.
 func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u := currentUser(c)
-		if u == nil && !anonymousCached(c.Path()) {
+		u, key := currentUser(c), currentAPIKey(c)
+		if u == nil && key == nil && !anonymousCached(c.Path()) {
 			return next(c)
 		}
 		role := ""
-		if u != nil {
+		switch {
+		case u != nil:
 			role = u.Role
+		case key != nil:
+			role = "api" // every key reads the same records
 		}
-		if _, err := c.Cookie(cookieName(s.secure, flashCookie)); err == nil {
+		if _, err := c.Cookie(cookieName(s.secure, flashCookie)); err == nil && key == nil {
 			return next(c) // messages to show once
 		}
 		// The generation is read before any query, so a page built now is
 		// no older than it.
 		gen := s.store.Generation()
 		r := c.Request()
-		key := strings.Join([]string{s.store.Today(), role, r.Header.Get("HX-Request"), r.Header.Get("HX-Target"), r.URL.RequestURI()}, "\x00")
-		p, building := s.pageCache.lookup(key, gen)
+		pageKey := strings.Join([]string{s.store.Today(), role, r.Header.Get("HX-Request"), r.Header.Get("HX-Target"), r.URL.RequestURI()}, "\x00")
+		p, building := s.pageCache.lookup(pageKey, gen)
 		if p == nil {
 			finished := building == nil
 			defer func() {
 				if !finished { // a panic: others must not wait for this page
-					s.pageCache.done(key, building, nil)
+					s.pageCache.done(pageKey, building, nil)
 				}
 			}()
 			var err error
@@ -209,7 +213,7 @@ func (s *Server) cachePages(next echo.HandlerFunc) echo.HandlerFunc {
 				if err != nil || p == nil || p.status != http.StatusOK || p.header.Get("Set-Cookie") != "" {
 					keep = nil
 				}
-				s.pageCache.done(key, building, keep)
+				s.pageCache.done(pageKey, building, keep)
 				finished = true
 			}
 			if err != nil {

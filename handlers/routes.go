@@ -238,13 +238,13 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	}
 	for _, r := range routes {
 		h := r.Handler
+		if cachedRoute(r) {
+			h = s.cachePages(h)
+		}
 		if strings.HasPrefix(r.Path, apiPrefix+"/") {
 			// The API: a key, never a cookie, and no CSRF token to send.
 			e.Add(r.Method, r.Path, h, s.apiAuth(r.Access), limitSearchTerms)
 			continue
-		}
-		if cachedRoute(r) {
-			h = s.cachePages(h)
 		}
 		e.Add(r.Method, r.Path, h, s.csrf, s.loadUser, s.require(r.Access), limitSearchTerms)
 	}

@@ -36,8 +36,6 @@ var skipRules = []skipRule{
 		func(r handlers.Route) bool { return path.Ext(r.Path) != "" }},
 	{"a form picker's fragment under /options/, not a page",
 		func(r handlers.Route) bool { return strings.HasPrefix(r.Path, "/options/") }},
-	{"the JSON API under /api/v1, which takes an API key, not a session (not benchmarked yet)",
-		func(r handlers.Route) bool { return strings.HasPrefix(r.Path, "/api/") }},
 }
 
 // page is one URL to load: a route with its :id filled by a chosen record,

@@ -216,8 +216,8 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version"}, store...)},
-		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version"}, store...)},
+		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version", "api-key-rate"}, store...)},
+		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "version", "api-key-rate"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -148,6 +149,14 @@ func envOr(getenv func(string) string, key, fallback string) string {
 	return fallback
 }
 
+// envFloat is the environment's number under key, or def when unset or not a number.
+func envFloat(getenv func(string) string, key string, def float64) float64 {
+	if v, err := strconv.ParseFloat(getenv(key), 64); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
 func envBool(getenv func(string) string, key string) bool {
 	switch strings.ToLower(getenv(key)) {
 	case "1", "true", "yes", "on":
@@ -165,6 +174,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO=1)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For, only behind a proxy (STEWARD_TRUST_PROXY=1)")
 	version := fs.Bool("version", false, "print the version and build information, and exit")
+	apiKeyRate := fs.Float64("api-key-rate", envFloat(getenv, "STEWARD_API_KEY_RATE", 20), "requests a second each API key may make, in bursts of twice that (STEWARD_API_KEY_RATE)")
 	// The SMTP URL's default is not the environment's: -h prints defaults,
 	// and the URL holds the password.
 	smtpURL := fs.String("smtp-url", "", "mail server for email, smtp://user:password@host:587 (STARTTLS, required unless the host is loopback) or smtps://user:password@host:465; prefer the environment, the command line is visible to others (STEWARD_SMTP_URL)")
@@ -226,7 +236,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopNotifier(); <-notifierDone }()
 
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
-		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings})
+		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings,
+		APIKeyRate: *apiKeyRate, APIKeyBurst: int(max(1, 2**apiKeyRate))})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
