@@ -235,15 +235,23 @@ var apiOperations = map[string]func() *operation{
 			Parameters: []*parameter{
 				{Name: "after_id", In: "query", Description: "Only events with a greater id; 0 (the default) is from the start.",
 					Schema: &schema{Type: "integer", Minimum: ptr(0), Default: 0}},
-				limitParameter(100, 1000),
+				limitParameter(apiAuditDefaultLimit, apiAuditMaxLimit),
 			},
 			Responses: map[string]*response{"200": jsonResponse("A page of events.", schemaRef("AuditEventPage"))}}
 	},
 	"GET /openapi.json": func() *operation {
 		return &operation{OperationID: "getOpenAPIDocument", Summary: "This document", Tags: []string{"Document"},
-			Responses: map[string]*response{"200": {Description: "The OpenAPI 3.1 document of the API.",
-				Content: map[string]mediaType{"application/json": {Schema: &schema{Type: "object"}}}}}}
+			Responses: map[string]*response{"200": jsonResponse("The OpenAPI 3.1 document of the API.", openAPISchema())}}
 	},
+}
+
+// openAPISchema is the document's own outline: an OpenAPI document's
+// top-level fields, each as open as the OpenAPI specification has it.
+func openAPISchema() *schema {
+	open := func(t string) *schema { return &schema{Type: t, AdditionalProperties: ptr(true)} }
+	return &schema{Type: "object", Required: []string{"openapi", "info", "paths"}, AdditionalProperties: ptr(true),
+		Properties: map[string]*schema{"openapi": {Type: "string"}, "info": open("object"), "tags": {Type: "array", Items: open("object")},
+			"security": {Type: "array", Items: open("object")}, "paths": open("object"), "components": open("object")}}
 }
 
 // addAccessResponses sets who may call op (the route's access) and the
@@ -266,7 +274,7 @@ func listOperation(k db.Kind) *operation {
 	return &operation{OperationID: "list" + camel(k.Plural), Summary: "List " + k.Plural, Tags: []string{k.Title()},
 		Description: "A page of " + k.Plural + " in id order; ask again with cursor = next_cursor until it is null. " +
 			"The filters are the web list's.",
-		Parameters: append([]*parameter{limitParameter(50, 200), {Ref: "#/components/parameters/Cursor"}}, listFilterParameters(k)...),
+		Parameters: append([]*parameter{limitParameter(apiDefaultLimit, apiMaxLimit), {Ref: "#/components/parameters/Cursor"}}, listFilterParameters(k)...),
 		Responses:  map[string]*response{"200": jsonResponse("A page of "+k.Plural+".", schemaRef(camel(k.Name)+"Page"))}}
 }
 
