@@ -125,7 +125,7 @@ const (
 // buildOpenAPI is the document describing the /api/v1 routes of routes,
 // and the routes under /api/v1 it cannot describe ("GET /api/v1/x"), a
 // list TestOpenAPIDescribesEveryRoute keeps empty.
-func buildOpenAPI(routes []Route) (doc []byte, undescribed []string) {
+func (s *Server) buildOpenAPI(routes []Route) (doc []byte, undescribed []string) {
 	d := openAPI{
 		OpenAPI: "3.1.0",
 		Info: openAPIInfo{Title: "Steward API", Version: "1",
@@ -153,7 +153,7 @@ func buildOpenAPI(routes []Route) (doc []byte, undescribed []string) {
 		if !strings.HasPrefix(r.Path, apiPrefix+"/") {
 			continue
 		}
-		op := describeAPIRoute(r)
+		op := s.describeAPIRoute(r)
 		if op == nil {
 			undescribed = append(undescribed, r.Method+" "+r.Path)
 			continue
@@ -185,7 +185,7 @@ func openAPIPath(path string) string {
 
 // describeAPIRoute is the operation of the API route r, or nil when the
 // generator does not know it.
-func describeAPIRoute(r Route) *operation {
+func (s *Server) describeAPIRoute(r Route) *operation {
 	rest := strings.TrimPrefix(r.Path, apiPrefix)
 	if describe, ok := apiOperations[r.Method+" "+rest]; ok {
 		return describe()
@@ -205,7 +205,11 @@ func describeAPIRoute(r Route) *operation {
 	case len(segs) == 2 && r.Method == http.MethodPatch:
 		return patchOperation(k)
 	case len(segs) == 3 && r.Method == http.MethodPost:
-		return actionOperation(k, segs[2])
+		for _, a := range s.statusChanges() {
+			if a.kind == k.Name && a.verb == segs[2] {
+				return actionOperation(k, a.verb)
+			}
+		}
 	}
 	return nil
 }

@@ -15,11 +15,13 @@ func TestOpenAPIRefusesUndescribedRoutes(t *testing.T) {
 		{http.MethodGet, "/api/v1/widgets", viewer, nil},
 		{http.MethodDelete, "/api/v1/tokens/:id", editor, nil},
 		{http.MethodPost, "/api/v1/tokens/:id/revoke/now", editor, nil},
+		{http.MethodPost, "/api/v1/tokens/:id/revoke", editor, nil},
+		{http.MethodPost, "/api/v1/tokens/:id/rotate", editor, nil}, // not a status action
 		{http.MethodGet, "/api/v1/tokens/export", viewer, nil},
 		{http.MethodGet, "/tokens/:id", viewer, nil}, // not the API's
 	}
-	_, undescribed := buildOpenAPI(routes)
-	want := []string{"GET /api/v1/widgets", "DELETE /api/v1/tokens/:id", "POST /api/v1/tokens/:id/revoke/now", "GET /api/v1/tokens/export"}
+	_, undescribed := (&Server{}).buildOpenAPI(routes)
+	want := []string{"GET /api/v1/widgets", "DELETE /api/v1/tokens/:id", "POST /api/v1/tokens/:id/revoke/now", "POST /api/v1/tokens/:id/rotate", "GET /api/v1/tokens/export"}
 	if !slices.Equal(undescribed, want) {
 		t.Errorf("undescribed: %q, want %q", undescribed, want)
 	}

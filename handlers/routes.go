@@ -233,7 +233,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	routes := s.routes()
 	var undescribed []string
-	if s.openAPI, undescribed = buildOpenAPI(routes); undescribed != nil {
+	if s.openAPI, undescribed = s.buildOpenAPI(routes); undescribed != nil {
 		log.Warn("the OpenAPI document lacks API routes", "routes", undescribed) // TestOpenAPIDescribesEveryRoute fails
 	}
 	for _, r := range routes {
