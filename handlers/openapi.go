@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -23,21 +24,21 @@ func (s *Server) openAPIDocument(c echo.Context) error {
 // schema is a JSON Schema (draft 2020-12, as OpenAPI 3.1 takes it): only
 // the keywords the document uses.
 type schema struct {
-	Ref                  string             `json:"$ref,omitempty"`
-	Type                 any                `json:"type,omitempty"` // "string", or ["integer", "null"]
-	Format               string             `json:"format,omitempty"`
-	Description          string             `json:"description,omitempty"`
-	Enum                 []any              `json:"enum,omitempty"`
-	Properties           map[string]*schema `json:"properties,omitempty"`
-	Required             []string           `json:"required,omitempty"`
-	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
-	Items                *schema            `json:"items,omitempty"`
-	Minimum              *int               `json:"minimum,omitempty"`
-	Maximum              *int               `json:"maximum,omitempty"`
-	MinLength            *int               `json:"minLength,omitempty"`
-	Default              any                `json:"default,omitempty"`
-	ReadOnly             bool               `json:"readOnly,omitempty"`
-	WriteOnly            bool               `json:"writeOnly,omitempty"`
+	Ref                  string     `json:"$ref,omitempty"`
+	Type                 any        `json:"type,omitempty"` // "string", or ["integer", "null"]
+	Format               string     `json:"format,omitempty"`
+	Description          string     `json:"description,omitempty"`
+	Enum                 []any      `json:"enum,omitempty"`
+	Properties           properties `json:"properties,omitempty"`
+	Required             []string   `json:"required,omitempty"`
+	AdditionalProperties *bool      `json:"additionalProperties,omitempty"`
+	Items                *schema    `json:"items,omitempty"`
+	Minimum              *int       `json:"minimum,omitempty"`
+	Maximum              *int       `json:"maximum,omitempty"`
+	MinLength            *int       `json:"minLength,omitempty"`
+	Default              any        `json:"default,omitempty"`
+	ReadOnly             bool       `json:"readOnly,omitempty"`
+	WriteOnly            bool       `json:"writeOnly,omitempty"`
 }
 
 // openAPI is the document's top level.
@@ -254,8 +255,8 @@ var apiOperations = map[string]func() *operation{
 func openAPISchema() *schema {
 	open := func(t string) *schema { return &schema{Type: t, AdditionalProperties: ptr(true)} }
 	return &schema{Type: "object", Required: []string{"openapi", "info", "paths"}, AdditionalProperties: ptr(true),
-		Properties: map[string]*schema{"openapi": {Type: "string"}, "info": open("object"), "tags": {Type: "array", Items: open("object")},
-			"security": {Type: "array", Items: open("object")}, "paths": open("object"), "components": open("object")}}
+		Properties: properties{{"openapi", &schema{Type: "string"}}, {"info", open("object")}, {"tags", &schema{Type: "array", Items: open("object")}},
+			{"security", &schema{Type: "array", Items: open("object")}}, {"paths", open("object")}, {"components", open("object")}}}
 }
 
 // addAccessResponses sets who may call op (the route's access) and the
@@ -382,11 +383,9 @@ func limitParameter(byDefault, most int) *parameter {
 // patch that changes one ({Kind}Patch) and a page of a list ({Kind}Page).
 func kindSchemas(k db.Kind) map[string]*schema {
 	name := camel(k.Name)
-	record := object("A "+k.Noun+", as the list's JSON export gives it.", map[string]*schema{
-		"id": {Type: "integer", ReadOnly: true},
-	})
-	input := object("A new "+k.Noun+": its form's fields; those left out are blank.", map[string]*schema{})
-	patch := object("A JSON merge patch of a "+k.Noun+"'s form fields: null empties one.", map[string]*schema{})
+	record := object("A "+k.Noun+", as the list's JSON export gives it.", properties{{"id", &schema{Type: "integer", ReadOnly: true}}})
+	input := object("A new "+k.Noun+": its form's fields; those left out are blank.", nil)
+	patch := object("A JSON merge patch of a "+k.Noun+"'s form fields: null empties one.", nil)
 	for _, f := range k.Fields {
 		s := fieldSchema(f)
 		if f.Required {
@@ -396,24 +395,24 @@ func kindSchemas(k db.Kind) map[string]*schema {
 			s.WriteOnly = true
 			s.Description = "Reduced to a fingerprint and its last four characters; never stored or shown again."
 		} else {
-			record.Properties[f.Name] = fieldSchema(f)
+			record.Properties = append(record.Properties, property{f.Name, fieldSchema(f)})
 		}
-		input.Properties[f.Name] = s
-		patch.Properties[f.Name] = nullable(fieldSchema(f))
+		input.Properties = append(input.Properties, property{f.Name, s})
+		patch.Properties = append(patch.Properties, property{f.Name, nullable(fieldSchema(f))})
 	}
 	types := exportOnlyTypes[k.Name]
 	for _, col := range k.ExportOnly {
-		record.Properties[col] = &schema{Type: types[col], ReadOnly: true}
+		record.Properties = append(record.Properties, property{col, &schema{Type: types[col], ReadOnly: true}})
 	}
-	record.Required = append(append([]string{"id"}, k.Columns()...), k.ExportOnly...)
+	record.Required = record.Properties.names()
 	return map[string]*schema{
 		name:           record,
 		name + "Input": input,
 		name + "Patch": patch,
-		name + "Page": object("A page of "+k.Plural+".", map[string]*schema{
-			"data":        {Type: "array", Items: schemaRef(name)},
-			"next_cursor": {Type: []string{"string", "null"}, Description: "The cursor of the next page; null on the last."},
-		}, "data", "next_cursor"),
+		name + "Page": object("A page of "+k.Plural+".", properties{
+			{"data", &schema{Type: "array", Items: schemaRef(name)}},
+			{"next_cursor", &schema{Type: []string{"string", "null"}, Description: "The cursor of the next page; null on the last."}},
+		}),
 	}
 }
 
@@ -454,46 +453,46 @@ func sharedSchemas() map[string]*schema {
 	}
 	return map[string]*schema{
 		"Problem": {Type: "object", Description: "An error, as RFC 9457 problem details.", Required: []string{"type", "title", "status"},
-			Properties: map[string]*schema{
-				"type":   str("about:blank"),
-				"title":  str("The status's name."),
-				"status": integer("The HTTP status code."),
-				"detail": str("What went wrong, for a person."),
-				"errors": {Type: "array", Items: schemaRef("FieldError"), Description: "The fields that need attention, when there are any."},
+			Properties: properties{
+				{"type", str("about:blank")},
+				{"title", str("The status's name.")},
+				{"status", integer("The HTTP status code.")},
+				{"detail", str("What went wrong, for a person.")},
+				{"errors", &schema{Type: "array", Items: schemaRef("FieldError"), Description: "The fields that need attention, when there are any."}},
 			}},
-		"FieldError": object("One field that needs attention.", map[string]*schema{
-			"field":   str("The field's name."),
-			"pointer": str("A JSON pointer to it in the body."),
-			"detail":  str("What to change, as the form says it."),
-		}, "field", "pointer", "detail"),
-		"FindingList": object("The findings.", map[string]*schema{"data": {Type: "array", Items: schemaRef("Finding")}}, "data"),
-		"Finding": object("One finding: records that are dangerous in the same way.", map[string]*schema{
-			"kind":     {Type: "string", Enum: anys(db.FindingKinds())},
-			"severity": {Type: "string", Enum: anys(severityNames())},
-			"count":    integer("How many records it holds."),
-			"items":    {Type: "array", Items: schemaRef("FindingItem"), Description: "The first few of its records."},
-		}, "kind", "severity", "count", "items"),
-		"FindingItem": object("One record of a finding.", map[string]*schema{
-			"record_kind": {Type: "string", Enum: kinds},
-			"record_id":   integer(""),
-			"name":        str(""),
-			"reason":      str("Why it is in the finding."),
-			"url":         str("Its page."),
-		}, "record_kind", "record_id", "name", "reason", "url"),
-		"LookupRequest": object("A secret value to look up.", map[string]*schema{
-			"secret": {Type: "string", MinLength: ptr(1), WriteOnly: true},
-		}, "secret"),
-		"LookupResult": object("The tokens a secret belongs to.", map[string]*schema{
-			"data": {Type: "array", Items: schemaRef("Token"), Description: "The tokens whose current value it is."},
-			"former": {Type: "array", Description: "The tokens it was the value of before a rotation.", Items: object("", map[string]*schema{
-				"token_id":    integer(""),
-				"replaced_on": str("The day it was replaced."),
-			}, "token_id", "replaced_on")},
-		}, "data", "former"),
-		"AuditEventPage": object("A page of audit events, oldest first.", map[string]*schema{
-			"data":          {Type: "array", Items: schemaRef("AuditEvent")},
-			"next_after_id": {Type: []string{"integer", "null"}, Description: "The after_id of the next page; null when there are no more events yet."},
-		}, "data", "next_after_id"),
+		"FieldError": object("One field that needs attention.", properties{
+			{"field", str("The field's name.")},
+			{"pointer", str("A JSON pointer to it in the body.")},
+			{"detail", str("What to change, as the form says it.")},
+		}),
+		"FindingList": object("The findings.", properties{{"data", &schema{Type: "array", Items: schemaRef("Finding")}}}),
+		"Finding": object("One finding: records that are dangerous in the same way.", properties{
+			{"kind", &schema{Type: "string", Enum: anys(db.FindingKinds())}},
+			{"severity", &schema{Type: "string", Enum: anys(severityNames())}},
+			{"count", integer("How many records it holds.")},
+			{"items", &schema{Type: "array", Items: schemaRef("FindingItem"), Description: "The first few of its records."}},
+		}),
+		"FindingItem": object("One record of a finding.", properties{
+			{"record_kind", &schema{Type: "string", Enum: kinds}},
+			{"record_id", integer("")},
+			{"name", str("")},
+			{"reason", str("Why it is in the finding.")},
+			{"url", str("Its page.")},
+		}),
+		"LookupRequest": object("A secret value to look up.", properties{
+			{"secret", &schema{Type: "string", MinLength: ptr(1), WriteOnly: true}},
+		}),
+		"LookupResult": object("The tokens a secret belongs to.", properties{
+			{"data", &schema{Type: "array", Items: schemaRef("Token"), Description: "The tokens whose current value it is."}},
+			{"former", &schema{Type: "array", Description: "The tokens it was the value of before a rotation.", Items: object("", properties{
+				{"token_id", integer("")},
+				{"replaced_on", str("The day it was replaced.")},
+			})}},
+		}),
+		"AuditEventPage": object("A page of audit events, oldest first.", properties{
+			{"data", &schema{Type: "array", Items: schemaRef("AuditEvent")}},
+			{"next_after_id", &schema{Type: []string{"integer", "null"}, Description: "The after_id of the next page; null when there are no more events yet."}},
+		}),
 		"AuditEvent": auditEventSchema(),
 	}
 }
@@ -503,20 +502,20 @@ func sharedSchemas() map[string]*schema {
 func auditEventSchema() *schema {
 	values := make([]any, len(auditColumns.names))
 	auditColumns.filler()(db.AuditEvent{}, values)
-	props := make(map[string]*schema, len(values))
+	props := make(properties, len(values))
 	for i, name := range auditColumns.names {
 		if _, ok := values[i].([]db.Change); ok {
-			props[name] = &schema{Type: "array", Description: "The fields it changed.", Items: object("", map[string]*schema{
-				"field": {Type: "string"}, "before": {Type: "string"}, "after": {Type: "string"},
-			}, "field", "before", "after")}
+			props[i] = property{name, &schema{Type: "array", Description: "The fields it changed.", Items: object("", properties{
+				{"field", &schema{Type: "string"}}, {"before", &schema{Type: "string"}}, {"after", &schema{Type: "string"}},
+			})}}
 			continue
 		}
-		props[name] = &schema{Type: jsonType(values[i])}
+		props[i] = property{name, &schema{Type: jsonType(values[i])}}
 	}
-	props["at"].Format = "date-time"
-	props["actor"].Description = "Who did it: a login's email, or an API key's name."
-	props["hash"].Description = "This event's hash (SHA-256, hex), over its content and prev_hash: check the chain with it."
-	return object("One audit event, as the audit log's export gives it.", props, auditColumns.names...)
+	props.named("at").Format = "date-time"
+	props.named("actor").Description = "Who did it: a login's email, or an API key's name."
+	props.named("hash").Description = "This event's hash (SHA-256, hex), over its content and prev_hash: check the chain with it."
+	return object("One audit event, as the audit log's export gives it.", props)
 }
 
 // severityNames are the severities as the API says them, most severe first.
@@ -556,9 +555,60 @@ func problemResponses() map[string]*response {
 	return out
 }
 
-// object is a closed object schema with properties, of which required must be there.
-func object(desc string, props map[string]*schema, required ...string) *schema {
-	return &schema{Type: "object", Description: desc, Properties: props, Required: required, AdditionalProperties: ptr(false)}
+// object is a closed object schema: props, each of them required.
+func object(desc string, props properties) *schema {
+	return &schema{Type: "object", Description: desc, Properties: props, Required: props.names(), AdditionalProperties: ptr(false)}
+}
+
+// property is one property of an object schema.
+type property struct {
+	name   string
+	schema *schema
+}
+
+// properties are an object's properties in the order answers give them
+// (a map's would come out sorted).
+type properties []property
+
+// MarshalJSON writes the properties as one JSON object, in their order.
+func (ps properties) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(p.name) // a string always encodes
+		value, err := json.Marshal(p.schema)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(value)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// names are the properties' names.
+func (ps properties) names() []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
+	}
+	return out
+}
+
+// named is the schema of the property called name; it panics when there is
+// none, a mistake in this file that any test finds.
+func (ps properties) named(name string) *schema {
+	for _, p := range ps {
+		if p.name == name {
+			return p.schema
+		}
+	}
+	panic("handlers: no property " + name)
 }
 
 // schemaRef is a reference to the component schema called name.
