@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +11,7 @@ import (
 // once a minute, not once a request, and an unknown, revoked or expired key
 // is refused.
 func TestAPIKeyUseRecordedAtMostOnceAMinute(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	ctx, s := context.Background(), openCommitStore(t)
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
 	k, key, err := s.CreateAPIKey(ctx, SystemActor("test"), APIKeyInput{Name: "Script", Scope: "read", ExpiresOn: "2026-03-03"})
@@ -77,12 +71,7 @@ func TestAPIKeyUseRecordedAtMostOnceAMinute(t *testing.T) {
 // audit log after an event, is read from the primary key in its order:
 // no sort of the matches, however deep the page.
 func TestAPIPagesSeekByID(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openCommitStore(t)
 	p := ListParams{AfterID: 5000, Limit: 51}
 	wheres := map[string]func() (string, []any){
 		"owner":       func() (string, []any) { return ownerWhere(p) },

@@ -144,6 +144,12 @@ func apiProblemOf(err error, code int) *problem {
 		return validationProblem(verr, nil)
 	}
 	detail, ok := apiDetails[code]
+	var he *echo.HTTPError
+	if errors.As(err, &he) && code < 500 {
+		if t, own := he.Message.([2]string); own {
+			detail, ok = t[1], true // a refusal that says why in its own words
+		}
+	}
 	if !ok {
 		detail = "Steward could not finish this request. It has been logged; try again, and tell your admin if it keeps happening."
 	}
@@ -525,6 +531,23 @@ func queryInt(c echo.Context, name string, def, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
+// checkIDParams refuses a filter by a record (account_id=…) that names
+// none: the web's list shows everything for a mangled link, but a script
+// must not get every record for a typo.
+func checkIDParams(c echo.Context) error {
+	for name, values := range c.QueryParams() {
+		if !strings.HasSuffix(name, "_id") {
+			continue
+		}
+		for _, v := range values {
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+				return apiError(http.StatusBadRequest, "Give "+name+" as a record's ID.", badField(name, "Not a record's ID."))
+			}
+		}
+	}
+	return nil
+}
+
 // cursorOf is the opaque cursor of the page after the record id.
 func cursorOf(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(id, 10)))
@@ -557,6 +580,9 @@ func (s *Server) apiList(write listWriter) echo.HandlerFunc {
 		}
 		after, err := readCursor(c.QueryParam("cursor"))
 		if err != nil {
+			return err
+		}
+		if err := checkIDParams(c); err != nil {
 			return err
 		}
 		p := listParams(c)
@@ -650,11 +676,8 @@ func fieldProblem(err error, input apiInput) error {
 // answering with the record.
 func (s *Server) apiStatusChange(a statusChange, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := idParam(c)
+		id, err := a.apply(c)
 		if err != nil {
-			return err
-		}
-		if err := a.change(c.Request().Context(), actor(c), id); err != nil {
 			return err
 		}
 		return s.apiRecord(c, write, http.StatusOK, id)

@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -354,10 +351,14 @@ func TestAPIBadInput(t *testing.T) {
 	if errs := invalid["errors"].([]any); errs[0].(map[string]any)["pointer"] != "#/name" || errs[0].(map[string]any)["detail"] != "Required." {
 		t.Errorf("invalid values: first error %v", errs[0])
 	}
-	for _, q := range []string{"cursor=zzz", "cursor=" + url.QueryEscape("after:1"), "limit=0", "limit=201", "limit=ten"} {
+	for _, q := range []string{"cursor=zzz", "cursor=" + url.QueryEscape("after:1"), "limit=0", "limit=201", "limit=ten", "manager_id=abc"} {
 		problemOf(t, "GET ?"+q, app.api(http.MethodGet, "/api/v1/owners?"+q, key, ""), http.StatusBadRequest)
 	}
 	problemOf(t, "audit after_id", app.api(http.MethodGet, "/api/v1/audit/events?after_id=-1", key, ""), http.StatusBadRequest)
+	long := problemOf(t, "search over 200 characters", app.api(http.MethodGet, "/api/v1/owners?q="+strings.Repeat("a", 201), key, ""), http.StatusBadRequest)
+	if !strings.Contains(long["detail"].(string), "at most 200 characters") {
+		t.Errorf("search over 200 characters: %v", long)
+	}
 	problemOf(t, "unknown path", app.api(http.MethodGet, "/api/v1/nothing", key, ""), http.StatusNotFound)
 	problemOf(t, "unknown record", app.api(http.MethodGet, "/api/v1/owners/999999", key, ""), http.StatusNotFound)
 	problemOf(t, "record ID that is not one", app.api(http.MethodGet, "/api/v1/owners/abc", key, ""), http.StatusNotFound)
@@ -483,15 +484,7 @@ func TestAPIRateLimit(t *testing.T) {
 // refused in a query) nor a looked-up token value reaches the request log.
 func TestAPIKeysAndSecretsStayOutOfTheLog(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	var logged lockedBuffer
-	e, _ := handlers.New(store, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})), handlers.Config{SessionKey: testSessionKey})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	store, srv, logged := loggedServer(t)
 	_, key, err := store.CreateAPIKey(ctx, db.SystemActor("test"), db.APIKeyInput{Name: "Script", Scope: "read"})
 	if err != nil {
 		t.Fatal(err)

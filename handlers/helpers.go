@@ -61,11 +61,8 @@ func kindAt(path string) db.Kind {
 // status and goes back to its page, or to the roles panel it was on.
 func (s *Server) statusAction(a statusChange) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := idParam(c)
+		id, err := a.apply(c)
 		if err != nil {
-			return err
-		}
-		if err := a.change(c.Request().Context(), actor(c), id); err != nil {
 			return err
 		}
 		if context, contextID := panelContext(c); a.panel && context != "" {

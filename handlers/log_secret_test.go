@@ -33,19 +33,26 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestSecretLinksStayOutOfTheLog: a reviewer's link and a calendar feed
-// carry their secret in the path; the request log names the route instead.
-func TestSecretLinksStayOutOfTheLog(t *testing.T) {
-	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+// loggedServer serves the real router over a new database, logging into
+// the buffer it returns.
+func loggedServer(t *testing.T) (*db.Store, *httptest.Server, *lockedBuffer) {
+	t.Helper()
+	store, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	var logged lockedBuffer
-	e, _ := handlers.New(store, slog.New(slog.NewTextHandler(&logged, nil)), handlers.Config{SessionKey: bytes.Repeat([]byte("k"), 64)})
+	t.Cleanup(func() { store.Close() })
+	logged := &lockedBuffer{}
+	e, _ := handlers.New(store, slog.New(slog.NewTextHandler(logged, nil)), handlers.Config{SessionKey: bytes.Repeat([]byte("k"), 64)})
 	srv := httptest.NewServer(e)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return store, srv, logged
+}
+
+// TestSecretLinksStayOutOfTheLog: a reviewer's link and a calendar feed
+// carry their secret in the path; the request log names the route instead.
+func TestSecretLinksStayOutOfTheLog(t *testing.T) {
+	_, srv, logged := loggedServer(t)
 	for _, secret := range []string{"/r/Zq9secretReviewerLinkValue123", "/calendar/Zq9secretFeedValue456.ics"} {
 		resp, err := http.Get(srv.URL + secret)
 		if err != nil {

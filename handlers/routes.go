@@ -103,6 +103,16 @@ type statusChange struct {
 	panel bool
 }
 
+// apply makes the change to the record at the request's :id, as the
+// request's actor, and returns its ID.
+func (a statusChange) apply(c echo.Context) (int64, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return 0, err
+	}
+	return id, a.change(c.Request().Context(), actor(c), id)
+}
+
 // statusChanges are the status actions of every kind, in one table.
 func (s *Server) statusChanges() []statusChange {
 	return []statusChange{
