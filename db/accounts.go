@@ -55,8 +55,8 @@ var AccountFields = Fields[AccountInput]{
 	{FieldSpec{Name: "url"}, func(in *AccountInput) *string { return &in.URL }},
 	{FieldSpec{Name: "parent_id", Ref: "account"}, func(in *AccountInput) *string { return &in.ParentID }},
 	{FieldSpec{Name: "owner_id", Ref: "owner"}, func(in *AccountInput) *string { return &in.OwnerID }},
-	{FieldSpec{Name: "criticality", Enum: true, Keep: true}, func(in *AccountInput) *string { return &in.Criticality }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *AccountInput) *string { return &in.Status }},
+	{FieldSpec{Name: "criticality", Enum: Criticalities, Keep: true}, func(in *AccountInput) *string { return &in.Criticality }},
+	{FieldSpec{Name: "status", Enum: AccountStatuses, Keep: true}, func(in *AccountInput) *string { return &in.Status }},
 	{FieldSpec{Name: "notes"}, func(in *AccountInput) *string { return &in.Notes }},
 }
 

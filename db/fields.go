@@ -8,8 +8,10 @@ type FieldSpec struct {
 	Required bool   // a new record needs a value here
 	Ref      string // the kind of record it names ("owner"), if it names one
 	Flag     bool   // yes or no
-	Enum     bool   // one of a few lower-case words; an import takes any case
-	Keep     bool   // an empty import cell keeps the record's value when updating
+	// Enum are the values it takes when it is one of a few lower-case
+	// words (the list its validation checks against); an import takes any case.
+	Enum []string
+	Keep bool // an empty import cell keeps the record's value when updating
 	// Secret is a value Steward never keeps (a token's): a form does not
 	// show it again, an import refuses it and an export has no column for it.
 	Secret bool

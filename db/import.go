@@ -428,7 +428,7 @@ func (k *importer[In]) importRow(run *importRun, row ImportRow) error {
 			v = resolved
 		case col.Flag && !isYesNo(v):
 			problems.add(col.Name, "Write 1 or yes for yes; 0, no or nothing for no.")
-		case col.Enum:
+		case col.Enum != nil:
 			v = strings.ToLower(v)
 		}
 		cells[col.Name] = v

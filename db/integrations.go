@@ -45,7 +45,7 @@ var IntegrationFields = Fields[IntegrationInput]{
 	{FieldSpec{Name: "description"}, func(in *IntegrationInput) *string { return &in.Description }},
 	{FieldSpec{Name: "runs_on"}, func(in *IntegrationInput) *string { return &in.RunsOn }},
 	{FieldSpec{Name: "responsible_owner_id", Ref: "owner"}, func(in *IntegrationInput) *string { return &in.ResponsibleOwnerID }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *IntegrationInput) *string { return &in.Status }},
+	{FieldSpec{Name: "status", Enum: IntegrationStatuses, Keep: true}, func(in *IntegrationInput) *string { return &in.Status }},
 	{FieldSpec{Name: "notes"}, func(in *IntegrationInput) *string { return &in.Notes }},
 }
 

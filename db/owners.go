@@ -49,7 +49,7 @@ var OwnerFields = Fields[OwnerInput]{
 	{FieldSpec{Name: "title"}, func(in *OwnerInput) *string { return &in.Title }},
 	{FieldSpec{Name: "department"}, func(in *OwnerInput) *string { return &in.Department }},
 	{FieldSpec{Name: "manager_id", Ref: "owner"}, func(in *OwnerInput) *string { return &in.ManagerID }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *OwnerInput) *string { return &in.Status }},
+	{FieldSpec{Name: "status", Enum: OwnerStatuses, Keep: true}, func(in *OwnerInput) *string { return &in.Status }},
 	{FieldSpec{Name: "leaving_on"}, func(in *OwnerInput) *string { return &in.LeavingOn }},
 	{FieldSpec{Name: "notes"}, func(in *OwnerInput) *string { return &in.Notes }},
 }

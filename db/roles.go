@@ -55,7 +55,7 @@ var RoleFields = Fields[RoleInput]{
 	{FieldSpec{Name: "granted_on"}, func(in *RoleInput) *string { return &in.GrantedOn }},
 	{FieldSpec{Name: "granted_by"}, func(in *RoleInput) *string { return &in.GrantedBy }},
 	{FieldSpec{Name: "review_by"}, func(in *RoleInput) *string { return &in.ReviewBy }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *RoleInput) *string { return &in.Status }},
+	{FieldSpec{Name: "status", Enum: RoleStatuses, Keep: true}, func(in *RoleInput) *string { return &in.Status }},
 	{FieldSpec{Name: "notes"}, func(in *RoleInput) *string { return &in.Notes }},
 }
 

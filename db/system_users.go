@@ -53,7 +53,7 @@ var SystemUserFields = Fields[SystemUserInput]{
 	{FieldSpec{Name: "admin", Flag: true}, func(in *SystemUserInput) *string { return &in.Admin }},
 	{FieldSpec{Name: "responsible_owner_id", Ref: "owner"}, func(in *SystemUserInput) *string { return &in.ResponsibleOwnerID }},
 	{FieldSpec{Name: "integration_id", Ref: "integration"}, func(in *SystemUserInput) *string { return &in.IntegrationID }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *SystemUserInput) *string { return &in.Status }},
+	{FieldSpec{Name: "status", Enum: SystemUserStatuses, Keep: true}, func(in *SystemUserInput) *string { return &in.Status }},
 	{FieldSpec{Name: "notes"}, func(in *SystemUserInput) *string { return &in.Notes }},
 }
 

@@ -96,7 +96,7 @@ type TokenInput struct {
 // TokenFields is the field table of TokenInput: its form, import and export columns, and the secret its form takes.
 var TokenFields = Fields[TokenInput]{
 	{FieldSpec{Name: "name", Required: true}, func(in *TokenInput) *string { return &in.Name }},
-	{FieldSpec{Name: "kind", Required: true, Enum: true, Keep: true}, func(in *TokenInput) *string { return &in.Kind }},
+	{FieldSpec{Name: "kind", Required: true, Enum: TokenKinds, Keep: true}, func(in *TokenInput) *string { return &in.Kind }},
 	{FieldSpec{Name: "account_id", Ref: "account"}, func(in *TokenInput) *string { return &in.AccountID }},
 	{FieldSpec{Name: "system_user_id", Ref: "system_user"}, func(in *TokenInput) *string { return &in.SystemUserID }},
 	{FieldSpec{Name: "owner_id", Ref: "owner"}, func(in *TokenInput) *string { return &in.OwnerID }},
@@ -110,7 +110,7 @@ var TokenFields = Fields[TokenInput]{
 	{FieldSpec{Name: "last_rotated_on"}, func(in *TokenInput) *string { return &in.LastRotatedOn }},
 	{FieldSpec{Name: "last_reviewed_on"}, func(in *TokenInput) *string { return &in.LastReviewedOn }},
 	{FieldSpec{Name: "stored_in"}, func(in *TokenInput) *string { return &in.StoredIn }},
-	{FieldSpec{Name: "status", Enum: true, Keep: true}, func(in *TokenInput) *string { return &in.Status }},
+	{FieldSpec{Name: "status", Enum: TokenStatuses, Keep: true}, func(in *TokenInput) *string { return &in.Status }},
 	{FieldSpec{Name: "notes"}, func(in *TokenInput) *string { return &in.Notes }},
 	{FieldSpec{Name: "secret", Secret: true}, func(in *TokenInput) *string { return &in.Secret }},
 }

@@ -712,10 +712,13 @@ func (s *Server) apiFindings(c echo.Context) error {
 		for j, it := range f.Items {
 			items[j] = apiFindingEntry{it.Kind, it.ID, it.Name, it.Detail, components.RecordURL(it.Kind, it.ID)}
 		}
-		out[i] = apiFinding{f.Kind, strings.ToLower(components.SeverityWord(f.Severity)), f.Count, items}
+		out[i] = apiFinding{f.Kind, apiSeverity(f.Severity), f.Count, items}
 	}
 	return apiJSON(c, http.StatusOK, map[string]any{"data": out})
 }
+
+// apiSeverity is how the API says a severity: "critical", "high", "medium" or "low".
+func apiSeverity(s db.Severity) string { return strings.ToLower(components.SeverityWord(s)) }
 
 // apiLookup is POST /api/v1/tokens/lookup: the tokens whose current value
 // is the secret sent, and those it was the former value of. The secret is

@@ -59,6 +59,12 @@ func recordColumns[T, In any](kind string, id func(T) int64, input func(T) In, f
 	if !slices.Equal(columnNames(extra), k.ExportOnly) {
 		panic("handlers: the export of " + kind + " lacks its ExportOnly columns")
 	}
+	var zero T
+	types := make(map[string]any, len(extra))
+	for _, c := range extra {
+		types[c.name] = jsonType(c.value(zero))
+	}
+	exportOnlyTypes[kind] = types
 	exported := slices.DeleteFunc(slices.Clone(fields), func(f db.Field[In]) bool { return f.Secret })
 	names := append(append([]string{"id"}, k.Columns()...), k.ExportOnly...)
 	return columns[T]{names: names, filler: func() func(T, []any) {
@@ -74,6 +80,27 @@ func recordColumns[T, In any](kind string, id func(T) int64, input func(T) In, f
 			}
 		}
 	}}
+}
+
+// exportOnlyTypes are the JSON types of each kind's ExportOnly columns, by
+// kind name and column, as recordColumns reads them off a zero record; the
+// OpenAPI document's record schemas take them from here.
+var exportOnlyTypes = map[string]map[string]any{}
+
+// jsonType is the JSON Schema type of an export's value v: a zero record's
+// nil is an unset record ID (see ref).
+func jsonType(v any) any {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int, int64:
+		return "integer"
+	case bool:
+		return "boolean"
+	case nil:
+		return []string{"integer", "null"}
+	}
+	panic(fmt.Sprintf("handlers: an export column of type %T", v)) // a mistake in this file that any test finds
 }
 
 // fieldValue is an export's value of an input field: a record's ID (or

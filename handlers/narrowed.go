@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -64,12 +65,39 @@ type listFilters struct {
 
 // readListFilters reads every list's filters from the query.
 func readListFilters(c echo.Context) listFilters {
-	f := listFilters{token: tokenFilter(c)}
-	for _, by := range [][]narrowBy{roleNarrowing(&f.role), accountNarrowing(&f.account), systemUserNarrowing(&f.systemUser),
-		integrationNarrowing(&f.integration)} {
+	var f listFilters
+	for _, by := range f.narrowings() {
 		readNarrowing(c, by)
 	}
+	for _, by := range f.textFilters() {
+		for _, tf := range by {
+			if v := c.QueryParam(tf.param); tf.choices == nil || slices.Contains(tf.choices, v) {
+				*tf.value = v
+			}
+		}
+	}
 	return f
+}
+
+// narrowings are each list's narrowings, read into f, by db.Kind name; the
+// OpenAPI document lists them as the API lists' query parameters.
+func (f *listFilters) narrowings() map[string][]narrowBy {
+	return map[string][]narrowBy{"token": tokenNarrowing(&f.token), "role": roleNarrowing(&f.role), "account": accountNarrowing(&f.account),
+		"system_user": systemUserNarrowing(&f.systemUser), "integration": integrationNarrowing(&f.integration)}
+}
+
+// textFilter is a list filter that takes text: any, or one of choices
+// (another value counts as none).
+type textFilter struct {
+	param   string
+	choices []string
+	value   *string
+}
+
+// textFilters are each list's filters that take text, read into f, by
+// db.Kind name.
+func (f *listFilters) textFilters() map[string][]textFilter {
+	return map[string][]textFilter{"token": tokenTextFilters(&f.token)}
 }
 
 // readNarrowing reads the IDs of by from the query.

@@ -74,6 +74,7 @@ type Server struct {
 	metrics    *metrics   // GET /metrics and the request counters, see metrics.go
 	ssoFlows   *ssoFlows  // single sign-ons under way, see sso.go
 	apiLimits  *keyLimits // each API key's rate limit
+	openAPI    []byte     // the API's OpenAPI document, see openapi.go
 }
 
 // Session lifetimes: a session ends after this long without a request, or

@@ -16,14 +16,20 @@ import (
 
 // tokenFilter reads the token list's extra filters from the query.
 func tokenFilter(c echo.Context) db.TokenFilter {
-	id := func(name string) int64 { return queryID(c, name) }
-	f := db.TokenFilter{Platform: c.QueryParam("platform"), ResponsibleOwnerID: id("responsible_owner_id"), Responsible: c.QueryParam("responsible"),
-		AccountID: id("account_id"), SystemUserID: id("system_user_id"), IntegrationID: id("integration_id"), InvolvesOwnerID: id("involves_owner_id")}
-	switch e := c.QueryParam("expiry"); e {
-	case db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired:
-		f.Expiry = e
-	}
-	return f
+	return readListFilters(c).token
+}
+
+// tokenNarrowing is the token list's narrowings, read into f.
+func tokenNarrowing(f *db.TokenFilter) []narrowBy {
+	return []narrowBy{{"Responsible owner", "responsible_owner_id", "owner", &f.ResponsibleOwnerID}, {"Account", "account_id", "account", &f.AccountID},
+		{"System user", "system_user_id", "system_user", &f.SystemUserID}, {"Integration", "integration_id", "integration", &f.IntegrationID},
+		{"Person involved", "involves_owner_id", "owner", &f.InvolvesOwnerID}}
+}
+
+// tokenTextFilters are the token list's filters that take text, read into f.
+func tokenTextFilters(f *db.TokenFilter) []textFilter {
+	return []textFilter{{"platform", nil, &f.Platform}, {"responsible", nil, &f.Responsible},
+		{"expiry", []string{db.ExpiryNever, db.ExpirySoon, db.ExpiryExpired}, &f.Expiry}}
 }
 
 // listTokens serves the token list with its filters, or just the rows.
