@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -166,13 +167,20 @@ func envSwitch(getenv func(string) string, key string, fallback bool) (bool, err
 	}
 }
 
-// envFloat is the environment's number under key, or def when unset or not a number.
-func envFloat(getenv func(string) string, key string, def float64) float64 {
-	if v, err := strconv.ParseFloat(getenv(key), 64); err == nil && v > 0 {
-		return v
+// envRate reads a setting that is a positive number, def when unset.
+func envRate(getenv func(string) string, key string, def float64) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
 	}
-	return def
+	if f, err := strconv.ParseFloat(v, 64); err == nil && positiveRate(f) {
+		return f, nil
+	}
+	return def, fmt.Errorf("%s: %q is not a positive number", key, v)
 }
+
+// positiveRate says whether f is a rate a limiter can keep.
+func positiveRate(f float64) bool { return f > 0 && !math.IsInf(f, 1) }
 
 func envBool(getenv func(string) string, key string) bool {
 	switch strings.ToLower(getenv(key)) {
@@ -191,7 +199,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	demo := fs.Bool("demo", envBool(getenv, "STEWARD_DEMO"), "fill an empty database with a sample company (STEWARD_DEMO=1)")
 	trustProxy := fs.Bool("trust-proxy", envBool(getenv, "STEWARD_TRUST_PROXY"), "take client addresses from X-Forwarded-For, only behind a proxy (STEWARD_TRUST_PROXY=1)")
 	version := fs.Bool("version", false, "print the version and build information, and exit")
-	apiKeyRate := fs.Float64("api-key-rate", envFloat(getenv, "STEWARD_API_KEY_RATE", 20), "requests a second each API key may make, in bursts of twice that (STEWARD_API_KEY_RATE)")
+	apiKeyRateDefault, err := envRate(getenv, "STEWARD_API_KEY_RATE", 20)
+	if err != nil {
+		return err
+	}
+	apiKeyRate := fs.Float64("api-key-rate", apiKeyRateDefault, "requests a second each API key may make, in bursts of twice that (STEWARD_API_KEY_RATE)")
 	// The SMTP URL's default is not the environment's: -h prints defaults,
 	// and the URL holds the password.
 	smtpURL := fs.String("smtp-url", "", "mail server for email, smtp://user:password@host:587 (STARTTLS, required unless the host is loopback) or smtps://user:password@host:465; prefer the environment, the command line is visible to others (STEWARD_SMTP_URL)")
@@ -227,6 +239,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err := ssoSet.Check(); err != nil {
 			return err
 		}
+	}
+	if !positiveRate(*apiKeyRate) {
+		return fmt.Errorf("-api-key-rate: %v is not a positive number of requests a second", *apiKeyRate)
 	}
 	if *version {
 		fmt.Fprint(stdout, versionText())

@@ -155,3 +155,27 @@ func TestHelpHidesTheSSOSecret(t *testing.T) {
 		t.Fatalf("-h: want -oidc-client-secret described without the secret:\n%s", out)
 	}
 }
+
+// A rate for API keys that is not a positive number stops start-up, named,
+// instead of being ignored.
+func TestAPIKeyRateMustBePositive(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"STEWARD_API_KEY_RATE": "fast"}, nil, `STEWARD_API_KEY_RATE: "fast" is not a positive number`},
+		{map[string]string{"STEWARD_API_KEY_RATE": "0"}, nil, `STEWARD_API_KEY_RATE: "0" is not a positive number`},
+		{nil, []string{"-api-key-rate", "-5"}, "-api-key-rate: -5 is not a positive number"},
+		{nil, []string{"-api-key-rate", "+Inf"}, "-api-key-rate: +Inf is not a positive number"},
+	} {
+		dbFile, _, err := startWith(t, tc.env, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: error %v, want one with %q", tc.env, tc.args, err, tc.want)
+		}
+		if _, err := os.Stat(dbFile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%v %v: the database was created (%v): start-up went on", tc.env, tc.args, err)
+		}
+	}
+}
