@@ -17,6 +17,9 @@ import (
 // with which the login sets a new password, shown to the admin this once
 // (in this response, never in a cookie or a log) to hand over.
 func (s *Server) issuePasswordLink(c echo.Context) error {
+	if s.cfg.NoPasswordLogin {
+		return s.passwordLoginOff(c)
+	}
 	id, err := idParam(c)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -313,6 +314,27 @@ func TestPasswordLoginOff(t *testing.T) {
 	a.person("admin@example.com", true)
 	if r := a.signInSSO(c); r.status != http.StatusSeeOther || !strings.Contains(signedInAs(c), `data-testid="me-sso"`) {
 		t.Fatalf("single sign-on as the admin: status %d: %s", r.status, r.body)
+	}
+
+	// The admin's Users page offers no password: a login is added without
+	// one, and no set-password link is issued.
+	a.createUser("vera@example.com", db.RoleViewer)
+	if r := c.get("/admin/users"); r.status != http.StatusOK || strings.Contains(r.body, `name="password"`) || strings.Contains(r.body, "Reset password") {
+		t.Fatalf("GET /admin/users: status %d; want no password field and no Reset password:\n%s", r.status, r.body)
+	}
+	if r := c.post("/admin/users", url.Values{"email": {"sam@example.com"}, "role": {"editor"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("POST /admin/users without a password: status %d, want 303:\n%s", r.status, r.body)
+	}
+	if n := a.count(`SELECT COUNT(*) FROM users WHERE email = 'sam@example.com' AND password_hash = '' AND role = 'editor'`); n != 1 {
+		t.Fatalf("%d logins for sam@example.com without a password, want 1", n)
+	}
+	vera := a.count(`SELECT id FROM users WHERE email = 'vera@example.com'`)
+	before = a.snapshot()
+	if r := c.post(fmt.Sprintf("/admin/users/%d/reset-password", vera), nil); r.status != http.StatusNotFound || strings.Contains(r.body, "/password/set?token=") {
+		t.Fatalf("POST reset-password: status %d, want 404 and no link:\n%s", r.status, r.body)
+	}
+	if after := a.snapshot(); after != before {
+		t.Fatalf("a refused set-password link wrote:\nbefore %s\nafter  %s", before, after)
 	}
 }
 

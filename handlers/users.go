@@ -25,7 +25,7 @@ func (s *Server) renderUsersWith(c echo.Context, status int, f components.Form, 
 	if err != nil {
 		return err
 	}
-	a := pages.UsersAdmin{Users: users, Form: f, Owners: owners, SelfID: currentUser(c).ID, Link: link}
+	a := pages.UsersAdmin{Users: users, Form: f, Owners: owners, SelfID: currentUser(c).ID, Link: link, PasswordLogin: !s.cfg.NoPasswordLogin}
 	return render(c, status, pages.UsersPage(s.page(c, "Users", "admin"), a))
 }
 
@@ -38,7 +38,7 @@ func (s *Server) listUsers(c echo.Context) error {
 func (s *Server) createUser(c echo.Context) error {
 	f := formOf(c, "email", "role", "owner_id")
 	_, err := s.store.CreateUser(c.Request().Context(), actor(c), db.UserInput{Email: f.Value("email"),
-		Password: c.FormValue("password"), Role: f.Value("role"), OwnerID: f.Value("owner_id")})
+		Password: c.FormValue("password"), Role: f.Value("role"), OwnerID: f.Value("owner_id"), NoPassword: s.cfg.NoPasswordLogin})
 	if invalid(err, &f) {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f)
 	}
