@@ -144,7 +144,7 @@ func variants(route string, v variantValues) []page {
 	case "/search":
 		return append(out, with("searched "+q, q))
 	case "/api/v1/audit/events":
-		return append(out, with("1000 a page", "limit=1000"),
+		return append(out, with("200 a page", "limit=200"),
 			with("near the newest", "after_id="+strconv.FormatInt(a.newest-100, 10)))
 	}
 	return out
