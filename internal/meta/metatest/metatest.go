@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	"steward/db"
 )
@@ -69,9 +68,13 @@ type Server struct {
 	srv       *httptest.Server
 }
 
+// Cleaner is what New needs of a test (a *testing.T): a way to close the
+// server at its end. A program outside tests can pass its own.
+type Cleaner interface{ Cleanup(func()) }
+
 // New starts a fake Graph API, closed when t ends, with the app "1001" /
 // "fake-app-secret" and no business.
-func New(t testing.TB) *Server {
+func New(t Cleaner) *Server {
 	s := &Server{PageSize: 2, appID: "1001", appSecret: "fake-app-secret", tokens: map[string]Token{}, faults: map[string]Fault{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/v26.0"
