@@ -24,9 +24,15 @@ func (s *Server) metaClient() *meta.Client {
 // metaConnectFields are the connect form's fields, in its order.
 var metaConnectFields = []string{"app_id", "app_secret", "business_id", "access_token", "keep_token"}
 
-// showConnectors is GET /admin/connectors.
+// showConnectors is GET /admin/connectors; connecting again starts from
+// the connected app's IDs.
 func (s *Server) showConnectors(c echo.Context) error {
-	return s.renderConnectors(c, http.StatusOK, components.Form{Values: map[string]string{}, CSRF: csrfToken(c)}, "")
+	m, err := s.store.MetaConnector(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.renderConnectors(c, http.StatusOK, components.Form{CSRF: csrfToken(c),
+		Values: map[string]string{"app_id": m.AppID, "business_id": m.BusinessID}}, "")
 }
 
 // renderConnectors renders the connectors page; the form's secrets are

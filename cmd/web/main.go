@@ -68,6 +68,10 @@ the database (but apart from it): without the key the audit log cannot be verifi
 subcommand that opens the database needs the same key: the key file (-audit-key-file), or the
 key itself as 64 hex digits in STEWARD_AUDIT_KEY.
 
+Secret key: the Meta app's secret and a kept token (Admin > Connectors) are sealed under a key
+outside the database: the key file (-secret-key-file, made beside the database when first needed)
+or STEWARD_SECRET_KEY (32 bytes, base64). Keep it apart from backups.
+
 First admin: when no login exists, STEWARD_ADMIN_EMAIL and STEWARD_ADMIN_PASSWORD create it;
 without them Steward prints a one-time setup link (/setup?code=...) to its log. With single
 sign-on configured, STEWARD_ADMIN_EMAIL alone creates an admin who signs in through the provider;

@@ -124,7 +124,7 @@ func ConnectorsPage(p layout.Page, a ConnectorsAdmin) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if a.Meta.TokenKept {
-					templ_7745c5c3_Err = components.LinkField("Token", "kept, sealed: its record", components.RecordURL("token", a.Meta.TokenID)).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = components.LinkField("Token", "kept, sealed — its token record", components.RecordURL("token", a.Meta.TokenID)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
