@@ -64,31 +64,15 @@ func (s *Store) secretAEAD() (cipher.AEAD, error) {
 }
 
 // sealSecret encrypts plain under the secret key; "" stays "".
-func (s *Store) sealSecret(plain string) (string, error) {
-	if plain == "" {
-		return "", nil
-	}
-	aead, err := s.secretAEAD()
-	if err != nil {
-		return "", err
-	}
-	return sealWith(aead, plain)
-}
+func (s *Store) sealSecret(plain string) (string, error) { return sealWith(s.secretAEAD, plain) }
 
 // openSecret opens a value made by sealSecret; "" stays "".
 func (s *Store) openSecret(sealed string) (string, error) {
-	if sealed == "" {
-		return "", nil
-	}
-	aead, err := s.secretAEAD()
-	if err != nil {
-		return "", err
-	}
-	plain, err := openWith(aead, sealed)
-	if err != nil {
+	plain, err := openWith(s.secretAEAD, sealed)
+	if errors.Is(err, errUnsealable) {
 		return "", errSecretUnsealable
 	}
-	return plain, nil
+	return plain, err
 }
 
 // loadOrCreateSecretKey reads the key file at path or, when there is none,
