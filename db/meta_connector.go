@@ -113,7 +113,8 @@ func (s *Store) MetaConnectorSecrets(ctx context.Context) (MetaSecrets, error) {
 // secret, and the token when kept, are sealed under the secret key. A kept
 // token is recorded as a token on the business's Meta account (created
 // when Steward has none with that external ID), its responsible owner the
-// connecting admin's person; the same value registered before is reused.
+// connecting admin's person (linked to their login, else with their
+// email); the same value registered before is reused.
 func (s *Store) ConnectMeta(ctx context.Context, actor Actor, in MetaConnectInput) error {
 	if err := in.check().err(); err != nil {
 		return err
@@ -234,7 +235,10 @@ func (s *Store) recordConnectorToken(ctx context.Context, tx *sql.Tx, actor Acto
 		return id, err
 	}
 	var responsible, systemUser sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT owner_id FROM users WHERE id = ?", actor.UserID).Scan(&responsible); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// The admin's person: the one their login is linked to, else the one
+	// with their email.
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(u.owner_id, (SELECT o.id FROM owners o WHERE o.email = u.email COLLATE NOCASE
+		ORDER BY o.status <> 'active', o.id LIMIT 1)) FROM users u WHERE u.id = ?`, actor.UserID).Scan(&responsible); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("db: read the admin's person: %w", err)
 	}
 	if in.Check.UserID != "" {

@@ -125,6 +125,25 @@ func TestConnectMetaWithoutKeepingStoresNoToken(t *testing.T) {
 	}
 }
 
+// TestConnectorTokenResponsibleByEmail: an admin whose login is linked to
+// no person answers for the kept token through the person with their email.
+func TestConnectorTokenResponsibleByEmail(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	person := mustOwner(t, s, db.OwnerInput{Name: "Bo Admin", Email: "Bo@Example.com"})
+	uid, err := s.CreateUser(ctx, actor, db.UserInput{Email: "bo@example.com", Password: "Quartz-Harbor-Lantern-88", Role: db.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConnectMeta(ctx, db.Actor{UserID: uid, Email: "bo@example.com", Role: db.RoleAdmin}, db.MetaConnectInput{AppID: "1",
+		AppSecret: connAppSecret, BusinessID: "2", Token: connToken, KeepToken: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, s, "SELECT responsible_owner_id FROM tokens"); got != person {
+		t.Errorf("responsible owner %d, want %d", got, person)
+	}
+}
+
 func TestConnectMetaProblems(t *testing.T) {
 	s := openStore(t)
 	for field, in := range map[string]db.MetaConnectInput{
