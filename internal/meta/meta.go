@@ -73,8 +73,9 @@ func (k ErrorKind) String() string {
 // Error is a failed call to Meta: Meta's own error, or no answer at all.
 // Its text never holds a token or a secret.
 type Error struct {
-	Code    int // Meta's error code; 0 when Meta gave none
-	Subcode int // Meta's error_subcode; 0 when none
+	Code    int    // Meta's error code; 0 when Meta gave none
+	Subcode int    // Meta's error_subcode; 0 when none
+	Type    string // Meta's error type, such as "OAuthException"; "" when none
 	Kind    ErrorKind
 	Message string // Meta's message, or what went wrong, with tokens removed
 }
@@ -179,7 +180,7 @@ func (c *Client) get(ctx context.Context, target *url.URL, bearer string, out an
 	}
 	if json.Unmarshal(body, &envelope) == nil && envelope.Error != nil {
 		e := envelope.Error
-		return &Error{Code: e.Code, Subcode: e.Subcode, Kind: kindOfCode(e.Code), Message: scrub(e.Message, secrets)}
+		return &Error{Code: e.Code, Subcode: e.Subcode, Type: e.Type, Kind: kindOfCode(e.Code), Message: scrub(e.Message, secrets)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return &Error{Kind: Other, Message: "Meta answered " + resp.Status}

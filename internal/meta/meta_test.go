@@ -202,7 +202,7 @@ func TestReadBusinessErrors(t *testing.T) {
 			}
 			got, err := c.ReadBusiness(context.Background(), tc.token, business)
 			var e *meta.Error
-			if !errors.As(err, &e) || e.Kind != tc.want || e.Code != tc.code || meta.KindOf(err) != tc.want {
+			if !errors.As(err, &e) || e.Kind != tc.want || e.Code != tc.code || e.Type != "OAuthException" || e.Subcode != tc.fault.Subcode || meta.KindOf(err) != tc.want {
 				t.Fatalf("err = %#v, want kind %v code %d", err, tc.want, tc.code)
 			}
 			if !reflect.DeepEqual(got, db.MetaSnapshot{}) {
