@@ -41,39 +41,43 @@ func (s *Store) sealingAEAD() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// seal encrypts plain; "" stays "".
-func (s *Store) seal(plain string) (string, error) {
+// seal encrypts plain under the audit-derived key; "" stays "".
+func (s *Store) seal(plain string) (string, error) { return sealWith(s.sealingAEAD, plain) }
+
+// unseal opens a value made by seal; "" stays "".
+func (s *Store) unseal(sealed string) (string, error) { return openWith(s.sealingAEAD, sealed) }
+
+// sealWith encrypts plain under a random nonce with the cipher aead gives;
+// "" stays "".
+func sealWith(aead func() (cipher.AEAD, error), plain string) (string, error) {
 	if plain == "" {
 		return "", nil
 	}
-	aead, err := s.sealingAEAD()
+	a, err := aead()
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, aead.NonceSize())
+	nonce := make([]byte, a.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	return sealedPrefix + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(plain), nil)), nil
+	return sealedPrefix + base64.RawStdEncoding.EncodeToString(a.Seal(nonce, nonce, []byte(plain), nil)), nil
 }
 
-// unseal opens a value made by seal; "" stays "".
-func (s *Store) unseal(sealed string) (string, error) {
+// openWith opens a value made by sealWith with the same key; "" stays "".
+func openWith(aead func() (cipher.AEAD, error), sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, sealedPrefix))
-	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) {
-		return "", errUnsealable
-	}
-	aead, err := s.sealingAEAD()
+	a, err := aead()
 	if err != nil {
 		return "", err
 	}
-	if len(raw) < aead.NonceSize() {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, sealedPrefix))
+	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) || len(raw) < a.NonceSize() {
 		return "", errUnsealable
 	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], nil)
+	plain, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], nil)
 	if err != nil {
 		return "", errUnsealable
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"steward/db"
+	"steward/internal/meta"
 	"steward/internal/notify"
 	"steward/internal/sso"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	// and its bursts; zero is 20 a second with bursts of 40.
 	APIKeyRate  float64
 	APIKeyBurst int
+
+	// Meta is the Graph API client that checks tokens and reads a business
+	// (-meta-graph-url); nil is Meta's own API.
+	Meta *meta.Client
 
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
