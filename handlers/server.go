@@ -50,6 +50,10 @@ type Config struct {
 	APIKeyRate  float64
 	APIKeyBurst int
 
+	// MetaChecker checks a token's pasted value with Meta when it is
+	// registered on a Meta account; nil never asks.
+	MetaChecker MetaChecker
+
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.
 	now func() time.Time

@@ -85,6 +85,9 @@ func (s *Server) showToken(c echo.Context) error {
 		return err
 	}
 	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	if d.MetaCheck, d.MetaChecked, err = s.store.LatestMetaCheck(c.Request().Context(), id); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, pages.Framed(s.page(c, t.Name, "tokens"), pages.TokenContent(d)))
 }
 
@@ -121,8 +124,9 @@ func (s *Server) tokenForms() recordForms[db.TokenInput] {
 		fromQuery: []string{"account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"},
 		load:      inputOf(s.store.TokenByID),
 		create: func(ctx context.Context, a db.Actor, in db.TokenInput) (savedRecord, error) {
+			in.MetaCheck = s.checkWithMeta(ctx, in)
 			saved, err := s.store.CreateToken(ctx, a, in)
-			return savedRecord{ID: saved.ID, Notes: duplicateWarnings(saved)}, err
+			return savedRecord{ID: saved.ID, Notes: append(duplicateWarnings(saved), metaCheckNote(saved, in)...)}, err
 		},
 		update: func(ctx context.Context, a db.Actor, id int64, in db.TokenInput) (savedRecord, error) {
 			saved, err := s.store.UpdateToken(ctx, a, id, in)
