@@ -66,15 +66,15 @@ func (s *Store) metaExpiry(o *MetaCheckOutcome, vals *tokenValues) string {
 	if meta == vals.expiresOn {
 		return ""
 	}
-	form := "left it empty"
+	form := "had no date"
 	if vals.expiresOn != "" {
 		form = "said " + vals.expiresOn
 	}
 	vals.expiresOn = meta
 	if meta == "" {
-		return "Meta says it never expires (the form " + form + "): recorded as never expiring."
+		return "Meta says it never expires (the record " + form + "): recorded as never expiring."
 	}
-	return "Meta says it expires on " + meta + " (the form " + form + "): Meta's date is recorded."
+	return "Meta says it expires on " + meta + " (the record " + form + "): Meta's date is recorded."
 }
 
 // recordMetaCheck keeps o for token id inside tx, matching its assets to

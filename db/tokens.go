@@ -410,7 +410,16 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int
 	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, id); err != nil {
 		return saved, false, err
 	}
-	return saved, vals != old, s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name)
+	expiryNote := s.metaExpiry(in.MetaCheck, &vals)
+	if err := s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name); err != nil {
+		return saved, false, err
+	}
+	if in.MetaCheck != nil {
+		if saved.MetaCheck, err = s.recordMetaCheck(ctx, tx, actor, id, *in.MetaCheck, expiryNote); err != nil {
+			return saved, false, err
+		}
+	}
+	return saved, vals != old, nil
 }
 
 func (s *Store) writeToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals tokenValues, action, summary string) error {

@@ -20,23 +20,24 @@ type MetaChecker interface {
 // connected: the token is saved without a check, and without a word.
 var ErrNoMetaConnector = errors.New("no Meta app is connected")
 
-// checkWithMeta asks Meta about in's pasted value, before the store drops
-// it, when the token is on a Meta account and an app is connected; nil
-// when Meta is not asked. A failure is kept with its reason: the token is
+// checkWithMeta asks Meta about a token's pasted value, before the store
+// drops it, when the token is on a Meta account (accountID, as a form gives
+// it) and an app is connected; nil when Meta is not asked. A failure is kept with its reason: the token is
 // registered all the same.
-func (s *Server) checkWithMeta(ctx context.Context, in db.TokenInput) *db.MetaCheckOutcome {
-	if s.cfg.MetaChecker == nil || strings.TrimSpace(in.Secret) == "" || strings.TrimSpace(in.AccountID) == "" {
+func (s *Server) checkWithMeta(ctx context.Context, accountID, secret string) *db.MetaCheckOutcome {
+	secret = strings.TrimSpace(secret)
+	if s.cfg.MetaChecker == nil || secret == "" || strings.TrimSpace(accountID) == "" {
 		return nil
 	}
-	if onMeta, err := s.store.IsMetaAccount(ctx, in.AccountID); err != nil || !onMeta {
+	if onMeta, err := s.store.IsMetaAccount(ctx, accountID); err != nil || !onMeta {
 		return nil // a bad account ID is the form's to report
 	}
-	check, err := s.cfg.MetaChecker.CheckToken(ctx, strings.TrimSpace(in.Secret))
+	check, err := s.cfg.MetaChecker.CheckToken(ctx, secret)
 	switch {
 	case errors.Is(err, ErrNoMetaConnector):
 		return nil
 	case err != nil:
-		return &db.MetaCheckOutcome{Failure: metaFailure(err, in.Secret)}
+		return &db.MetaCheckOutcome{Failure: metaFailure(err, secret)}
 	}
 	return &db.MetaCheckOutcome{Check: check}
 }
@@ -68,13 +69,13 @@ func metaFailure(err error, secret string) string {
 }
 
 // metaCheckNote is the message after saving a token Meta was asked about.
-func metaCheckNote(saved db.TokenSaved, in db.TokenInput) []string {
+func metaCheckNote(saved db.TokenSaved, check *db.MetaCheckOutcome) []string {
 	switch {
 	case saved.MetaCheck == "":
 		return nil
-	case in.MetaCheck != nil && in.MetaCheck.Failure != "":
-		return []string{"Warning: the check with Meta failed: " + in.MetaCheck.Failure + " The token is registered; its page says it was not checked."}
-	case in.MetaCheck != nil && !in.MetaCheck.Check.Valid:
+	case check.Failure != "":
+		return []string{"Warning: the check with Meta failed: " + check.Failure + " The token is saved; its page says it was not checked."}
+	case !check.Check.Valid:
 		return []string{"Warning: " + saved.MetaCheck}
 	}
 	return []string{saved.MetaCheck}

@@ -167,7 +167,7 @@ func TestMetaExpiryWinsOverTheForm(t *testing.T) {
 		t.Errorf("expires_on %q, want Meta's 2026-06-30", got)
 	}
 	summary := w.app.text("SELECT summary FROM audit_events WHERE action = 'token.checked'")
-	if !strings.Contains(summary, "Meta says it expires on 2026-06-30 (the form said 2030-01-01)") {
+	if !strings.Contains(summary, "Meta says it expires on 2026-06-30 (the record said 2030-01-01)") {
 		t.Errorf("event summary %q does not say Meta's date replaced the form's", summary)
 	}
 }
@@ -251,5 +251,34 @@ func TestMetaNotAsked(t *testing.T) {
 	}
 	if page := notConnected.c.get(path("/tokens/:id", tok)); page.status != http.StatusOK || len(tagsWith(page.body, "meta-check")) != 0 {
 		t.Error("a token no app could check mentions a check with Meta")
+	}
+}
+
+// TestMetaCheckOnRotation: a new value pasted on a Meta token's rotate
+// form is checked too, and Meta's expiry replaces the old one.
+func TestMetaCheckOnRotation(t *testing.T) {
+	t.Parallel()
+	meta := &fakeMeta{err: handlers.ErrNoMetaConnector}
+	w := newMetaWorld(t, meta)
+	_, tok := w.register(t, w.bm, randomSecret("EAAG"), "2026-04-01")
+	check := validNeverExpiring()
+	meta.mu.Lock()
+	meta.check, meta.err, meta.asked = check, nil, nil
+	meta.mu.Unlock()
+	next := randomSecret("EAAG")
+	if r := w.c.post(path("/tokens/:id", tok)+"/rotate", url.Values{"secret": {next}}); r.status != http.StatusSeeOther {
+		t.Fatalf("rotate: status %d\n%s", r.status, r.body)
+	}
+	if got := meta.askedAbout(); len(got) != 1 || got[0] != next {
+		t.Errorf("Meta was asked %d times, want once about the new value", len(got))
+	}
+	if got := w.app.text(`SELECT t.expires_on || '|' || m.never_expires FROM tokens t JOIN token_meta_checks m ON m.token_id = t.id WHERE t.id = ?`, tok); got != "|1" {
+		t.Errorf("after rotation: expiry|never %q, want never", got)
+	}
+	if got := w.app.text("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events WHERE record_id = ? AND record_kind = 'token' ORDER BY id)", tok); got != "token.created,token.rotated,token.checked" {
+		t.Errorf("token's events %q", got)
+	}
+	if w.app.databaseHolds(next) {
+		t.Error("the new value is in the database's files")
 	}
 }
