@@ -37,9 +37,13 @@ type Store struct {
 	now   func() time.Time
 	log   *slog.Logger
 
-	auditKey  []byte // keys the audit chain; see audit_seal.go
-	keyedFrom int64  // the first event whose hash is keyed, from the seal
-	sealing   bool   // Open began to seal the log: its key must stay
+	auditKey []byte // keys the audit chain; see audit_seal.go
+
+	secretMu      sync.Mutex // guards secretKey, read or created on first need
+	secretKey     []byte     // seals connector secrets; see secret_key.go
+	secretKeyFile string
+	keyedFrom     int64 // the first event whose hash is keyed, from the seal
+	sealing       bool  // Open began to seal the log: its key must stay
 	// schemaFrom is the schema version the file had before Open migrated
 	// it: 0 for a new file.
 	schemaFrom int
@@ -80,6 +84,12 @@ type Options struct {
 	AuditKey []byte
 	// AuditKeyFile is the key file; empty means AuditKeyFile(path).
 	AuditKeyFile string
+	// SecretKey seals the secrets Steward keeps (see ParseSecretKey). When
+	// empty the key is read from SecretKeyFile, which is created with a new
+	// random key the first time a secret is sealed.
+	SecretKey []byte
+	// SecretKeyFile is the secret key file; empty means SecretKeyFile(path).
+	SecretKeyFile string
 	// Log receives warnings about the audit log and the head of every check
 	// of it; nil means slog.Default().
 	Log *slog.Logger
@@ -125,6 +135,10 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	sealing := false
 	if err == nil {
 		s.auditKey, s.mail = key, opts.Mail
+		s.secretKey, s.secretKeyFile = opts.SecretKey, opts.SecretKeyFile
+		if s.secretKeyFile == "" {
+			s.secretKeyFile = SecretKeyFile(path)
+		}
 		err = s.startAuditLog(ctx, keyCreated, keyFrom)
 		sealing = s.sealing
 		if err != nil {

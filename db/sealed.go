@@ -41,7 +41,7 @@ func (s *Store) sealingAEAD() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// seal encrypts plain; "" stays "".
+// seal encrypts plain under the audit-derived key; "" stays "".
 func (s *Store) seal(plain string) (string, error) {
 	if plain == "" {
 		return "", nil
@@ -50,11 +50,7 @@ func (s *Store) seal(plain string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return sealedPrefix + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(plain), nil)), nil
+	return sealWith(aead, plain)
 }
 
 // unseal opens a value made by seal; "" stays "".
@@ -62,15 +58,26 @@ func (s *Store) unseal(sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, sealedPrefix))
-	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) {
-		return "", errUnsealable
-	}
 	aead, err := s.sealingAEAD()
 	if err != nil {
 		return "", err
 	}
-	if len(raw) < aead.NonceSize() {
+	return openWith(aead, sealed)
+}
+
+// sealWith encrypts plain with aead under a random nonce.
+func sealWith(aead cipher.AEAD, plain string) (string, error) {
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(plain), nil)), nil
+}
+
+// openWith opens a value made by sealWith with the same key.
+func openWith(aead cipher.AEAD, sealed string) (string, error) {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, sealedPrefix))
+	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) || len(raw) < aead.NonceSize() {
 		return "", errUnsealable
 	}
 	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], nil)

@@ -3,69 +3,64 @@ package handlers
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 
 	"steward/db"
+	"steward/internal/meta"
 )
 
-// MetaChecker asks Meta about a token's value (Graph API debug_token) with
-// the connected Meta app. Its errors are read by people: they name what
-// went wrong and never carry a token or a secret.
-type MetaChecker interface {
-	CheckToken(ctx context.Context, secret string) (db.MetaTokenCheck, error)
-}
-
-// ErrNoMetaConnector is what a MetaChecker answers when no Meta app is
-// connected: the token is saved without a check, and without a word.
-var ErrNoMetaConnector = errors.New("no Meta app is connected")
-
-// checkWithMeta asks Meta about a token's pasted value, before the store
-// drops it, when the token is on a Meta account (accountID, as a form gives
-// it) and an app is connected; nil when Meta is not asked. A failure is kept with its reason: the token is
-// registered all the same.
+// checkWithMeta asks Meta's debug_token about a token's pasted value,
+// before the store drops it, when the token is on a Meta account
+// (accountID, as a form gives it) and a Meta app is connected; nil when
+// Meta is not asked. A failure is kept with its reason: the token is saved
+// all the same.
 func (s *Server) checkWithMeta(ctx context.Context, accountID, secret string) *db.MetaCheckOutcome {
 	secret = strings.TrimSpace(secret)
-	if s.cfg.MetaChecker == nil || secret == "" || strings.TrimSpace(accountID) == "" {
+	if secret == "" || strings.TrimSpace(accountID) == "" {
 		return nil
 	}
 	if onMeta, err := s.store.IsMetaAccount(ctx, accountID); err != nil || !onMeta {
 		return nil // a bad account ID is the form's to report
 	}
-	check, err := s.cfg.MetaChecker.CheckToken(ctx, secret)
-	switch {
-	case errors.Is(err, ErrNoMetaConnector):
+	app, err := s.store.MetaConnector(ctx)
+	if err != nil || !app.Connected {
 		return nil
-	case err != nil:
-		return &db.MetaCheckOutcome{Failure: metaFailure(err, secret)}
+	}
+	secrets, err := s.store.MetaConnectorSecrets(ctx)
+	if err != nil {
+		// The key that opens the app secret is missing or wrong: say so,
+		// without the store's words.
+		return &db.MetaCheckOutcome{Failure: "Steward could not open the connected app's secret (is its secret key in place?)."}
+	}
+	check, err := s.metaClient().CheckToken(ctx, app.AppID, secrets.AppSecret, secret)
+	if err != nil {
+		return &db.MetaCheckOutcome{Failure: metaCheckFailure(err)}
 	}
 	return &db.MetaCheckOutcome{Check: check}
 }
 
-// metaFailure says why Meta could not be asked. A transport error names the
-// URL it was sent to, which holds the token and the app secret: it is
-// never repeated.
-func metaFailure(err error, secret string) string {
-	var urlErr *url.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+// metaCheckFailure says in words why Meta gave no verdict on a token.
+// meta.Error's message never holds a token or a secret; any other error's
+// text is not repeated.
+func metaCheckFailure(err error) string {
+	var e *meta.Error
+	errors.As(err, &e)
+	switch meta.KindOf(err) {
+	case meta.Timeout:
 		return "Meta did not answer in time."
-	case errors.As(err, &urlErr) && urlErr.Timeout():
-		return "Meta did not answer in time."
-	case errors.As(err, &urlErr):
+	case meta.Unreachable:
 		return "Meta could not be reached."
+	case meta.RateLimited:
+		return "Meta asked Steward to slow down (rate limit)."
+	case meta.InvalidToken:
+		return "Meta refused the connected app's ID and secret; connect the app again in Admin › Connectors."
+	case meta.Permission:
+		return "the connected app lacks a permission Meta requires."
 	}
-	msg := strings.TrimSpace(err.Error())
-	if secret = strings.TrimSpace(secret); secret != "" {
-		msg = strings.ReplaceAll(msg, secret, "…")
+	if e != nil && e.Message != "" {
+		return "Meta said: " + strings.TrimSuffix(e.Message, ".") + "."
 	}
-	if msg == "" {
-		return "Meta gave no answer."
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
+	return "Meta's answer could not be read."
 }
 
 // metaCheckNote is the message after saving a token Meta was asked about.

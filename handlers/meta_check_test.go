@@ -2,62 +2,46 @@ package handlers_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/meta"
+	"steward/internal/meta/metatest"
 )
 
-// fakeMeta stands in for the connected Meta app (the Graph client's
-// debug_token, which the meta helper's internal/meta writes): it answers
-// with check or fails with err, and remembers the values it was asked
-// about.
-type fakeMeta struct {
-	mu    sync.Mutex
-	check db.MetaTokenCheck
-	err   error
-	asked []string
-}
-
-func (f *fakeMeta) CheckToken(_ context.Context, secret string) (db.MetaTokenCheck, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.asked = append(f.asked, secret)
-	return f.check, f.err
-}
-
-func (f *fakeMeta) askedAbout() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.asked...)
-}
-
-// metaWorld is a Meta business as Steward records it: a Business Manager
+// metaWorld is a Meta business as Steward records it, with a Meta app
+// connected and Meta's Graph API faked (metatest): a Business Manager
 // account, two Pages and a system user with their IDs on Meta, and an
 // editor signed in.
 type metaWorld struct {
 	app                *testApp
 	c                  *client
-	meta               *fakeMeta
+	graph              *metatest.Server
 	bm, shop, blog, su int64
 }
 
-func newMetaWorld(t *testing.T, meta *fakeMeta) metaWorld {
+const checkAppSecret = "5e1ec7ab1e0ddba11deadbeefcafe4242"
+
+// newMetaWorld builds the world; graphURL, when not "", is where the
+// client looks for Meta instead of the fake; connect is whether an app is
+// connected.
+func newMetaWorld(t *testing.T, graphURL string, connect bool) metaWorld {
 	t.Helper()
-	cfg := handlers.Config{SessionKey: testSessionKey}
-	if meta != nil {
-		cfg.MetaChecker = meta
+	g := metatest.New(t)
+	g.SetApp(metaAppID, checkAppSecret)
+	if graphURL == "" {
+		graphURL = g.URL
 	}
-	app := newTestAppWith(t, cfg)
+	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, Meta: &meta.Client{BaseURL: graphURL, HTTP: &http.Client{Timeout: 5 * time.Second}}})
 	app.createUser("editor@example.com", db.RoleEditor)
-	w := metaWorld{app: app, c: app.signedIn("editor@example.com"), meta: meta}
+	w := metaWorld{app: app, c: app.signedIn("editor@example.com"), graph: g}
 	ctx, actor := context.Background(), db.SystemActor("test")
 	for _, a := range []struct {
 		id                     *int64
@@ -74,19 +58,34 @@ func newMetaWorld(t *testing.T, meta *fakeMeta) metaWorld {
 		t.Fatal(err)
 	}
 	w.su = su
+	if connect {
+		if err := app.store.ConnectMeta(ctx, actor, db.MetaConnectInput{AppID: metaAppID, AppSecret: checkAppSecret, BusinessID: "9001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return w
+}
+
+// checks is how many times Meta's debug_token was asked.
+func (w metaWorld) checks() int {
+	n := 0
+	for _, r := range w.graph.Requests() {
+		if strings.Contains(r, "/debug_token?") {
+			n++
+		}
+	}
+	return n
 }
 
 // validNeverExpiring is what debug_token says of a system user's token
 // that never expires and reaches both Pages and one asset Steward does not
 // record.
-func validNeverExpiring() db.MetaTokenCheck {
-	return db.MetaTokenCheck{CheckedAt: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC), Valid: true, NeverExpires: true,
-		DataAccessExpiresAt: time.Date(2026, 5, 30, 0, 0, 0, 0, time.UTC), IssuedAt: time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC),
-		Type: "SYSTEM_USER", AppID: "123456", Application: "Steward reader", UserID: "61550000000001",
+func validNeverExpiring() metatest.Token {
+	return metatest.Token{Valid: true, Type: "SYSTEM_USER", Application: "Steward reader", UserID: "61550000000001",
+		DataAccessExpiresAt: time.Date(2026, 5, 30, 0, 0, 0, 0, time.UTC).Unix(), IssuedAt: time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC).Unix(),
 		Scopes: []string{"pages_show_list", "pages_read_engagement"},
-		Assets: []db.MetaGrantedAsset{{ID: "1111", Scopes: []string{"pages_show_list"}}, {ID: "2222", Scopes: []string{"pages_show_list"}},
-			{ID: "3333", Scopes: []string{"pages_read_engagement"}}}}
+		GranularScopes: []metatest.GranularScope{{Scope: "pages_show_list", TargetIDs: []string{"1111", "2222"}},
+			{Scope: "pages_read_engagement", TargetIDs: []string{"3333"}}}}
 }
 
 // register posts the token form for the BM's account with secret pasted.
@@ -108,18 +107,18 @@ func (w metaWorld) register(t *testing.T, account int64, secret, expiresOn strin
 // shows it, and the value is nowhere in the database's files.
 func TestMetaCheckOnRegistration(t *testing.T) {
 	t.Parallel()
-	meta := &fakeMeta{check: validNeverExpiring()}
-	w := newMetaWorld(t, meta)
+	w := newMetaWorld(t, "", true)
 	secret := randomSecret("EAAG")
+	w.graph.AddToken(secret, validNeverExpiring())
 	_, tok := w.register(t, w.bm, secret, "")
 
-	if got := meta.askedAbout(); len(got) != 1 || got[0] != secret {
-		t.Fatalf("Meta was asked about %d values (want the pasted one, trimmed, once)", len(got))
+	if n := w.checks(); n != 1 {
+		t.Fatalf("Meta was asked %d times, want once", n)
 	}
-	want := fmt.Sprintf(`1|1|2026-03-01T09:30:00.000Z|2026-05-30T00:00:00.000Z|SYSTEM_USER|123456|61550000000001|%d|["pages_show_list","pages_read_engagement"]|`+
+	want := fmt.Sprintf(`1|1|2026-05-30T00:00:00.000Z|SYSTEM_USER|`+metaAppID+`|61550000000001|%d|["pages_show_list","pages_read_engagement"]|`+
 		`[{"id":"1111","scopes":["pages_show_list"],"account_id":%d},{"id":"2222","scopes":["pages_show_list"],"account_id":%d},{"id":"3333","scopes":["pages_read_engagement"],"account_id":0}]|`,
 		w.su, w.shop, w.blog)
-	if got := w.app.text(`SELECT valid || '|' || never_expires || '|' || checked_at || '|' || data_access_expires_at || '|' || type || '|' ||
+	if got := w.app.text(`SELECT valid || '|' || never_expires || '|' || data_access_expires_at || '|' || type || '|' ||
 		app_id || '|' || meta_user_id || '|' || system_user_id || '|' || scopes || '|' || assets || '|' || failure FROM token_meta_checks WHERE token_id = ?`, tok); got != want {
 		t.Errorf("stored check\n %s\nwant\n %s", got, want)
 	}
@@ -140,7 +139,7 @@ func TestMetaCheckOnRegistration(t *testing.T) {
 	}
 
 	page := w.c.get(path("/tokens/:id", tok))
-	if page.status != http.StatusOK || !strings.Contains(page.body, "Checked with Meta on 2026-03-01 09:30 UTC") ||
+	if page.status != http.StatusOK || !strings.Contains(page.body, "Checked with Meta on "+utcToday()) ||
 		!strings.Contains(page.body, `href="/accounts/`+id(w.shop)+`"`) || !strings.Contains(page.body, `href="/system-users/`+id(w.su)+`"`) ||
 		!strings.Contains(page.body, "3333") || len(tagsWith(page.body, "meta-revoke")) != 0 {
 		t.Errorf("token page: status %d, checked %v, Page linked %v, system user linked %v, unknown asset %v, revoke offered %v", page.status,
@@ -159,10 +158,12 @@ func TestMetaCheckOnRegistration(t *testing.T) {
 // form gave, and the event says so.
 func TestMetaExpiryWinsOverTheForm(t *testing.T) {
 	t.Parallel()
-	check := validNeverExpiring()
-	check.NeverExpires, check.ExpiresAt = false, time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
-	w := newMetaWorld(t, &fakeMeta{check: check})
-	_, tok := w.register(t, w.bm, randomSecret("EAAG"), "2030-01-01")
+	w := newMetaWorld(t, "", true)
+	tok60 := validNeverExpiring()
+	tok60.ExpiresAt = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC).Unix()
+	secret := randomSecret("EAAG")
+	w.graph.AddToken(secret, tok60)
+	_, tok := w.register(t, w.bm, secret, "2030-01-01")
 	if got := w.app.text("SELECT expires_on FROM tokens WHERE id = ?", tok); got != "2026-06-30" {
 		t.Errorf("expires_on %q, want Meta's 2026-06-30", got)
 	}
@@ -176,9 +177,11 @@ func TestMetaExpiryWinsOverTheForm(t *testing.T) {
 // flagged on the token's page with a button that marks it revoked.
 func TestMetaCheckInvalidTokenOffersRevoke(t *testing.T) {
 	t.Parallel()
-	w := newMetaWorld(t, &fakeMeta{check: db.MetaTokenCheck{Valid: false, AppID: "123456",
-		Error: "Error validating access token: The session has been invalidated because the user changed their password."}})
-	_, tok := w.register(t, w.bm, randomSecret("EAAG"), "")
+	w := newMetaWorld(t, "", true)
+	secret := randomSecret("EAAG")
+	w.graph.AddToken(secret, metatest.Token{Valid: false, Type: "SYSTEM_USER",
+		ErrorMessage: "Error validating access token: The session has been invalidated because the user changed their password."})
+	_, tok := w.register(t, w.bm, secret, "")
 	if got := w.app.text("SELECT valid || '|' || error FROM token_meta_checks WHERE token_id = ?", tok); !strings.HasPrefix(got, "0|Error validating") {
 		t.Errorf("stored check %q, want not valid with Meta's message", got)
 	}
@@ -202,9 +205,9 @@ func TestMetaCheckInvalidTokenOffersRevoke(t *testing.T) {
 func TestMetaUnreachableStillRegisters(t *testing.T) {
 	t.Parallel()
 	secret := randomSecret("EAAG")
-	meta := &fakeMeta{err: &url.Error{Op: "Get", URL: "https://graph.facebook.com/debug_token?input_token=" + secret,
-		Err: errors.New("dial tcp: connection refused")}}
-	w := newMetaWorld(t, meta)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	w := newMetaWorld(t, closed.URL, true)
 	_, tok := w.register(t, w.bm, secret, "")
 	if got := w.app.text("SELECT failure FROM token_meta_checks WHERE token_id = ?", tok); got != "Meta could not be reached." {
 		t.Errorf("stored failure %q", got)
@@ -227,24 +230,22 @@ func TestMetaUnreachableStillRegisters(t *testing.T) {
 	}
 }
 
-// TestMetaNotAsked: no value, a non-Meta account, no checker, or no app
-// connected: Meta is not asked and nothing is kept.
+// TestMetaNotAsked: no value, a non-Meta account, or no app connected: Meta is not asked and nothing is kept.
 func TestMetaNotAsked(t *testing.T) {
 	t.Parallel()
-	meta := &fakeMeta{check: validNeverExpiring()}
-	w := newMetaWorld(t, meta)
+	w := newMetaWorld(t, "", true)
 	github := w.app.createAccount("Northwind GitHub", "GitHub")
 	w.register(t, github, randomSecret("ghp_"), "")
 	w.register(t, w.bm, "", "")
-	if got := meta.askedAbout(); len(got) != 0 {
-		t.Errorf("Meta was asked %d times about a GitHub token or no value", len(got))
+	if n := w.checks(); n != 0 {
+		t.Errorf("Meta was asked %d times about a GitHub token or no value", n)
 	}
-
-	unset := newMetaWorld(t, nil)
-	unset.register(t, unset.bm, randomSecret("EAAG"), "")
-	notConnected := newMetaWorld(t, &fakeMeta{err: handlers.ErrNoMetaConnector})
+	notConnected := newMetaWorld(t, "", false)
 	_, tok := notConnected.register(t, notConnected.bm, randomSecret("EAAG"), "")
-	for _, app := range []*testApp{w.app, unset.app, notConnected.app} {
+	if n := notConnected.checks(); n != 0 {
+		t.Errorf("Meta was asked %d times with no app connected", n)
+	}
+	for _, app := range []*testApp{w.app, notConnected.app} {
 		if n := app.count("SELECT COUNT(*) FROM token_meta_checks"); n != 0 {
 			t.Errorf("%d checks kept, want none", n)
 		}
@@ -258,19 +259,19 @@ func TestMetaNotAsked(t *testing.T) {
 // form is checked too, and Meta's expiry replaces the old one.
 func TestMetaCheckOnRotation(t *testing.T) {
 	t.Parallel()
-	meta := &fakeMeta{err: handlers.ErrNoMetaConnector}
-	w := newMetaWorld(t, meta)
+	w := newMetaWorld(t, "", false)
 	_, tok := w.register(t, w.bm, randomSecret("EAAG"), "2026-04-01")
-	check := validNeverExpiring()
-	meta.mu.Lock()
-	meta.check, meta.err, meta.asked = check, nil, nil
-	meta.mu.Unlock()
+	if err := w.app.store.ConnectMeta(context.Background(), db.SystemActor("test"),
+		db.MetaConnectInput{AppID: metaAppID, AppSecret: checkAppSecret, BusinessID: "9001"}); err != nil {
+		t.Fatal(err)
+	}
 	next := randomSecret("EAAG")
+	w.graph.AddToken(next, validNeverExpiring())
 	if r := w.c.post(path("/tokens/:id", tok)+"/rotate", url.Values{"secret": {next}}); r.status != http.StatusSeeOther {
 		t.Fatalf("rotate: status %d\n%s", r.status, r.body)
 	}
-	if got := meta.askedAbout(); len(got) != 1 || got[0] != next {
-		t.Errorf("Meta was asked %d times, want once about the new value", len(got))
+	if n := w.checks(); n != 1 {
+		t.Errorf("Meta was asked %d times, want once about the new value", n)
 	}
 	if got := w.app.text(`SELECT t.expires_on || '|' || m.never_expires FROM tokens t JOIN token_meta_checks m ON m.token_id = t.id WHERE t.id = ?`, tok); got != "|1" {
 		t.Errorf("after rotation: expiry|never %q, want never", got)

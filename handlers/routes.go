@@ -216,6 +216,11 @@ func (s *Server) routes() []Route {
 		{http.MethodPost, "/admin/api-keys", admin, s.createAPIKey},
 		{http.MethodPost, "/admin/api-keys/:id/revoke", admin, s.revokeAPIKey},
 
+		// Connectors: the Meta app Steward checks tokens with.
+		{http.MethodGet, "/admin/connectors", admin, s.showConnectors},
+		{http.MethodPost, "/admin/connectors/meta", admin, s.connectMeta},
+		{http.MethodPost, "/admin/connectors/meta/disconnect", admin, s.disconnectMeta},
+
 		// Notifications: the scheduler's work on demand, webhooks and the
 		// delivery log.
 		{http.MethodGet, "/admin/notifications", admin, s.showNotifications},

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"steward/db"
+	"steward/internal/meta"
 	"steward/internal/notify"
 	"steward/internal/sso"
 )
@@ -50,9 +51,9 @@ type Config struct {
 	APIKeyRate  float64
 	APIKeyBurst int
 
-	// MetaChecker checks a token's pasted value with Meta when it is
-	// registered on a Meta account; nil never asks.
-	MetaChecker MetaChecker
+	// Meta is the Graph API client that checks tokens and reads a business
+	// (-meta-graph-url); nil is Meta's own API.
+	Meta *meta.Client
 
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.

@@ -211,15 +211,15 @@ func TestSeedFlags(t *testing.T) {
 // exits cleanly.
 func TestHelpListsEachFlagOnce(t *testing.T) {
 	t.Parallel()
-	store := []string{"db", "audit-key-file"}
+	store := []string{"db", "audit-key-file", "secret-key-file"}
 	for _, tc := range []struct {
 		args  []string
 		flags []string
 	}{
 		{nil, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
-			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate"}, store...)},
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate", "meta-graph-url"}, store...)},
 		{[]string{"serve"}, append([]string{"addr", "base-url", "demo", "trust-proxy", "smtp-url", "mail-from", "metrics-token", "version",
-			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate"}, store...)},
+			"oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-allowed-domains", "oidc-default-role", "oidc-name", "password-login", "api-key-rate", "meta-graph-url"}, store...)},
 		{[]string{"user", "add"}, append([]string{"email", "role"}, store...)},
 		{[]string{"audit", "verify"}, append([]string{"accept-restored-triggers"}, store...)},
 		{[]string{"backup"}, store},

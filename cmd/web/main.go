@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -24,6 +25,7 @@ import (
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/meta"
 	"steward/internal/notify"
 	"steward/internal/seed"
 	"steward/internal/sso"
@@ -110,8 +112,8 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 // storeFlags are the flags of every command that opens the database.
 type storeFlags struct {
-	db, auditKeyFile *string
-	mail             bool // Steward can send email: the rules queue emails (db.Options.Mail)
+	db, auditKeyFile, secretKeyFile *string
+	mail                            bool // Steward can send email: the rules queue emails (db.Options.Mail)
 }
 
 func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
@@ -119,6 +121,8 @@ func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 		db: fs.String("db", envOr(getenv, "STEWARD_DB", "steward.db"), "SQLite database file, created and migrated on start (STEWARD_DB)"),
 		auditKeyFile: fs.String("audit-key-file", getenv("STEWARD_AUDIT_KEY_FILE"),
 			"the audit log's key file, created with mode 0600 on first start; back it up with the database (STEWARD_AUDIT_KEY_FILE; default: the database file + .audit-key, e.g. steward.db.audit-key)"),
+		secretKeyFile: fs.String("secret-key-file", getenv("STEWARD_SECRET_KEY_FILE"),
+			"the key that seals the Meta app's secret and a kept token, created with mode 0600 when first needed; keep it apart from backups (STEWARD_SECRET_KEY_FILE; default: the database file + .secret-key; or the key itself as base64 in STEWARD_SECRET_KEY)"),
 	}
 }
 
@@ -139,6 +143,14 @@ func (f storeFlags) open(ctx context.Context, getenv func(string) string, log *s
 			return nil, fmt.Errorf("STEWARD_AUDIT_KEY: %w", err)
 		}
 		opts.AuditKey = key
+	}
+	opts.SecretKeyFile = *f.secretKeyFile
+	if text := getenv("STEWARD_SECRET_KEY"); text != "" {
+		key, err := db.ParseSecretKey(text)
+		if err != nil {
+			return nil, fmt.Errorf("STEWARD_SECRET_KEY: %w", err)
+		}
+		opts.SecretKey = key
 	}
 	return db.OpenWith(ctx, *f.db, opts)
 }
@@ -222,12 +234,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	metaGraphURL := fs.String("meta-graph-url", envOr(getenv, "STEWARD_META_GRAPH_URL", meta.DefaultGraphURL), "Meta's Graph API, with its version (STEWARD_META_GRAPH_URL)")
 	passwordLogin := fs.Bool("password-login", passwordLoginDefault, "sign-in with email and password; false (STEWARD_PASSWORD_LOGIN=0) leaves only single sign-on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *metricsToken == "" {
 		*metricsToken = getenv("STEWARD_METRICS_TOKEN")
+	}
+	if u, err := url.Parse(*metaGraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("-meta-graph-url / STEWARD_META_GRAPH_URL %q is not an http(s) address", meta.Redact(*metaGraphURL))
 	}
 	if ssoSet.ClientSecret == "" {
 		ssoSet.ClientSecret = getenv("STEWARD_OIDC_CLIENT_SECRET")
@@ -310,7 +326,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
 		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings, SSO: provider, NoPasswordLogin: !*passwordLogin,
-		MetricsToken: *metricsToken, APIKeyRate: *apiKeyRate, APIKeyBurst: int(max(1, 2**apiKeyRate))})
+		MetricsToken: *metricsToken, APIKeyRate: *apiKeyRate, APIKeyBurst: int(max(1, 2**apiKeyRate)),
+		Meta: &meta.Client{BaseURL: *metaGraphURL}})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
