@@ -143,9 +143,9 @@ func metaCheckSummary(o MetaCheckOutcome, reached []string, unknown int, systemU
 	if !c.Valid {
 		s := "Checked with Meta: not valid"
 		if c.Error != "" {
-			s += " (" + c.Error + ")"
+			s += " (" + strings.TrimSuffix(c.Error, ".") + ")"
 		}
-		return s + ". Revoke the record if the token is gone."
+		return s + ". Mark it revoked unless it was replaced."
 	}
 	parts := []string{"valid"}
 	switch {
