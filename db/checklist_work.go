@@ -337,7 +337,7 @@ func (s *Store) carryOut(ctx context.Context, tx *sql.Tx, actor Actor, it Checkl
 		if !NeedsOwner(it.Action) {
 			ownerID = 0
 		}
-		_, outcome, err := s.rotateToken(ctx, tx, actor, it.TargetID, secret, ownerID) // "Token rotated; new value ends …wxyz"
+		_, outcome, err := s.rotateToken(ctx, tx, actor, it.TargetID, secret, ownerID, nil) // "Token rotated; new value ends …wxyz"
 		return outcome, err
 	case ActRevokeToken, ActReassignToken:
 		old, err := tokenValuesTx(ctx, tx, it.TargetID)

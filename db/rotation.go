@@ -14,11 +14,17 @@ import (
 // its last rotation. A value the token has or had before is refused. It
 // returns what it did in a sentence ("Token rotated; new value ends …wxyz").
 func (s *Store) RotateToken(ctx context.Context, actor Actor, id int64, secret string) (TokenSaved, string, error) {
+	return s.RotateTokenChecked(ctx, actor, id, secret, nil)
+}
+
+// RotateTokenChecked is RotateToken with what Meta said of the new value
+// (nil: Meta was not asked), kept in the same transaction.
+func (s *Store) RotateTokenChecked(ctx context.Context, actor Actor, id int64, secret string, check *MetaCheckOutcome) (TokenSaved, string, error) {
 	var saved TokenSaved
 	var outcome string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		saved, outcome, err = s.rotateToken(ctx, tx, actor, id, secret, 0)
+		saved, outcome, err = s.rotateToken(ctx, tx, actor, id, secret, 0, check)
 		return err
 	})
 	return saved, outcome, err
@@ -27,7 +33,7 @@ func (s *Store) RotateToken(ctx context.Context, actor Actor, id int64, secret s
 // rotateToken is RotateToken inside tx. A newResponsible other than 0 also
 // hands the token to that person, in the same audit event. It returns the
 // outcome in a sentence, for a checklist item that carried it out.
-func (s *Store) rotateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, secret string, newResponsible int64) (TokenSaved, string, error) {
+func (s *Store) rotateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, secret string, newResponsible int64, check *MetaCheckOutcome) (TokenSaved, string, error) {
 	saved := TokenSaved{ID: id}
 	old, err := tokenValuesTx(ctx, tx, id)
 	if err != nil {
@@ -65,9 +71,15 @@ func (s *Store) rotateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int
 	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, fp, id); err != nil {
 		return saved, "", err
 	}
+	expiryNote := s.metaExpiry(check, &vals)
 	summary := "Rotated: fingerprint " + shortFingerprint(old.fingerprint, old.lastFour) + " → " + shortFingerprint(fp, last4) + " (" + old.name + ")"
 	if err := s.writeToken(ctx, tx, actor, id, old, vals, "token.rotated", summary); err != nil {
 		return saved, "", err
+	}
+	if check != nil {
+		if saved.MetaCheck, err = s.recordMetaCheck(ctx, tx, actor, id, *check, expiryNote); err != nil {
+			return saved, "", err
+		}
 	}
 	outcome := "Token rotated; new value ends …" + last4
 	if last4 == "" {

@@ -91,6 +91,10 @@ type TokenInput struct {
 	Name, Kind, AccountID, SystemUserID, OwnerID, IntegrationID, ResponsibleOwnerID, CreatedByOwnerID string
 	Scopes, Assets, IssuedOn, ExpiresOn, LastRotatedOn, LastReviewedOn, StoredIn, Status, Notes       string
 	Secret                                                                                            string
+	// MetaCheck is what Meta said of Secret when it was asked before the
+	// value was dropped (nil: not asked); the token is saved with it.
+	// No form or import column fills it.
+	MetaCheck *MetaCheckOutcome
 }
 
 // TokenFields is the field table of TokenInput: its form, import and export columns, and the secret its form takes.
@@ -265,6 +269,9 @@ func checkToken(ctx context.Context, tx *sql.Tx, in TokenInput) (tokenValues, er
 type TokenSaved struct {
 	ID          int64
 	DuplicateOf []int64
+	// MetaCheck says what the check with Meta found, as the token's
+	// timeline does; "" when Meta was not asked.
+	MetaCheck string
 }
 
 // CreateToken registers a token and its audit event.
@@ -288,6 +295,7 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, actor Actor, in Tok
 	if vals.lastReviewedOn == "" {
 		vals.lastReviewedOn = s.today() // registering a token counts as its first review
 	}
+	expiryNote := s.metaExpiry(in.MetaCheck, &vals)
 	now := formatTime(s.now())
 	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, kind, account_id, system_user_id, owner_id, integration_id,
 		responsible_owner_id, created_by_owner_id, scopes, assets, issued_on, expires_on, last_rotated_on, last_reviewed_on,
@@ -310,6 +318,11 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, actor Actor, in Tok
 	if err := s.appendEvent(ctx, tx, actor, Event{Action: "token.created", Subject: Ref{"token", saved.ID},
 		Summary: "Registered token " + vals.name, Changes: diff(nil, after), Related: vals.related()}); err != nil {
 		return saved, err
+	}
+	if in.MetaCheck != nil {
+		if saved.MetaCheck, err = s.recordMetaCheck(ctx, tx, actor, saved.ID, *in.MetaCheck, expiryNote); err != nil {
+			return saved, err
+		}
 	}
 	return saved, s.alertNeverExpires(ctx, tx, saved.ID, vals, false)
 }
@@ -397,7 +410,16 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int
 	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, id); err != nil {
 		return saved, false, err
 	}
-	return saved, vals != old, s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name)
+	expiryNote := s.metaExpiry(in.MetaCheck, &vals)
+	if err := s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name); err != nil {
+		return saved, false, err
+	}
+	if in.MetaCheck != nil {
+		if saved.MetaCheck, err = s.recordMetaCheck(ctx, tx, actor, id, *in.MetaCheck, expiryNote); err != nil {
+			return saved, false, err
+		}
+	}
+	return saved, vals != old, nil
 }
 
 func (s *Store) writeToken(ctx context.Context, tx *sql.Tx, actor Actor, id int64, old, vals tokenValues, action, summary string) error {

@@ -53,6 +53,10 @@ const (
 // apiJSONType is the content type of every API answer but problems.
 const apiJSONType = "application/json; charset=utf-8"
 
+// apiNoteHeader carries a created record's notes: what the form's page would
+// say after saving it, such as the outcome of a check with Meta.
+const apiNoteHeader = "Steward-Note"
+
 const apiKeyCtxKey = "api_key"
 
 // isAPI reports whether the request is the API's: its errors are problem
@@ -354,20 +358,19 @@ func readJSONObject(c echo.Context) (map[string]json.RawMessage, error) {
 // apiInput is what the API does with one kind's input: written once, by
 // the kind's recordForms.
 type apiInput interface {
-	createFromJSON(c echo.Context, body map[string]json.RawMessage) (int64, error)
+	createFromJSON(c echo.Context, body map[string]json.RawMessage) (savedRecord, error)
 	patchFromJSON(c echo.Context, id int64, patch map[string]json.RawMessage) error
 	fieldNames() []string
 }
 
 // createFromJSON saves a new record from body: the form's blank record
 // with the fields body names.
-func (rf recordForms[In]) createFromJSON(c echo.Context, body map[string]json.RawMessage) (int64, error) {
+func (rf recordForms[In]) createFromJSON(c echo.Context, body map[string]json.RawMessage) (savedRecord, error) {
 	in := rf.blank()
 	if err := fillFromJSON(rf.kind, rf.fields, &in, body); err != nil {
-		return 0, err
+		return savedRecord{}, err
 	}
-	saved, err := rf.create(c.Request().Context(), actor(c), in)
-	return saved.ID, err
+	return rf.create(c.Request().Context(), actor(c), in)
 }
 
 // patchFromJSON applies a JSON merge patch (RFC 7396) to record id's
@@ -636,12 +639,17 @@ func (s *Server) apiCreate(k db.Kind, input apiInput, write listWriter) echo.Han
 		if err != nil {
 			return err
 		}
-		id, err := input.createFromJSON(c, body)
+		saved, err := input.createFromJSON(c, body)
 		if err := fieldProblem(err, input); err != nil {
 			return err
 		}
-		c.Response().Header().Set(echo.HeaderLocation, apiPrefix+"/"+k.Path+"/"+strconv.FormatInt(id, 10))
-		return s.apiRecord(c, write, http.StatusCreated, id)
+		c.Response().Header().Set(echo.HeaderLocation, apiPrefix+"/"+k.Path+"/"+strconv.FormatInt(saved.ID, 10))
+		for _, note := range saved.Notes {
+			// What a form shows after saving (a check with Meta, a value
+			// registered twice), one header each.
+			c.Response().Header().Add(apiNoteHeader, note)
+		}
+		return s.apiRecord(c, write, http.StatusCreated, saved.ID)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -85,6 +86,9 @@ func (s *Server) showToken(c echo.Context) error {
 		return err
 	}
 	d := pages.TokenDetail{Token: t, Today: s.store.Today(), Timeline: tl, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
+	if d.MetaCheck, d.MetaChecked, err = s.store.LatestMetaCheck(c.Request().Context(), id); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, pages.Framed(s.page(c, t.Name, "tokens"), pages.TokenContent(d)))
 }
 
@@ -121,12 +125,14 @@ func (s *Server) tokenForms() recordForms[db.TokenInput] {
 		fromQuery: []string{"account_id", "system_user_id", "owner_id", "integration_id", "responsible_owner_id"},
 		load:      inputOf(s.store.TokenByID),
 		create: func(ctx context.Context, a db.Actor, in db.TokenInput) (savedRecord, error) {
+			in.MetaCheck = s.checkWithMeta(ctx, in.AccountID, in.Secret)
 			saved, err := s.store.CreateToken(ctx, a, in)
-			return savedRecord{ID: saved.ID, Notes: duplicateWarnings(saved)}, err
+			return savedRecord{ID: saved.ID, Notes: append(duplicateWarnings(saved), metaCheckNote(saved, in.MetaCheck)...)}, err
 		},
 		update: func(ctx context.Context, a db.Actor, id int64, in db.TokenInput) (savedRecord, error) {
+			in.MetaCheck = s.checkWithMeta(ctx, in.AccountID, in.Secret)
 			saved, err := s.store.UpdateToken(ctx, a, id, in)
-			return savedRecord{ID: id, Notes: duplicateWarnings(saved)}, err
+			return savedRecord{ID: id, Notes: append(duplicateWarnings(saved), metaCheckNote(saved, in.MetaCheck)...)}, err
 		},
 		render: s.renderTokenForm, added: "Token registered.", saved: "Token saved."}
 }
@@ -165,7 +171,13 @@ func (s *Server) rotateToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	saved, outcome, err := s.store.RotateToken(c.Request().Context(), actor(c), id, c.FormValue("secret"))
+	ctx := c.Request().Context()
+	t, err := s.store.TokenByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	check := s.checkWithMeta(ctx, strconv.FormatInt(t.AccountID, 10), c.FormValue("secret"))
+	saved, outcome, err := s.store.RotateTokenChecked(ctx, actor(c), id, c.FormValue("secret"), check)
 	if f := formOf(c); invalid(err, &f) {
 		return s.renderRotateForm(c, http.StatusUnprocessableEntity, id, f)
 	}
@@ -173,7 +185,7 @@ func (s *Server) rotateToken(c echo.Context) error {
 		return err
 	}
 	s.flash(c, outcome+". The old value's fingerprint is kept: “Whose token is this?” still finds it.")
-	for _, w := range duplicateWarnings(saved) {
+	for _, w := range append(duplicateWarnings(saved), metaCheckNote(saved, check)...) {
 		s.flash(c, w)
 	}
 	return redirect(c, components.RecordURL("token", id))

@@ -1,0 +1,285 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MetaCheckOutcome is what happened when Steward asked Meta about a pasted
+// token value: the check Meta answered with, or why it could not be asked.
+type MetaCheckOutcome struct {
+	Check MetaTokenCheck
+	// Failure says, in words, why Meta could not be asked (unreachable, a
+	// refused app, …); "" when Meta answered. Check is then zero.
+	Failure string
+}
+
+// TokenMetaCheck is a check as the store keeps it: Meta's answer with the
+// asset IDs and the user ID matched to Steward's records.
+type TokenMetaCheck struct {
+	MetaTokenCheck
+	Failure string
+	// Reached are the granular scopes' assets Steward records as accounts
+	// (by external ID); Unknown are the asset IDs it does not.
+	Reached []MetaReachedAccount
+	Unknown []MetaGrantedAsset
+	// SystemUserID is the system user whose external ID is Meta's user ID
+	// (0: none recorded).
+	SystemUserID   int64
+	SystemUserName string
+}
+
+// MetaReachedAccount is an account a checked token reaches, by its
+// granular scopes.
+type MetaReachedAccount struct {
+	AccountID int64
+	Name      string
+	AssetID   string
+	Scopes    []string
+}
+
+// checkedAsset is one element of token_meta_checks.assets.
+type checkedAsset struct {
+	ID        string   `json:"id"`
+	Scopes    []string `json:"scopes"`
+	AccountID int64    `json:"account_id"`
+}
+
+// metaExpiry applies Meta's answer to the token's expiry before it is
+// written: Meta knows when the value stops working, so its date (or
+// "never") replaces the form's. It returns a sentence when they differed.
+func (s *Store) metaExpiry(o *MetaCheckOutcome, vals *tokenValues) string {
+	if o == nil || o.Failure != "" || !o.Check.Valid {
+		return ""
+	}
+	meta := "" // never expires
+	if !o.Check.NeverExpires && !o.Check.ExpiresAt.IsZero() {
+		meta = o.Check.ExpiresAt.In(s.now().Location()).Format("2006-01-02")
+	} else if !o.Check.NeverExpires {
+		return "" // Meta said nothing of its expiry
+	}
+	if meta == vals.expiresOn {
+		return ""
+	}
+	form := "had no date"
+	if vals.expiresOn != "" {
+		form = "said " + vals.expiresOn
+	}
+	vals.expiresOn = meta
+	if meta == "" {
+		return "Meta says it never expires (the record " + form + "): recorded as never expiring."
+	}
+	return "Meta says it expires on " + meta + " (the record " + form + "): Meta's date is recorded."
+}
+
+// recordMetaCheck keeps o for token id inside tx, matching its assets to
+// accounts and its user to a system user by external ID, with its audit
+// event on the token's timeline. expiryNote is metaExpiry's sentence. It
+// returns the event's summary.
+func (s *Store) recordMetaCheck(ctx context.Context, tx *sql.Tx, actor Actor, id int64, o MetaCheckOutcome, expiryNote string) (string, error) {
+	c := o.Check
+	checkedAt := c.CheckedAt
+	if checkedAt.IsZero() {
+		checkedAt = s.now()
+	}
+	var assets []checkedAsset
+	var related []Ref
+	var reached []string
+	unknown := 0
+	for _, a := range c.Assets {
+		var accountID int64
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT id, display_name FROM accounts WHERE external_id IN (?, ?) AND external_id <> ''
+			ORDER BY status = 'active' DESC, id LIMIT 1`, a.ID, "act_"+a.ID).Scan(&accountID, &name)
+		switch {
+		case err == nil:
+			related = append(related, Ref{"account", accountID})
+			reached = append(reached, name)
+		case errors.Is(err, sql.ErrNoRows):
+			unknown++
+		default:
+			return "", fmt.Errorf("db: match Meta asset: %w", err)
+		}
+		assets = append(assets, checkedAsset{ID: a.ID, Scopes: nonNil(a.Scopes), AccountID: accountID})
+	}
+	var systemUserID int64
+	var systemUserName string
+	if c.UserID != "" {
+		err := tx.QueryRowContext(ctx, "SELECT id, name FROM system_users WHERE external_id = ? ORDER BY status = 'active' DESC, id LIMIT 1",
+			c.UserID).Scan(&systemUserID, &systemUserName)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("db: match Meta user: %w", err)
+		}
+		if systemUserID != 0 {
+			related = append(related, Ref{"system_user", systemUserID})
+		}
+	}
+	scopesJSON, _ := json.Marshal(nonNil(c.Scopes))
+	assetsJSON, _ := json.Marshal(nonNilAssets(assets))
+	_, err := tx.ExecContext(ctx, `INSERT INTO token_meta_checks (token_id, checked_at, failure, valid, never_expires, expires_at,
+		data_access_expires_at, issued_at, type, app_id, application, meta_user_id, system_user_id, scopes, assets, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, formatTime(checkedAt), o.Failure, c.Valid, c.NeverExpires, timeOrEmpty(c.ExpiresAt), timeOrEmpty(c.DataAccessExpiresAt),
+		timeOrEmpty(c.IssuedAt), c.Type, c.AppID, c.Application, c.UserID, nullID(systemUserID), string(scopesJSON), string(assetsJSON), c.Error)
+	if err != nil {
+		return "", fmt.Errorf("db: record Meta check: %w", err)
+	}
+	summary := metaCheckSummary(o, reached, unknown, systemUserName, expiryNote)
+	return summary, s.appendEvent(ctx, tx, actor, Event{Action: "token.checked", Subject: Ref{"token", id}, Summary: summary, Related: related})
+}
+
+// metaCheckSummary says what a check found, in one sentence for the
+// timeline and the message after saving.
+func metaCheckSummary(o MetaCheckOutcome, reached []string, unknown int, systemUser, expiryNote string) string {
+	if o.Failure != "" {
+		return "Not checked with Meta: " + o.Failure
+	}
+	c := o.Check
+	if !c.Valid {
+		s := "Checked with Meta: not valid"
+		if c.Error != "" {
+			s += " (" + strings.TrimSuffix(c.Error, ".") + ")"
+		}
+		return s + ". Mark it revoked unless it was replaced."
+	}
+	parts := []string{"valid"}
+	switch {
+	case c.NeverExpires:
+		parts = append(parts, "never expires")
+	case !c.ExpiresAt.IsZero():
+		parts = append(parts, "expires "+c.ExpiresAt.UTC().Format("2006-01-02"))
+	}
+	switch len(reached) {
+	case 0:
+	case 1:
+		parts = append(parts, "reaches "+reached[0])
+	default:
+		parts = append(parts, fmt.Sprintf("reaches %d accounts (%s)", len(reached), strings.Join(reached, ", ")))
+	}
+	if unknown > 0 {
+		ids := "IDs"
+		if unknown == 1 {
+			ids = "ID"
+		}
+		parts = append(parts, fmt.Sprintf("%d asset %s not recorded in Steward", unknown, ids))
+	}
+	if systemUser != "" {
+		parts = append(parts, "issued to system user "+systemUser)
+	} else if c.UserID != "" {
+		parts = append(parts, "issued to Meta user "+c.UserID+", not recorded as a system user")
+	}
+	s := "Checked with Meta: " + strings.Join(parts, ", ") + "."
+	if expiryNote != "" {
+		s += " " + expiryNote
+	}
+	return s
+}
+
+// LatestMetaCheck is the newest check of token id; found is false when it
+// was never checked.
+func (s *Store) LatestMetaCheck(ctx context.Context, id int64) (c TokenMetaCheck, found bool, err error) {
+	var checkedAt, expiresAt, dataAccess, issuedAt, scopesJSON, assetsJSON string
+	var systemUserID sql.NullInt64
+	err = s.read.QueryRowContext(ctx, `SELECT m.checked_at, m.failure, m.valid, m.never_expires, m.expires_at, m.data_access_expires_at,
+		m.issued_at, m.type, m.app_id, m.application, m.meta_user_id, m.system_user_id, COALESCE(su.name, ''), m.scopes, m.assets, m.error
+		FROM token_meta_checks m LEFT JOIN system_users su ON su.id = m.system_user_id
+		WHERE m.token_id = ? ORDER BY m.id DESC LIMIT 1`, id).Scan(&checkedAt, &c.Failure, &c.Valid, &c.NeverExpires, &expiresAt, &dataAccess,
+		&issuedAt, &c.Type, &c.AppID, &c.Application, &c.UserID, &systemUserID, &c.SystemUserName, &scopesJSON, &assetsJSON, &c.Error)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("db: read Meta check: %w", err)
+	}
+	c.SystemUserID = systemUserID.Int64
+	c.CheckedAt, c.ExpiresAt, c.DataAccessExpiresAt, c.IssuedAt = parseStoredTime(checkedAt), parseStoredTime(expiresAt),
+		parseStoredTime(dataAccess), parseStoredTime(issuedAt)
+	var assets []checkedAsset
+	if err := json.Unmarshal([]byte(scopesJSON), &c.Scopes); err != nil {
+		return c, false, fmt.Errorf("db: read Meta check scopes: %w", err)
+	}
+	if err := json.Unmarshal([]byte(assetsJSON), &assets); err != nil {
+		return c, false, fmt.Errorf("db: read Meta check assets: %w", err)
+	}
+	names, err := s.accountNames(ctx, assets)
+	if err != nil {
+		return c, false, err
+	}
+	for _, a := range assets {
+		c.Assets = append(c.Assets, MetaGrantedAsset{ID: a.ID, Scopes: a.Scopes})
+		if name, ok := names[a.AccountID]; ok {
+			c.Reached = append(c.Reached, MetaReachedAccount{AccountID: a.AccountID, Name: name, AssetID: a.ID, Scopes: a.Scopes})
+		} else {
+			c.Unknown = append(c.Unknown, MetaGrantedAsset{ID: a.ID, Scopes: a.Scopes})
+		}
+	}
+	return c, true, nil
+}
+
+// accountNames reads the display names of the accounts assets were matched
+// to, in one query.
+func (s *Store) accountNames(ctx context.Context, assets []checkedAsset) (map[int64]string, error) {
+	var ids []any
+	for _, a := range assets {
+		if a.AccountID != 0 {
+			ids = append(ids, a.AccountID)
+		}
+	}
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT id, display_name FROM accounts WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+	if err != nil {
+		return nil, fmt.Errorf("db: read checked accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
+}
+
+// IsMetaAccount reports whether account id (as a form gives it) is on Meta.
+func (s *Store) IsMetaAccount(ctx context.Context, id string) (bool, error) {
+	var platform string
+	err := s.read.QueryRowContext(ctx, "SELECT platform FROM accounts WHERE id = ?", strings.TrimSpace(id)).Scan(&platform)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: read account's platform: %w", err)
+	}
+	return isMeta(platform), nil
+}
+
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilAssets(a []checkedAsset) []checkedAsset {
+	if a == nil {
+		return []checkedAsset{}
+	}
+	return a
+}
