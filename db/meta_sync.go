@@ -359,7 +359,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 	} else {
 		w.see("account", business.id)
 	}
-	assetIDs := map[int64]string{} // account ID → Meta asset ID
+	assets := map[int64]bool{} // the business's ad accounts and Pages, by account ID
 	listed := map[string]bool{}
 	for _, group := range []struct {
 		assets []MetaAsset
@@ -405,10 +405,13 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 					return w.plan, err
 				}
 			}
-			assetIDs[a.id] = m.ID
+			assets[a.id] = true
 		}
 	}
 	for _, a := range accounts {
+		if a.parent == business.id && business.id > 0 {
+			assets[a.id] = true
+		}
 		if a.parent == business.id && business.id > 0 && a.status == "active" && a.ext != "" && !listed[a.ext] {
 			w.gone(MetaSyncItem{Kind: "account", ID: a.id, Name: a.name, Detail: "Meta no longer lists this " + strings.ToLower(a.kind), key: "account:" + a.ext})
 		}
@@ -579,7 +582,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 			w.gone(MetaSyncItem{Kind: "role", ID: r.id, Name: r.role, Detail: r.holderName + " is no longer a person of the business on Meta",
 				key: "role:" + strconv.FormatInt(r.id, 10), holder: "owner"})
 		}
-		if _, asset := assetIDs[r.account]; r.holder.kind == "system_user" && asset {
+		if r.holder.kind == "system_user" && assets[r.account] {
 			w.gone(MetaSyncItem{Kind: "role", ID: r.id, Name: r.role, Detail: r.holderName + " is no longer assigned this asset on Meta",
 				key: "role:" + strconv.FormatInt(r.id, 10), holder: "system_user"})
 		}
@@ -663,13 +666,33 @@ func (w *metaWalk) see(kind string, id int64) {
 
 func (w *metaWalk) gone(it MetaSyncItem) { w.plan.Gone = append(w.plan.Gone, it) }
 
-// metaWriteError names the record a write refused (a validation error is a
-// Meta value Steward cannot hold, such as a name too long).
+// MetaSyncRefusedError is ApplyMetaSync's answer when Meta gave a value
+// Steward cannot hold (a name too long, an email another owner has): the
+// whole sync was refused and nothing was written.
+type MetaSyncRefusedError struct {
+	Kind, Name string // the record: a db.Kinds name and what Meta calls it
+	Problem    string // what the record's checks said
+}
+
+func (e *MetaSyncRefusedError) Error() string {
+	return fmt.Sprintf("db: meta sync refused: %s %q: %s", e.Kind, e.Name, e.Problem)
+}
+
+// metaWriteError names the record a write refused.
 func metaWriteError(it MetaSyncItem, err error) error {
-	if err == nil {
-		return nil
+	var verr ValidationError
+	if errors.As(err, &verr) {
+		var problems []string
+		for field, msg := range verr {
+			problems = append(problems, field+": "+msg)
+		}
+		slices.Sort(problems)
+		return &MetaSyncRefusedError{Kind: it.Kind, Name: it.Name, Problem: strings.Join(problems, " ")}
 	}
-	return fmt.Errorf("db: meta sync %s %q: %w", it.Kind, it.Name, err)
+	if err != nil {
+		return fmt.Errorf("db: meta sync %s %q: %w", it.Kind, it.Name, err)
+	}
+	return nil
 }
 
 // currentInput reads a record's fields as its form gives them, inside tx.

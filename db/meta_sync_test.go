@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -155,8 +156,9 @@ func TestMetaSyncApplyIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := events(t, s)
-	if _, err := s.ApplyMetaSync(ctx, actor, syncID); err == nil {
-		t.Fatal("apply succeeded")
+	var refused *db.MetaSyncRefusedError
+	if _, err := s.ApplyMetaSync(ctx, actor, syncID); !errors.As(err, &refused) || refused.Kind != "owner" {
+		t.Fatalf("apply: %v, want the long name's owner refused", err)
 	}
 	if n := events(t, s); n != before {
 		t.Errorf("a failed apply wrote %d events", n-before)
