@@ -134,7 +134,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
 		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
 		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItem, "/r/:secret/items/:item_id": reviewItem,
-		"/reviews/:id/links/:owner_id": owner,
+		"/reviews/:id/links/:owner_id":     owner,
 		"/admin/connectors/meta/syncs/:id": metaSync, "/findings/drift/:id": app.count("SELECT MIN(id) FROM meta_drift"),
 	}
 	for _, k := range db.Kinds {
