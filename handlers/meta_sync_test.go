@@ -94,6 +94,10 @@ func TestMetaSyncPreviewApplyAndDrift(t *testing.T) {
 	if n := app.count("SELECT COUNT(*) FROM audit_events WHERE summary LIKE '%from the Meta sync of%'"); n != 6 {
 		t.Errorf("%d events name the sync, want 6", n)
 	}
+	adsID := app.count("SELECT id FROM accounts WHERE external_id = '111'")
+	if seen := tagsWith(admin.get("/accounts/"+id(adsID)).body, "seen-on-meta"); len(seen) != 1 {
+		t.Error("the ad account's page does not say when it was seen on Meta")
+	}
 	home = admin.get("/")
 	if n := findingCount(t, home.body, db.FindingUnrecordedOnPlatform); n != "0" {
 		t.Errorf("after apply, unrecorded-on-platform shows %s", n)
