@@ -304,6 +304,7 @@ type metaRole struct {
 	holder                  metaHolder
 	account                 int64
 	role, holderName, email string
+	accountName             string
 	admin                   bool
 }
 
@@ -516,11 +517,11 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 	if business.id > 0 {
 		roles, err = all(ctx, w.q, func(row scanner) (metaRole, error) {
 			var r metaRole
-			err := row.Scan(&r.id, &r.holder.kind, &r.holder.id, &r.account, &r.role, &r.admin, &r.holderName, &r.email)
+			err := row.Scan(&r.id, &r.holder.kind, &r.holder.id, &r.account, &r.role, &r.admin, &r.holderName, &r.email, &r.accountName)
 			r.holder.account = r.account
 			return r, err
-		}, "meta roles", `SELECT r.id, CASE WHEN r.owner_id IS NULL THEN 'system_user' ELSE 'owner' END, COALESCE(r.owner_id, r.system_user_id), r.account_id, r.role, r.admin, COALESCE(o.display_name, su.name), COALESCE(o.email, '')
-			FROM roles r LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
+		}, "meta roles", `SELECT r.id, CASE WHEN r.owner_id IS NULL THEN 'system_user' ELSE 'owner' END, COALESCE(r.owner_id, r.system_user_id), r.account_id, r.role, r.admin, COALESCE(o.display_name, su.name), COALESCE(o.email, ''), a.display_name
+			FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
 			WHERE r.status = 'active' AND ((r.account_id = ?1 AND r.owner_id IS NOT NULL) OR su.account_id = ?1)
 			ORDER BY r.id`, business.id)
 		if err != nil {
@@ -583,7 +584,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 				key: "role:" + strconv.FormatInt(r.id, 10), holder: "owner"})
 		}
 		if r.holder.kind == "system_user" && assets[r.account] {
-			w.gone(MetaSyncItem{Kind: "role", ID: r.id, Name: r.role, Detail: r.holderName + " is no longer assigned this asset on Meta",
+			w.gone(MetaSyncItem{Kind: "role", ID: r.id, Name: r.role, Detail: r.holderName + " is no longer assigned " + r.accountName + " on Meta",
 				key: "role:" + strconv.FormatInt(r.id, 10), holder: "system_user"})
 		}
 	}

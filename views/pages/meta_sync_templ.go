@@ -429,7 +429,7 @@ func metaSyncSection(id, title, why string, items []db.MetaSyncItem, gone bool) 
 				return templ_7745c5c3_Err
 			}
 			for _, it := range items[:min(len(items), metaSyncItemsShown)] {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li class=\"py-2 flex flex-wrap items-baseline gap-x-3 gap-y-1\" data-testid=\"meta-sync-item\" data-kind=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li class=\"py-2 flex flex-wrap items-baseline gap-x-4 gap-y-1\" data-testid=\"meta-sync-item\" data-kind=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -537,7 +537,7 @@ func metaSyncSection(id, title, why string, items []db.MetaSyncItem, gone bool) 
 					}
 				}
 				if len(it.Changes) > 0 {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<div class=\"basis-full\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<div class=\"w-full\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
