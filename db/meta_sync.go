@@ -155,6 +155,10 @@ func metaSyncTx(ctx context.Context, q querier, id int64) (MetaSync, error) {
 // ErrMetaSyncApplied is ApplyMetaSync's answer for a sync applied before.
 var ErrMetaSyncApplied = errors.New("db: meta sync already applied")
 
+// ErrMetaSyncStale is ApplyMetaSync's answer for a sync read before the
+// latest one: applying it would bring back what Meta said earlier.
+var ErrMetaSyncStale = errors.New("db: a newer meta sync was read")
+
 // ApplyMetaSync applies the kept sync syncID in one transaction: every
 // record to create or update, each with its audit event naming the sync,
 // then stamps each record Meta lists as seen on Meta at the sync's reading.
@@ -170,6 +174,13 @@ func (s *Store) ApplyMetaSync(ctx context.Context, actor Actor, syncID int64) (M
 		}
 		if m.Status == "applied" {
 			return ErrMetaSyncApplied
+		}
+		var latest int64
+		if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM meta_syncs").Scan(&latest); err != nil {
+			return fmt.Errorf("db: latest meta sync: %w", err)
+		}
+		if latest != syncID {
+			return ErrMetaSyncStale
 		}
 		name := MetaSyncName(m.Snapshot.ReadAt)
 		actor.Cause = "from " + name

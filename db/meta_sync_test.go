@@ -76,9 +76,16 @@ func TestMetaSyncPreviewAndApply(t *testing.T) {
 		t.Errorf("a preview wrote %d events", n-before)
 	}
 
+	older, _, err := s.RecordMetaSync(ctx, actor, metaSnapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
 	syncID, _, err := s.RecordMetaSync(ctx, actor, metaSnapshot())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.ApplyMetaSync(ctx, actor, older); err != db.ErrMetaSyncStale {
+		t.Errorf("applying a sync read before the latest: %v", err)
 	}
 	if n := count(t, s, "SELECT COUNT(*) FROM meta_drift WHERE finding = 'unrecorded-on-platform'"); n != 2 {
 		t.Errorf("unrecorded drift = %d, want reporting and its Page role", n)

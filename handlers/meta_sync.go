@@ -169,6 +169,9 @@ func (s *Server) applyMetaSync(c echo.Context) error {
 	case errors.Is(err, db.ErrMetaSyncApplied):
 		s.flash(c, "This sync was applied before.")
 		return redirect(c, to)
+	case errors.Is(err, db.ErrMetaSyncStale):
+		s.flash(c, "Nothing was applied: the business was read again since this preview. Apply the latest reading instead.")
+		return redirect(c, to)
 	case err != nil:
 		return err
 	}
