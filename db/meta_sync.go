@@ -32,6 +32,10 @@ import (
 // MetaPlatform is the platform name of Meta's accounts.
 const MetaPlatform = "Meta"
 
+// EventMetaDrift alerts the admins when a Meta sync finds drift it had not
+// found before.
+const EventMetaDrift = "meta.drift_found"
+
 // The drift findings a sync leaves on the home page.
 const (
 	FindingUnrecordedOnPlatform = "unrecorded-on-platform"
@@ -240,6 +244,21 @@ func (s *Store) keepDrift(ctx context.Context, tx *sql.Tx, syncID int64, plan Me
 		keys = append(keys, d.finding+"|"+d.it.key)
 	}
 	list, _ := json.Marshal(keys)
+	known, err := all(ctx, tx, func(row scanner) (string, error) {
+		var k string
+		return k, row.Scan(&k)
+	}, "meta drift keys", "SELECT finding || '|' || key FROM meta_drift")
+	if err != nil {
+		return err
+	}
+	var fresh []string
+	for i, d := range items {
+		if !slices.Contains(known, keys[i]) {
+			k, _ := KindNamed(d.it.Kind)
+			what := map[string]string{FindingUnrecordedOnPlatform: "on Meta, not recorded", FindingGoneFromPlatform: "gone from Meta"}[d.finding]
+			fresh = append(fresh, fmt.Sprintf("%s %s (%s): %s", strings.ToUpper(k.Noun[:1])+k.Noun[1:], d.it.Name, what, d.it.Detail))
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM meta_drift WHERE finding || '|' || key NOT IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
 		return fmt.Errorf("db: clear meta drift: %w", err)
 	}
@@ -252,7 +271,18 @@ func (s *Store) keepDrift(ctx context.Context, tx *sql.Tx, syncID int64, plan Me
 			return fmt.Errorf("db: keep meta drift: %w", err)
 		}
 	}
-	return nil
+	if len(fresh) == 0 {
+		return nil
+	}
+	count := len(fresh)
+	if count > alertItemsMax {
+		fresh = append(fresh[:alertItemsMax], fmt.Sprintf("and %d more", count-alertItemsMax))
+	}
+	return s.alertAdmins(ctx, tx, Message{Event: EventMetaDrift, Threshold: strconv.FormatInt(syncID, 10),
+		Summary: fmt.Sprintf("%s of business %s found %d difference(s) with Steward's records it had not found before.",
+			strings.ToUpper(MetaSyncName(plan.ReadAt)[:1])+MetaSyncName(plan.ReadAt)[1:], plan.BusinessID, count),
+		Details: Facts{When: plan.ReadAt.UTC().Format("2006-01-02"), Items: fresh,
+			Action: "Open the sync in Steward (Discover from Meta) to apply what Meta holds, and work through the checklists of records gone from Meta."}})
 }
 
 // DismissDrift hides one drift finding's item until a sync no longer finds

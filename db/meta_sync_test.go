@@ -76,6 +76,10 @@ func TestMetaSyncPreviewAndApply(t *testing.T) {
 		t.Errorf("a preview wrote %d events", n-before)
 	}
 
+	if _, err := s.CreateWebhook(ctx, actor, db.WebhookInput{URL: "https://hooks.example.com/steward", Format: "json",
+		Secret: "a-long-shared-secret-1234", Events: []string{db.EventMetaDrift}}); err != nil {
+		t.Fatal(err)
+	}
 	older, _, err := s.RecordMetaSync(ctx, actor, metaSnapshot())
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +87,10 @@ func TestMetaSyncPreviewAndApply(t *testing.T) {
 	syncID, _, err := s.RecordMetaSync(ctx, actor, metaSnapshot())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The first sync's drift alerts the admins; the second finds nothing new.
+	if n := count(t, s, "SELECT COUNT(*) FROM outbox WHERE event = ?", db.EventMetaDrift); n != 1 {
+		t.Errorf("%d meta.drift_found messages queued, want 1", n)
 	}
 	if _, err := s.ApplyMetaSync(ctx, actor, older); err != db.ErrMetaSyncStale {
 		t.Errorf("applying a sync read before the latest: %v", err)
