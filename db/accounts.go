@@ -39,6 +39,8 @@ type Account struct {
 	UpdatedAt    string
 	ActiveRoles  int
 	AdminHolders int
+	// LastSeenOnMeta is when a Meta sync last found it ("" never; see meta_sync.go).
+	LastSeenOnMeta string
 }
 
 // AccountInput is an account's editable fields as a form or an import row gives them.
@@ -96,7 +98,7 @@ func (in AccountInput) validate() (accountValues, *validator) {
 const accountColumns = `a.id, a.name, a.platform, a.kind, a.external_id, a.url, a.parent_id, COALESCE(p.display_name, ''),
 	a.owner_id, COALESCE(o.display_name, ''), a.criticality, a.status, a.notes, a.created_at, a.updated_at,
 	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active'),
-	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`
+	(SELECT COUNT(*) FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1), a.last_seen_on_meta`
 
 const accountFrom = " FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id LEFT JOIN owners o ON o.id = a.owner_id"
 
@@ -104,7 +106,7 @@ func scanAccount(row scanner) (Account, error) {
 	var a Account
 	var parent, owner sql.NullInt64
 	err := row.Scan(&a.ID, &a.Name, &a.Platform, &a.Kind, &a.ExternalID, &a.URL, &parent, &a.ParentName,
-		&owner, &a.OwnerName, &a.Criticality, &a.Status, &a.Notes, &a.CreatedAt, &a.UpdatedAt, &a.ActiveRoles, &a.AdminHolders)
+		&owner, &a.OwnerName, &a.Criticality, &a.Status, &a.Notes, &a.CreatedAt, &a.UpdatedAt, &a.ActiveRoles, &a.AdminHolders, &a.LastSeenOnMeta)
 	a.ParentID, a.OwnerID = nullable(parent), nullable(owner)
 	return a, err
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -43,6 +44,9 @@ type FindingItem struct {
 	ID     int64
 	Name   string
 	Detail string
+	// DismissID is the item's dismissal, for findings one dismisses item
+	// by item (Store.DismissDrift); 0 for others.
+	DismissID int64
 }
 
 // findingQuery counts and samples one finding. Both queries take args as
@@ -55,7 +59,16 @@ type findingQuery struct {
 	sample   string
 	args     func(s *Store) []any
 	lists    []findingList
+	// dismissable findings' samples select a fifth column, the ID of the
+	// item's dismissal (FindingItem.DismissID).
+	dismissable bool
 }
+
+// driftStillActive keeps the gone-from-platform items whose record is still
+// active: one removed since the sync needs nothing more.
+const driftStillActive = ` AND COALESCE((SELECT status FROM accounts WHERE d.record_kind = 'account' AND id = d.record_id),
+	(SELECT status FROM system_users WHERE d.record_kind = 'system_user' AND id = d.record_id),
+	(SELECT status FROM roles WHERE d.record_kind = 'role' AND id = d.record_id)) = 'active'`
 
 // findingList is the condition a record list takes to show exactly a
 // finding's records (TestFindingListsHoldExactlyTheirRecords keeps it in step
@@ -131,6 +144,19 @@ var findingQueries = []findingQuery{
 			ORDER BY o.status DESC, o.name, t.id LIMIT {limit}`,
 		args:  noArgs,
 		lists: []findingList{{"token", `t.status = 'active' AND t.responsible_owner_id IN (SELECT id FROM owners WHERE status IN ('offboarding', 'departed'))`}}},
+	// The drift the latest Meta sync found (meta_sync.go), until a sync no
+	// longer finds it or someone dismisses it. Access on Meta that nobody
+	// recorded is unknown access; a record gone from Meta is a stale one.
+	{kind: FindingUnrecordedOnPlatform, severity: SeverityHigh, dismissable: true,
+		count: `SELECT COUNT(*) FROM meta_drift d WHERE d.finding = 'unrecorded-on-platform' AND d.dismissed_at = ''`,
+		sample: `SELECT d.record_kind, 0, d.name, d.detail, d.id FROM meta_drift d
+			WHERE d.finding = 'unrecorded-on-platform' AND d.dismissed_at = '' ORDER BY d.id LIMIT {limit}`,
+		args: noArgs},
+	{kind: FindingGoneFromPlatform, severity: SeverityMedium, dismissable: true,
+		count: `SELECT COUNT(*) FROM meta_drift d WHERE d.finding = 'gone-from-platform' AND d.dismissed_at = ''` + driftStillActive,
+		sample: `SELECT d.record_kind, d.record_id, d.name, d.detail, d.id FROM meta_drift d
+			WHERE d.finding = 'gone-from-platform' AND d.dismissed_at = ''` + driftStillActive + ` ORDER BY d.id LIMIT {limit}`,
+		args: noArgs},
 	{kind: "no-admin", severity: SeverityMedium,
 		count: `SELECT COUNT(*) FROM accounts a WHERE a.status = 'active'
 			AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id AND r.status = 'active' AND r.admin = 1)`,
@@ -284,6 +310,12 @@ func (s *Store) computeFindings(ctx context.Context) ([]Finding, error) {
 			sample := strings.ReplaceAll(q.sample, "{limit}", fmt.Sprintf("?%d", len(args)+1))
 			items, err := all(ctx, s.read, func(row scanner) (FindingItem, error) {
 				var it FindingItem
+				if q.dismissable {
+					var id sql.NullInt64
+					err := row.Scan(&it.Kind, &id, &it.Name, &it.Detail, &it.DismissID)
+					it.ID = nullable(id)
+					return it, err
+				}
 				return it, row.Scan(&it.Kind, &it.ID, &it.Name, &it.Detail)
 			}, "finding "+q.kind, sample, append(args, findingSample)...)
 			if err != nil {

@@ -40,7 +40,8 @@ var DeliveryStatuses = []string{DeliveryPending, DeliverySent, DeliveryFailed}
 // NotificationEvents are the event types Steward sends and webhooks
 // subscribe to.
 var NotificationEvents = []string{"token.expiring", "token.expired", "review.due", "offboarding.overdue",
-	"owner.departed_with_access", "token.never_expires", "audit.verify_failed", EventReviewReminder, EventReviewOverdue, "digest"}
+	"owner.departed_with_access", "token.never_expires", "audit.verify_failed", EventReviewReminder, EventReviewOverdue, EventMetaDrift,
+	"digest"}
 
 // EventTest is the event of a webhook's "send a test"; it goes to that
 // webhook alone, whatever it subscribes to.

@@ -35,6 +35,8 @@ type Owner struct {
 	CreatedAt   string
 	UpdatedAt   string
 	ActiveRoles int // active roles held
+	// LastSeenOnMeta is when a Meta sync last found it ("" never; see meta_sync.go).
+	LastSeenOnMeta string
 }
 
 // OwnerInput is an owner's editable fields as a form or an import row gives them.
@@ -88,13 +90,13 @@ func (in OwnerInput) validate() (ownerValues, *validator) {
 
 const ownerColumns = `o.id, o.name, o.email, o.title, o.department, o.manager_id, COALESCE(m.display_name, ''),
 	o.status, o.leaving_on, o.notes, o.created_at, o.updated_at,
-	(SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active')`
+	(SELECT COUNT(*) FROM roles r WHERE r.owner_id = o.id AND r.status = 'active'), o.last_seen_on_meta`
 
 func scanOwner(row scanner) (Owner, error) {
 	var o Owner
 	var manager sql.NullInt64
 	err := row.Scan(&o.ID, &o.Name, &o.Email, &o.Title, &o.Department, &manager, &o.ManagerName,
-		&o.Status, &o.LeavingOn, &o.Notes, &o.CreatedAt, &o.UpdatedAt, &o.ActiveRoles)
+		&o.Status, &o.LeavingOn, &o.Notes, &o.CreatedAt, &o.UpdatedAt, &o.ActiveRoles, &o.LastSeenOnMeta)
 	o.ManagerID = nullable(manager)
 	return o, err
 }

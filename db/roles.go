@@ -30,6 +30,8 @@ type Role struct {
 	Notes          string
 	CreatedAt      string
 	UpdatedAt      string
+	// LastSeenOnMeta is when a Meta sync last found it ("" never; see meta_sync.go).
+	LastSeenOnMeta string
 }
 
 // HolderKind is "owner" or "system_user".
@@ -106,7 +108,7 @@ func (in RoleInput) validate() (roleValues, *validator) {
 
 const roleColumns = `r.id, r.account_id, a.display_name, a.platform, r.owner_id, r.system_user_id,
 	COALESCE(o.display_name, su.name, ''), COALESCE(o.status, su.status, ''), r.role, r.admin, r.granted_on, r.granted_by,
-	r.review_by, r.last_reviewed_on, r.status, r.notes, r.created_at, r.updated_at`
+	r.review_by, r.last_reviewed_on, r.status, r.notes, r.created_at, r.updated_at, r.last_seen_on_meta`
 
 const roleFrom = ` FROM roles r JOIN accounts a ON a.id = r.account_id
 	LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id`
@@ -115,7 +117,7 @@ func scanRole(row scanner) (Role, error) {
 	var r Role
 	var owner, su sql.NullInt64
 	err := row.Scan(&r.ID, &r.AccountID, &r.AccountName, &r.Platform, &owner, &su, &r.HolderName, &r.HolderStatus,
-		&r.Role, &r.Admin, &r.GrantedOn, &r.GrantedBy, &r.ReviewBy, &r.LastReviewedOn, &r.Status, &r.Notes, &r.CreatedAt, &r.UpdatedAt)
+		&r.Role, &r.Admin, &r.GrantedOn, &r.GrantedBy, &r.ReviewBy, &r.LastReviewedOn, &r.Status, &r.Notes, &r.CreatedAt, &r.UpdatedAt, &r.LastSeenOnMeta)
 	r.OwnerID, r.SystemUserID = nullable(owner), nullable(su)
 	return r, err
 }

@@ -37,6 +37,8 @@ type SystemUser struct {
 	CreatedAt              string
 	UpdatedAt              string
 	ActiveRoles            int // active roles held
+	// LastSeenOnMeta is when a Meta sync last found it ("" never; see meta_sync.go).
+	LastSeenOnMeta string
 }
 
 // SystemUserInput is a system user's editable fields as a form or an import
@@ -93,7 +95,7 @@ func (in SystemUserInput) validate() (systemUserValues, *validator) {
 const systemUserColumns = `su.id, su.name, su.account_id, a.display_name, a.platform, su.external_id, su.admin,
 	su.owner_id, COALESCE(o.display_name, ''), COALESCE(o.status, ''), su.integration_id, COALESCE(i.name, ''), COALESCE(i.status, ''),
 	su.status, su.notes, su.created_at, su.updated_at,
-	(SELECT COUNT(*) FROM roles r WHERE r.system_user_id = su.id AND r.status = 'active')`
+	(SELECT COUNT(*) FROM roles r WHERE r.system_user_id = su.id AND r.status = 'active'), su.last_seen_on_meta`
 
 const systemUserFrom = ` FROM system_users su JOIN accounts a ON a.id = su.account_id
 	LEFT JOIN owners o ON o.id = su.owner_id LEFT JOIN integrations i ON i.id = su.integration_id`
@@ -103,7 +105,7 @@ func scanSystemUser(row scanner) (SystemUser, error) {
 	var owner, integration sql.NullInt64
 	err := row.Scan(&u.ID, &u.Name, &u.AccountID, &u.AccountName, &u.Platform, &u.ExternalID, &u.Admin,
 		&owner, &u.ResponsibleOwnerName, &u.ResponsibleOwnerStatus, &integration, &u.IntegrationName, &u.IntegrationStatus,
-		&u.Status, &u.Notes, &u.CreatedAt, &u.UpdatedAt, &u.ActiveRoles)
+		&u.Status, &u.Notes, &u.CreatedAt, &u.UpdatedAt, &u.ActiveRoles, &u.LastSeenOnMeta)
 	u.ResponsibleOwnerID, u.IntegrationID = nullable(owner), nullable(integration)
 	return u, err
 }

@@ -54,6 +54,6 @@ func (s *Server) homeContent(c echo.Context) (templ.Component, error) {
 		}
 	}
 	h := pages.Home{Checklists: checklists, Today: s.store.Today(), Findings: findings, Owners: owners, Accounts: accounts, Roles: roles, AdminRoles: adminRoles, Recent: recent,
-		Empty: empty, CanEdit: currentUser(c).CanEdit()}
+		Empty: empty, CanEdit: currentUser(c).CanEdit(), CSRF: csrfToken(c)}
 	return pages.HomeContent(h), nil
 }

@@ -121,6 +121,12 @@ func newRouteWorld(t *testing.T) *routeWorld {
 	}
 	w.params = map[string]string{"/calendar/:feed": secret + ".ics", "/r/:secret": strings.TrimPrefix(reviewLink, db.ReviewLinkPrefix)}
 	webhook, delivery := app.queueWebhookTest()
+	// A Meta sync that found a system user nobody recorded: a drift item.
+	metaSync, _, err := app.store.RecordMetaSync(ctx, sys, db.MetaSnapshot{BusinessID: "424242", ReadAt: app.store.Now(),
+		SystemUsers: []db.MetaSystemUser{{ID: "77", Name: "unrecorded bot", Role: "EMPLOYEE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.ids = map[string]int64{
 		"/owners/:id": owner, "/accounts/:id": account, "/roles/:id": role, "/system-users/:id": systemUser,
 		"/integrations/:id": integration, "/tokens/:id": token,
@@ -128,7 +134,8 @@ func newRouteWorld(t *testing.T) *routeWorld {
 		"/admin/checklists/:id": standing, "/admin/users/:id": target,
 		"/admin/notifications/webhooks/:id": webhook, "/admin/notifications/deliveries/:id": delivery,
 		"/reviews/:id": review, "/reviews/:id/items/:item_id": reviewItem, "/r/:secret/items/:item_id": reviewItem,
-		"/reviews/:id/links/:owner_id": owner,
+		"/reviews/:id/links/:owner_id":     owner,
+		"/admin/connectors/meta/syncs/:id": metaSync, "/findings/drift/:id": app.count("SELECT MIN(id) FROM meta_drift"),
 	}
 	for _, k := range db.Kinds {
 		w.ids["/api/v1/"+k.Path+"/:id"] = w.ids["/"+k.Path+"/:id"]

@@ -73,6 +73,7 @@ func TestLook(t *testing.T) {
 	records := b.lookRecords(t)
 	var reviewerPage string
 	records["reviews"], reviewerPage = addLookReview(t, srv.db)
+	records["syncs"] = addLookMetaSync(t, srv.db)
 	main := mainPages(t, records)
 	pages = append(pages, main...)
 	// A reviewer's page opens without signing in; it is checked the same.
@@ -157,6 +158,28 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 // by a demo owner, straight into the database file of the running server
 // (starting reviews is not what this test looks at), and issues the
 // reviewer's link. It returns the review's path and the link's.
+// addLookMetaSync keeps a Meta sync of the demo's business that finds
+// something in every section (a new system user, a renamed ad account, a
+// Page gone) and answers its page.
+func addLookMetaSync(t *testing.T, file string) string {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id, _, err := store.RecordMetaSync(ctx, db.SystemActor("look test"), db.MetaSnapshot{BusinessID: "184726351902847", ReadAt: store.Now(),
+		SystemUsers: []db.MetaSystemUser{{ID: "61550293847566", Name: "shopify-product-feed-with-a-long-name", Role: "EMPLOYEE"}},
+		AdAccounts:  []db.MetaAsset{{ID: "1029384756102938", Name: "Northwind – Prospecting (United States and Canada)"}},
+		Assignments: []db.MetaAssignment{{SystemUserID: "61550293847566", AssetID: "1029384756102938", AssetKind: "ad_account",
+			Tasks: []string{"MANAGE", "ADVERTISE", "ANALYZE", "DRAFT"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/admin/connectors/meta/syncs/" + strconv.FormatInt(id, 10)
+}
+
 func addLookReview(t *testing.T, file string) (review, link string) {
 	t.Helper()
 	ctx := context.Background()

@@ -22,6 +22,8 @@ var findingTexts = map[string]FindingText{
 	"expired-active":                   {"Tokens " + strings.ToLower(StatusLabel(db.TokenExpiredActive)), "The record says active but the date has passed: either it was renewed and the record is stale, or something is failing.", "Review expired tokens"},
 	"creator-departed":                 {"Tokens created by someone who has left, not rotated since", "The person who saw the value has gone: rotate the token.", "Rotate them"},
 	"owner-departed":                   {"Tokens whose responsible owner is leaving or gone", "Nobody who is still here answers for them.", "Reassign or revoke"},
+	db.FindingUnrecordedOnPlatform:     {"Access on Meta that Steward does not record", "The latest Meta sync found system users or asset assignments nobody recorded: find out who uses them, then apply the sync or remove them on Meta.", ""},
+	db.FindingGoneFromPlatform:         {"Records gone from Meta", "Steward lists them as active but the latest Meta sync did not find them: work through their checklists, or dismiss them if Meta's answer was partial.", ""},
 	"no-admin":                         {"Accounts with no admin-level holder", "If something breaks, nobody can fix access.", "Grant an admin"},
 	"single-admin":                     {"Accounts with exactly one admin", "A single point of failure: one person leaving locks everyone out.", "Add a second admin"},
 	"never-expires":                    {"Tokens that never expire", "They keep their access until someone revokes them, whoever leaves and whatever is retired.", "Review never-expiring tokens"},

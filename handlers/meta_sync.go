@@ -1,0 +1,201 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"steward/db"
+	"steward/internal/meta"
+	"steward/views/components"
+	"steward/views/pages"
+)
+
+// MetaReader reads a Business Manager from Meta's Graph API; *meta.Client
+// is the one Steward uses.
+type MetaReader interface {
+	ReadBusiness(ctx context.Context, token, businessID string) (db.MetaSnapshot, error)
+}
+
+// MetaConnection is the connected Meta app as a sync needs it: the business
+// to read and the kept token ("" when none is kept).
+type MetaConnection func(ctx context.Context) (businessID, keptToken string, err error)
+
+// metaReader is Config.MetaReader, or the Graph client at Meta's own URL.
+func (s *Server) metaReader() MetaReader {
+	if s.cfg.MetaReader != nil {
+		return s.cfg.MetaReader
+	}
+	return &meta.Client{}
+}
+
+// metaConnection answers the connected business and kept token; without a
+// connection both are "" and the sync form asks for them.
+func (s *Server) metaConnection(ctx context.Context) (businessID, keptToken string, err error) {
+	if s.cfg.MetaConnection == nil {
+		return "", "", nil
+	}
+	return s.cfg.MetaConnection(ctx)
+}
+
+// showMetaSyncForm is GET /admin/connectors/meta/sync.
+func (s *Server) showMetaSyncForm(c echo.Context) error {
+	return s.renderMetaSyncForm(c, http.StatusOK, components.Form{CSRF: csrfToken(c)})
+}
+
+func (s *Server) renderMetaSyncForm(c echo.Context, status int, f components.Form) error {
+	business, kept, err := s.metaConnection(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if f.Values != nil {
+		delete(f.Values, "access_token") // never shown back
+	}
+	v := pages.MetaSyncForm{Form: f.FocusFirst("business_id", "access_token"), BusinessID: business, TokenKept: kept != ""}
+	return render(c, status, pages.MetaSyncFormPage(s.page(c, "Discover from Meta", "admin"), v))
+}
+
+// startMetaSync is POST /admin/connectors/meta/sync: it reads the business
+// with the pasted token (used for this sync only) or the kept one, keeps
+// what Meta answered and shows the preview. A Graph error is named and
+// nothing is kept.
+func (s *Server) startMetaSync(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := formOf(c, "business_id", "access_token")
+	f.Errors = map[string]string{}
+	business, kept, err := s.metaConnection(ctx)
+	if err != nil {
+		return err
+	}
+	if business == "" {
+		business = strings.TrimSpace(f.Value("business_id"))
+		if business == "" || strings.Trim(business, "0123456789") != "" {
+			f.Errors["business_id"] = "Write the business ID: the number in Business Settings › Business info."
+		}
+	}
+	token := strings.TrimSpace(f.Value("access_token"))
+	if token == "" {
+		token = kept
+	}
+	if token == "" {
+		f.Errors["access_token"] = "Paste a system user token with business_management: no token is kept."
+	}
+	if len(f.Errors) > 0 {
+		return s.renderMetaSyncForm(c, http.StatusUnprocessableEntity, f)
+	}
+	snap, err := s.metaReader().ReadBusiness(ctx, token, business)
+	if err != nil {
+		status, msg := metaErrorText(err)
+		slog.Warn("meta sync: reading the business failed", "business_id", business, "err", meta.Redact(err.Error()))
+		f.Errors[""] = msg
+		if status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "60")
+		}
+		return s.renderMetaSyncForm(c, status, f)
+	}
+	if snap.BusinessID == "" {
+		snap.BusinessID = business
+	}
+	if snap.ReadAt.IsZero() {
+		snap.ReadAt = s.store.Now()
+	}
+	id, _, err := s.store.RecordMetaSync(ctx, actor(c), snap)
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/admin/connectors/meta/syncs/"+strconv.FormatInt(id, 10))
+}
+
+// metaErrorText names a failed read of the business in words, with the
+// status to answer: nothing was read, so nothing is applied.
+func metaErrorText(err error) (int, string) {
+	const nothing = " Nothing was read or changed."
+	switch meta.KindOf(err) {
+	case meta.InvalidToken:
+		return http.StatusUnprocessableEntity, "Meta refused the token: it is invalid or has expired. Paste a current system user token." + nothing
+	case meta.Permission:
+		return http.StatusUnprocessableEntity, "The token lacks a permission: it needs business_management, and its system user must be able to see the business." + nothing
+	case meta.RateLimited:
+		return http.StatusServiceUnavailable, "Meta is limiting requests from this app (rate limited). Try again in a few minutes." + nothing
+	case meta.Timeout:
+		return http.StatusServiceUnavailable, fmt.Sprintf("Meta did not answer within %d seconds. Try again later.", int(meta.RequestTimeout.Seconds())) + nothing
+	case meta.Unreachable:
+		return http.StatusServiceUnavailable, "Steward could not reach Meta's Graph API. Check this server's connection to the internet." + nothing
+	}
+	return http.StatusBadGateway, "Meta answered with an error Steward does not know." + nothing
+}
+
+// showMetaSync is GET /admin/connectors/meta/syncs/{id}: a sync's preview
+// while pending; once applied, what is left (records gone from Meta).
+func (s *Server) showMetaSync(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	m, err := s.store.MetaSyncByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	plan, err := s.store.PreviewMetaSync(ctx, m.Snapshot)
+	if err != nil {
+		return err
+	}
+	v := pages.MetaSyncPreview{SyncID: id, Name: db.MetaSyncName(m.Snapshot.ReadAt), Applied: m.Status == "applied", Plan: plan, CSRF: csrfToken(c)}
+	return render(c, http.StatusOK, pages.MetaSyncPreviewPage(s.page(c, "Meta sync", "admin"), v))
+}
+
+// applyMetaSync is POST /admin/connectors/meta/sync/apply: the kept sync
+// named by the form's sync, all or nothing.
+func (s *Server) applyMetaSync(c echo.Context) error {
+	id, err := strconv.ParseInt(c.FormValue("sync"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.ErrNotFound
+	}
+	to := "/admin/connectors/meta/syncs/" + strconv.FormatInt(id, 10)
+	plan, err := s.store.ApplyMetaSync(c.Request().Context(), actor(c), id)
+	var refused *db.MetaSyncRefusedError
+	switch {
+	case errors.As(err, &refused):
+		s.flash(c, fmt.Sprintf("Nothing was applied: Meta's %s “%s” has a value Steward cannot hold (%s). Fix it on Meta and read the business again.",
+			kindNoun(refused.Kind), refused.Name, refused.Problem))
+		return redirect(c, to)
+	case errors.Is(err, db.ErrMetaSyncApplied):
+		s.flash(c, "This sync was applied before.")
+		return redirect(c, to)
+	case errors.Is(err, db.ErrMetaSyncStale):
+		s.flash(c, "Nothing was applied: the business was read again since this preview. Apply the latest reading instead.")
+		return redirect(c, to)
+	case err != nil:
+		return err
+	}
+	s.flash(c, fmt.Sprintf("Applied %s from Meta: %d created, %d updated. Records gone from Meta were left as they are.",
+		components.Count(len(plan.Create)+len(plan.Update), "change"), len(plan.Create), len(plan.Update)))
+	return redirect(c, to)
+}
+
+// dismissDrift is POST /findings/drift/{id}/dismiss: one item of a Meta
+// drift finding leaves the home page.
+func (s *Server) dismissDrift(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DismissDrift(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "Dismissed: it no longer shows on the home page.")
+	return redirect(c, "/")
+}
+
+// kindNoun is a db.Kinds name as UI text says it.
+func kindNoun(kind string) string {
+	k, _ := db.KindNamed(kind)
+	return k.Noun
+}

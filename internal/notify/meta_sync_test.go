@@ -1,0 +1,78 @@
+package notify_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"steward/db"
+	"steward/internal/meta"
+	"steward/internal/meta/metatest"
+	"steward/internal/notify"
+)
+
+// With a token kept, the scheduler reads the business once a day and the
+// drift it finds shows as a finding; nothing is applied. Without one it
+// does nothing, and a rate-limited read keeps nothing and stays due.
+func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := openAt(t, filepath.Join(t.TempDir(), "s.db"), c)
+	fake := metatest.New(t)
+	const token = "EAAkeptToken0123"
+	fake.AddToken(token, metatest.Token{Valid: true, Type: "SYSTEM_USER", Scopes: []string{"business_management"}})
+	fake.SetBusiness(db.MetaSnapshot{BusinessID: "9001", SystemUsers: []db.MetaSystemUser{{ID: "61", Name: "capi", Role: "ADMIN"}}})
+	kept := ""
+	client := &meta.Client{BaseURL: fake.URL}
+	n := notify.New(s, notify.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	n.Register(notify.MetaSyncJob(s, func(ctx context.Context) (db.MetaSnapshot, bool, error) {
+		if kept == "" {
+			return db.MetaSnapshot{}, false, nil
+		}
+		snap, err := client.ReadBusiness(ctx, kept, "9001")
+		return snap, err == nil, err
+	}))
+	syncs := func() int64 {
+		t.Helper()
+		if _, err := n.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.QueryInt(ctx, "SELECT COUNT(*) FROM meta_syncs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := syncs(); got != 0 {
+		t.Fatalf("without a kept token: %d syncs", got)
+	}
+	kept = token
+	c.Add(time.Hour) // the job ran (doing nothing) at the first wake
+	c.Add(notify.MetaSyncEvery)
+	fake.Fail("system_users", metatest.Fault{Code: 17})
+	if got := syncs(); got != 0 {
+		t.Fatalf("a rate-limited read kept %d syncs", got)
+	}
+	fake.Fail("system_users", metatest.Fault{})
+	if got := syncs(); got != 1 {
+		t.Fatalf("after the rate limit lifted: %d syncs, want 1 (the job stayed due)", got)
+	}
+	if got := syncs(); got != 1 {
+		t.Fatalf("the same day again: %d syncs", got)
+	}
+	fs, err := s.Findings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Kind == db.FindingUnrecordedOnPlatform && f.Count != 1 {
+			t.Errorf("unrecorded-on-platform = %d, want capi", f.Count)
+		}
+	}
+	if v, _ := s.QueryInt(ctx, "SELECT COUNT(*) FROM system_users"); v != 0 {
+		t.Error("a scheduled sync applied something")
+	}
+}
