@@ -9,6 +9,11 @@ import (
 	"unicode"
 )
 
+// errOnlyAdminsConnectMeta refuses the connector's and the syncs' changes
+// by anyone but an admin (or Steward's own scheduled sync): the route
+// refuses them first; this guards every other way in.
+var errOnlyAdminsConnectMeta = ValidationError{"": "Only an admin can connect Meta or read and apply what a business holds."}
+
 // MetaConnector is the connected Meta app as people see it: never its
 // secret or its token (see MetaConnectorSecrets).
 type MetaConnector struct {
@@ -109,6 +114,21 @@ func (s *Store) MetaConnectorSecrets(ctx context.Context) (MetaSecrets, error) {
 	return out, err
 }
 
+// MetaSyncAccess is what a sync of the connected business reads with:
+// its ID and the kept token. Both are "" when no app is connected, and
+// the token when none is kept.
+func (s *Store) MetaSyncAccess(ctx context.Context) (businessID, token string, err error) {
+	c, err := s.MetaConnector(ctx)
+	if err != nil || !c.Connected {
+		return "", "", err
+	}
+	secrets, err := s.MetaConnectorSecrets(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return c.BusinessID, secrets.Token, nil
+}
+
 // ConnectMeta connects (or reconnects) the Meta app, audited. The app
 // secret, and the token when kept, are sealed under the secret key. A kept
 // token is recorded as a token on the business's Meta account (created
@@ -116,6 +136,9 @@ func (s *Store) MetaConnectorSecrets(ctx context.Context) (MetaSecrets, error) {
 // connecting admin's person (linked to their login, else with their
 // email); the same value registered before is reused.
 func (s *Store) ConnectMeta(ctx context.Context, actor Actor, in MetaConnectInput) error {
+	if !actor.managesLogins() {
+		return errOnlyAdminsConnectMeta
+	}
 	if err := in.check().err(); err != nil {
 		return err
 	}
@@ -171,6 +194,9 @@ func (s *Store) ConnectMeta(ctx context.Context, actor Actor, in MetaConnectInpu
 // kept token's record stays: the token still works on Meta until revoked
 // there.
 func (s *Store) DisconnectMeta(ctx context.Context, actor Actor) error {
+	if !actor.managesLogins() {
+		return errOnlyAdminsConnectMeta
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		before, err := metaConnectorFields(ctx, tx)
 		if err != nil {

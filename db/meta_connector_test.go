@@ -186,3 +186,36 @@ func TestSecretKeyFromOptionsAndWrongKey(t *testing.T) {
 		}
 	}
 }
+
+// Connecting Meta, reading a business and applying it are an admin's (or
+// Steward's scheduled sync's) alone, whatever the way in: an editor is
+// refused in the store and nothing is written.
+func TestMetaConnectorAndSyncsRefuseAnEditor(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStoreAt(t, filepath.Join(t.TempDir(), "t.db"))
+	editor := db.Actor{Email: "ed@example.com", Role: db.RoleEditor}
+	err := s.ConnectMeta(ctx, editor, db.MetaConnectInput{AppID: "1001", AppSecret: connAppSecret, BusinessID: "555000111"})
+	if err == nil {
+		t.Error("an editor connected Meta")
+	}
+	if _, _, err := s.RecordMetaSync(ctx, editor, db.MetaSnapshot{BusinessID: "555000111", ReadAt: s.Now()}); err == nil {
+		t.Error("an editor kept a sync")
+	}
+	syncID, _, err := s.RecordMetaSync(ctx, db.SystemActor("scheduled Meta sync"), db.MetaSnapshot{BusinessID: "555000111", ReadAt: s.Now(),
+		SystemUsers: []db.MetaSystemUser{{ID: "61", Name: "capi", Role: "ADMIN"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyMetaSync(ctx, editor, syncID); err == nil {
+		t.Error("an editor applied a sync")
+	}
+	if err := s.DisconnectMeta(ctx, editor); err == nil {
+		t.Error("an editor disconnected Meta")
+	}
+	for q, want := range map[string]int64{"SELECT COUNT(*) FROM meta_connector": 0, "SELECT COUNT(*) FROM meta_syncs": 1,
+		"SELECT COUNT(*) FROM system_users": 0, "SELECT COUNT(*) FROM accounts": 0} {
+		if n, _ := s.QueryInt(ctx, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+}

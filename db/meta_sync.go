@@ -113,6 +113,9 @@ type MetaSync struct {
 // findings), refreshes the drift findings from it and returns its ID and
 // plan. The snapshot holds no secret.
 func (s *Store) RecordMetaSync(ctx context.Context, actor Actor, snap MetaSnapshot) (int64, MetaSyncPlan, error) {
+	if !actor.managesLogins() {
+		return 0, MetaSyncPlan{}, errOnlyAdminsConnectMeta
+	}
 	body, err := json.Marshal(snap)
 	if err != nil {
 		return 0, MetaSyncPlan{}, fmt.Errorf("db: encode meta snapshot: %w", err)
@@ -170,6 +173,9 @@ var ErrMetaSyncStale = errors.New("db: a newer meta sync was read")
 // worked out again inside the transaction, so changes made since the
 // preview are taken into account rather than overwritten.
 func (s *Store) ApplyMetaSync(ctx context.Context, actor Actor, syncID int64) (MetaSyncPlan, error) {
+	if !actor.managesLogins() {
+		return MetaSyncPlan{}, errOnlyAdminsConnectMeta
+	}
 	var plan MetaSyncPlan
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		m, err := metaSyncTx(ctx, tx, syncID)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,40 +16,13 @@ import (
 	"steward/views/pages"
 )
 
-// MetaReader reads a Business Manager from Meta's Graph API; *meta.Client
-// is the one Steward uses.
-type MetaReader interface {
-	ReadBusiness(ctx context.Context, token, businessID string) (db.MetaSnapshot, error)
-}
-
-// MetaConnection is the connected Meta app as a sync needs it: the business
-// to read and the kept token ("" when none is kept).
-type MetaConnection func(ctx context.Context) (businessID, keptToken string, err error)
-
-// metaReader is Config.MetaReader, or the Graph client at Meta's own URL.
-func (s *Server) metaReader() MetaReader {
-	if s.cfg.MetaReader != nil {
-		return s.cfg.MetaReader
-	}
-	return &meta.Client{}
-}
-
-// metaConnection answers the connected business and kept token; without a
-// connection both are "" and the sync form asks for them.
-func (s *Server) metaConnection(ctx context.Context) (businessID, keptToken string, err error) {
-	if s.cfg.MetaConnection == nil {
-		return "", "", nil
-	}
-	return s.cfg.MetaConnection(ctx)
-}
-
 // showMetaSyncForm is GET /admin/connectors/meta/sync.
 func (s *Server) showMetaSyncForm(c echo.Context) error {
 	return s.renderMetaSyncForm(c, http.StatusOK, components.Form{CSRF: csrfToken(c)})
 }
 
 func (s *Server) renderMetaSyncForm(c echo.Context, status int, f components.Form) error {
-	business, kept, err := s.metaConnection(c.Request().Context())
+	business, kept, err := s.store.MetaSyncAccess(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -69,7 +41,7 @@ func (s *Server) startMetaSync(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := formOf(c, "business_id", "access_token")
 	f.Errors = map[string]string{}
-	business, kept, err := s.metaConnection(ctx)
+	business, kept, err := s.store.MetaSyncAccess(ctx)
 	if err != nil {
 		return err
 	}
@@ -89,7 +61,7 @@ func (s *Server) startMetaSync(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return s.renderMetaSyncForm(c, http.StatusUnprocessableEntity, f)
 	}
-	snap, err := s.metaReader().ReadBusiness(ctx, token, business)
+	snap, err := s.metaClient().ReadBusiness(ctx, token, business)
 	if err != nil {
 		status, msg := metaErrorText(err)
 		slog.Warn("meta sync: reading the business failed", "business_id", business, "err", meta.Redact(err.Error()))

@@ -33,7 +33,7 @@ func syncWorld(t *testing.T) (*testApp, *client, *metatest.Server) {
 			{SystemUserID: "63", AssetID: "222", AssetKind: "page", Tasks: []string{"ANALYZE"}},
 		},
 	})
-	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, MetaReader: &meta.Client{BaseURL: fake.URL}})
+	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, Meta: &meta.Client{BaseURL: fake.URL}})
 	app.createUser("admin@example.com", db.RoleAdmin)
 	ctx := t.Context()
 	bm, err := app.store.CreateAccount(ctx, db.SystemActor("test"), db.AccountInput{Name: "Northwind BM", Platform: "Meta", ExternalID: "9001"})

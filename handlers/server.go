@@ -54,12 +54,6 @@ type Config struct {
 	// Meta is the Graph API client that checks tokens and reads a business
 	// (-meta-graph-url); nil is Meta's own API.
 	Meta *meta.Client
-	// MetaReader reads a business from Meta for a sync (issue #16); nil is
-	// the Graph client at Meta's own URL.
-	MetaReader MetaReader
-	// MetaConnection answers the connected Meta business and its kept
-	// token; nil means none: the sync form asks for both.
-	MetaConnection MetaConnection
 
 	// The sign-in throttle's clock (nil is time.Now), a test hook set
 	// through hooks_test.go.

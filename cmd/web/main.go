@@ -322,7 +322,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// The scheduler and the sender run beside the server and stop before
 	// the store closes, once the delivery under way is recorded.
+	metaClient := &meta.Client{BaseURL: *metaGraphURL}
 	notifier := notify.New(store, notify.Config{BaseURL: public, Log: log, Mail: mail})
+	notifier.Register(notify.MetaSyncJob(store, metaClient))
 	notifyCtx, stopNotifier := context.WithCancel(ctx)
 	notifierDone := make(chan struct{})
 	go func() { defer close(notifierDone); notifier.Run(notifyCtx) }()
@@ -331,7 +333,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e, _ := handlers.New(store, log, handlers.Config{BaseURL: *baseURL, TrustProxy: *trustProxy, SessionKey: key,
 		ListenAddr: ln.Addr().String(), Notifier: notifier, Mail: mail.MailSettings, SSO: provider, NoPasswordLogin: !*passwordLogin,
 		MetricsToken: *metricsToken, APIKeyRate: *apiKeyRate, APIKeyBurst: int(max(1, 2**apiKeyRate)),
-		Meta: &meta.Client{BaseURL: *metaGraphURL}})
+		Meta: metaClient})
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,

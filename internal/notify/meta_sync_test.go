@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"steward/db"
 	"steward/internal/meta"
@@ -25,16 +24,20 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 	const token = "EAAkeptToken0123"
 	fake.AddToken(token, metatest.Token{Valid: true, Type: "SYSTEM_USER", Scopes: []string{"business_management"}})
 	fake.SetBusiness(db.MetaSnapshot{BusinessID: "9001", SystemUsers: []db.MetaSystemUser{{ID: "61", Name: "capi", Role: "ADMIN"}}})
-	kept := ""
-	client := &meta.Client{BaseURL: fake.URL}
 	n := notify.New(s, notify.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	n.Register(notify.MetaSyncJob(s, func(ctx context.Context) (db.MetaSnapshot, bool, error) {
-		if kept == "" {
-			return db.MetaSnapshot{}, false, nil
+	n.Register(notify.MetaSyncJob(s, &meta.Client{BaseURL: fake.URL}))
+	uid, err := s.CreateUser(ctx, db.SystemActor("test"), db.UserInput{Email: "ada@example.com", Password: "Quartz-Harbor-Lantern-88", Role: db.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := db.Actor{UserID: uid, Email: "ada@example.com", Role: db.RoleAdmin}
+	connect := func(keep bool) {
+		t.Helper()
+		if err := s.ConnectMeta(ctx, admin, db.MetaConnectInput{AppID: "1001", AppSecret: "fake-app-secret", BusinessID: "9001",
+			Token: token, KeepToken: keep, Check: db.MetaTokenCheck{Valid: true, NeverExpires: true}}); err != nil {
+			t.Fatal(err)
 		}
-		snap, err := client.ReadBusiness(ctx, kept, "9001")
-		return snap, err == nil, err
-	}))
+	}
 	syncs := func() int64 {
 		t.Helper()
 		if _, err := n.RunDue(ctx); err != nil {
@@ -47,10 +50,14 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 		return v
 	}
 	if got := syncs(); got != 0 {
+		t.Fatalf("with no app connected: %d syncs", got)
+	}
+	connect(false)
+	c.Add(notify.MetaSyncEvery)
+	if got := syncs(); got != 0 {
 		t.Fatalf("without a kept token: %d syncs", got)
 	}
-	kept = token
-	c.Add(time.Hour) // the job ran (doing nothing) at the first wake
+	connect(true)
 	c.Add(notify.MetaSyncEvery)
 	fake.Fail("system_users", metatest.Fault{Code: 17})
 	if got := syncs(); got != 0 {
