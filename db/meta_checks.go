@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,17 +51,64 @@ type checkedAsset struct {
 	AccountID int64    `json:"account_id"`
 }
 
-// metaExpiry applies Meta's answer to the token's expiry before it is
-// written: Meta knows when the value stops working, so its date (or
-// "never") replaces the form's. It returns a sentence when they differed.
-func (s *Store) metaExpiry(o *MetaCheckOutcome, vals *tokenValues) string {
+// applyMetaCheck applies a valid check to a token's values before they
+// are written. Meta knows when the value stops working, so its expiry (or
+// "never") replaces the form's; fields left blank are filled from what
+// Meta said: issued on, scopes, the system user it is issued to (by
+// external ID) and the accounts it reaches. It returns a sentence saying
+// what changed, "" when nothing did.
+func (s *Store) applyMetaCheck(ctx context.Context, tx *sql.Tx, o *MetaCheckOutcome, vals *tokenValues) (string, error) {
 	if o == nil || o.Failure != "" || !o.Check.Valid {
-		return ""
+		return "", nil
 	}
+	c := o.Check
+	var notes, filled []string
+	if note := s.metaExpiry(c, vals); note != "" {
+		notes = append(notes, note)
+	}
+	if vals.issuedOn == "" && !c.IssuedAt.IsZero() {
+		vals.issuedOn, filled = c.IssuedAt.In(s.now().Location()).Format("2006-01-02"), append(filled, "issued on")
+	}
+	if vals.scopes == "" && len(c.Scopes) > 0 {
+		vals.scopes, filled = strings.Join(c.Scopes, ", "), append(filled, "scopes")
+	}
+	if vals.systemUserID == 0 && vals.ownerID == 0 && c.UserID != "" {
+		id, _, err := matchMetaUser(ctx, tx, c.UserID)
+		if err != nil {
+			return "", err
+		}
+		if id != 0 {
+			vals.systemUserID, filled = id, append(filled, "issued to")
+		}
+	}
+	if vals.assets == "" {
+		var names []string
+		for _, a := range c.Assets {
+			_, name, err := matchMetaAsset(ctx, tx, a.ID)
+			if err != nil {
+				return "", err
+			}
+			if name != "" && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+		if len(names) > 0 {
+			vals.assets, filled = strings.Join(names, ", "), append(filled, "assets it reaches")
+		}
+	}
+	if len(filled) > 0 {
+		notes = append(notes, "Filled in from Meta: "+strings.Join(filled, ", ")+".")
+	}
+	return strings.Join(notes, " "), nil
+}
+
+// metaExpiry puts Meta's expiry in vals and returns a sentence when it
+// differed from the form's.
+func (s *Store) metaExpiry(c MetaTokenCheck, vals *tokenValues) string {
 	meta := "" // never expires
-	if !o.Check.NeverExpires && !o.Check.ExpiresAt.IsZero() {
-		meta = o.Check.ExpiresAt.In(s.now().Location()).Format("2006-01-02")
-	} else if !o.Check.NeverExpires {
+	if !c.NeverExpires && !c.ExpiresAt.IsZero() {
+		meta = c.ExpiresAt.In(s.now().Location()).Format("2006-01-02")
+	} else if !c.NeverExpires {
 		return "" // Meta said nothing of its expiry
 	}
 	if meta == vals.expiresOn {
@@ -75,6 +123,33 @@ func (s *Store) metaExpiry(o *MetaCheckOutcome, vals *tokenValues) string {
 		return "Meta says it never expires (the record " + form + "): recorded as never expiring."
 	}
 	return "Meta says it expires on " + meta + " (the record " + form + "): Meta's date is recorded."
+}
+
+// matchMetaAsset is the account whose external ID is Meta's asset ID (an
+// ad account's with or without "act_"), the active one first; 0 and ""
+// when Steward records none.
+func matchMetaAsset(ctx context.Context, tx *sql.Tx, assetID string) (int64, string, error) {
+	var id int64
+	var name string
+	err := tx.QueryRowContext(ctx, `SELECT id, display_name FROM accounts WHERE external_id IN (?, ?) AND external_id <> ''
+		ORDER BY status = 'active' DESC, id LIMIT 1`, assetID, "act_"+assetID).Scan(&id, &name)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("db: match Meta asset: %w", err)
+	}
+	return id, name, nil
+}
+
+// matchMetaUser is the system user whose external ID is Meta's user ID,
+// the active one first; 0 and "" when Steward records none.
+func matchMetaUser(ctx context.Context, tx *sql.Tx, userID string) (int64, string, error) {
+	var id int64
+	var name string
+	err := tx.QueryRowContext(ctx, "SELECT id, name FROM system_users WHERE external_id = ? ORDER BY status = 'active' DESC, id LIMIT 1",
+		userID).Scan(&id, &name)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("db: match Meta user: %w", err)
+	}
+	return id, name, nil
 }
 
 // recordMetaCheck keeps o for token id inside tx, matching its assets to
@@ -92,28 +167,24 @@ func (s *Store) recordMetaCheck(ctx context.Context, tx *sql.Tx, actor Actor, id
 	var reached []string
 	unknown := 0
 	for _, a := range c.Assets {
-		var accountID int64
-		var name string
-		err := tx.QueryRowContext(ctx, `SELECT id, display_name FROM accounts WHERE external_id IN (?, ?) AND external_id <> ''
-			ORDER BY status = 'active' DESC, id LIMIT 1`, a.ID, "act_"+a.ID).Scan(&accountID, &name)
-		switch {
-		case err == nil:
+		accountID, name, err := matchMetaAsset(ctx, tx, a.ID)
+		if err != nil {
+			return "", err
+		}
+		if accountID != 0 {
 			related = append(related, Ref{"account", accountID})
 			reached = append(reached, name)
-		case errors.Is(err, sql.ErrNoRows):
+		} else {
 			unknown++
-		default:
-			return "", fmt.Errorf("db: match Meta asset: %w", err)
 		}
 		assets = append(assets, checkedAsset{ID: a.ID, Scopes: nonNil(a.Scopes), AccountID: accountID})
 	}
 	var systemUserID int64
 	var systemUserName string
 	if c.UserID != "" {
-		err := tx.QueryRowContext(ctx, "SELECT id, name FROM system_users WHERE external_id = ? ORDER BY status = 'active' DESC, id LIMIT 1",
-			c.UserID).Scan(&systemUserID, &systemUserName)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("db: match Meta user: %w", err)
+		var err error
+		if systemUserID, systemUserName, err = matchMetaUser(ctx, tx, c.UserID); err != nil {
+			return "", err
 		}
 		if systemUserID != 0 {
 			related = append(related, Ref{"system_user", systemUserID})

@@ -71,7 +71,10 @@ func (s *Store) rotateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int
 	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, fp, id); err != nil {
 		return saved, "", err
 	}
-	expiryNote := s.metaExpiry(check, &vals)
+	expiryNote, err := s.applyMetaCheck(ctx, tx, check, &vals)
+	if err != nil {
+		return saved, "", err
+	}
 	summary := "Rotated: fingerprint " + shortFingerprint(old.fingerprint, old.lastFour) + " → " + shortFingerprint(fp, last4) + " (" + old.name + ")"
 	if err := s.writeToken(ctx, tx, actor, id, old, vals, "token.rotated", summary); err != nil {
 		return saved, "", err

@@ -295,7 +295,10 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, actor Actor, in Tok
 	if vals.lastReviewedOn == "" {
 		vals.lastReviewedOn = s.today() // registering a token counts as its first review
 	}
-	expiryNote := s.metaExpiry(in.MetaCheck, &vals)
+	expiryNote, err := s.applyMetaCheck(ctx, tx, in.MetaCheck, &vals)
+	if err != nil {
+		return saved, err
+	}
 	now := formatTime(s.now())
 	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, kind, account_id, system_user_id, owner_id, integration_id,
 		responsible_owner_id, created_by_owner_id, scopes, assets, issued_on, expires_on, last_rotated_on, last_reviewed_on,
@@ -410,7 +413,10 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, actor Actor, id int
 	if saved.DuplicateOf, err = sameFingerprint(ctx, tx, vals.fingerprint, id); err != nil {
 		return saved, false, err
 	}
-	expiryNote := s.metaExpiry(in.MetaCheck, &vals)
+	expiryNote, err := s.applyMetaCheck(ctx, tx, in.MetaCheck, &vals)
+	if err != nil {
+		return saved, false, err
+	}
 	if err := s.writeToken(ctx, tx, actor, id, old, vals, "token.updated", "Updated token "+vals.name); err != nil {
 		return saved, false, err
 	}

@@ -1,0 +1,44 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestMetaCheckFillsBlankFields: what Meta says of a pasted token fills
+// the fields the form left blank (issued on, scopes, the system user it
+// is issued to, the accounts it reaches), never one the person filled in,
+// and the message after saving says so.
+func TestMetaCheckFillsBlankFields(t *testing.T) {
+	t.Parallel()
+	w := newMetaWorld(t, "", true)
+	blank := randomSecret("EAAG")
+	w.graph.AddToken(blank, validNeverExpiring())
+	r := w.c.post("/tokens", tokenForm("Blank token", "system_user_token", map[string]string{"account_id": id(w.bm), "secret": blank}))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("POST /tokens: status %d\n%s", r.status, r.body)
+	}
+	tok := idFromLocation(t, r, "/tokens/")
+	want := "2026-02-28|pages_show_list, pages_read_engagement|" + id(w.su) + "|Northwind Shop, Northwind Blog"
+	if got := w.app.text("SELECT issued_on || '|' || scopes || '|' || COALESCE(system_user_id, '') || '|' || assets FROM tokens WHERE id = ?", tok); got != want {
+		t.Errorf("token holds %q, want %q", got, want)
+	}
+	if page := w.c.get(r.location()); !strings.Contains(page.body, "Filled in from Meta: issued on, scopes, issued to, assets it reaches.") {
+		t.Error("the message after saving does not say what was filled in from Meta")
+	}
+
+	filled := randomSecret("EAAG")
+	w.graph.AddToken(filled, validNeverExpiring())
+	person := w.app.createOwner("Ana Ruiz", "ana@example.com")
+	r = w.c.post("/tokens", tokenForm("Filled token", "system_user_token", map[string]string{"account_id": id(w.bm), "secret": filled,
+		"issued_on": "2026-03-01", "scopes": "ads_read", "owner_id": id(person), "assets": "The shop"}))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("POST /tokens: status %d\n%s", r.status, r.body)
+	}
+	tok = idFromLocation(t, r, "/tokens/")
+	want = "2026-03-01|ads_read||" + id(person) + "|The shop"
+	if got := w.app.text("SELECT issued_on || '|' || scopes || '|' || COALESCE(system_user_id, '') || '|' || owner_id || '|' || assets FROM tokens WHERE id = ?", tok); got != want {
+		t.Errorf("token holds %q, want the form's %q", got, want)
+	}
+}
