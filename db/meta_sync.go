@@ -21,8 +21,9 @@ import (
 //     admin when Meta's role is ADMIN;
 //   - its people: owners by email, each with a role on the business account
 //     named after Meta's role;
-//   - assignments: a system user's role on an ad account or Page, named after
-//     its tasks ("Manage, Advertise"), admin-level when the tasks include MANAGE.
+//   - assignments: a system user's role on an ad account or Page, named as
+//     Business Settings names its tasks (Admin, Editor, Moderator, Advertiser,
+//     Analyst), admin-level when the tasks include MANAGE.
 //
 // Records Meta no longer lists are never removed by a sync: they are listed
 // as "gone from Meta" (and as a finding) for someone to act on through their
@@ -763,8 +764,23 @@ func metaRoleName(role string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// metaTasksName names an assignment's role after its tasks: "Manage, Advertise".
+// metaTaskRoles names an assignment's role by its strongest task, as
+// Business Settings does: on Meta each role is a set of tasks (an ad
+// account's Advertiser is ADVERTISE, ANALYZE and DRAFT; a Page's Editor is
+// CREATE_CONTENT, MODERATE, ADVERTISE and ANALYZE), so the strongest task
+// names it.
+var metaTaskRoles = []struct{ task, role string }{
+	{"MANAGE", "Admin"}, {"CREATE_CONTENT", "Editor"}, {"MODERATE", "Moderator"}, {"ADVERTISE", "Advertiser"}, {"ANALYZE", "Analyst"},
+}
+
+// metaTasksName names an assignment's role after its tasks; tasks outside
+// Meta's roles (DRAFT alone) are named themselves.
 func metaTasksName(tasks []string) string {
+	for _, r := range metaTaskRoles {
+		if slices.Contains(tasks, r.task) {
+			return r.role
+		}
+	}
 	names := make([]string, len(tasks))
 	for i, t := range tasks {
 		names[i] = metaRoleName(t)

@@ -20,7 +20,7 @@ func seedMetaBusiness(t *testing.T, s *db.Store) (bm, ads, oldPage, capi, gone i
 	oldPage = mustAccount(t, s, db.AccountInput{Name: "Old Page", Platform: "Meta", Kind: "Page", ExternalID: "333", ParentID: id(bm)})
 	capi = mustSystemUser(t, s, db.SystemUserInput{Name: "capi", AccountID: id(bm), ExternalID: "61"})
 	gone = mustSystemUser(t, s, db.SystemUserInput{Name: "old-sync", AccountID: id(bm), ExternalID: "62"})
-	mustRole(t, s, db.RoleInput{AccountID: id(ads), SystemUserID: id(capi), Role: "Advertise"})
+	mustRole(t, s, db.RoleInput{AccountID: id(ads), SystemUserID: id(capi), Role: "Advertiser"})
 	ana := mustOwner(t, s, db.OwnerInput{Name: "Ana", Email: "ana@example.com"})
 	mustRole(t, s, db.RoleInput{AccountID: id(bm), OwnerID: id(ana), Role: "Employee"})
 	return
@@ -107,7 +107,7 @@ func TestMetaSyncPreviewAndApply(t *testing.T) {
 	if n := count(t, s, "SELECT admin FROM system_users WHERE id = ?", capi); n != 1 {
 		t.Error("capi is not an admin after the sync")
 	}
-	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE system_user_id = ? AND role = 'Manage, Advertise' AND admin = 1", capi); n != 1 {
+	if n := count(t, s, "SELECT COUNT(*) FROM roles WHERE system_user_id = ? AND role = 'Admin' AND admin = 1", capi); n != 1 {
 		t.Error("capi's role was not renamed after its tasks")
 	}
 	if n := count(t, s, "SELECT COUNT(*) FROM accounts WHERE external_id = '222' AND parent_id = ?", bm); n != 1 {

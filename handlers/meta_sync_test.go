@@ -48,7 +48,7 @@ func syncWorld(t *testing.T) (*testApp, *client, *metatest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.store.CreateRole(ctx, db.SystemActor("test"), db.RoleInput{AccountID: id(ads), SystemUserID: id(capi), Role: "Advertise"}); err != nil {
+	if _, err := app.store.CreateRole(ctx, db.SystemActor("test"), db.RoleInput{AccountID: id(ads), SystemUserID: id(capi), Role: "Advertiser"}); err != nil {
 		t.Fatal(err)
 	}
 	return app, app.signedIn("admin@example.com"), fake
