@@ -55,7 +55,8 @@ type checkedAsset struct {
 // are written. Meta knows when the value stops working, so its expiry (or
 // "never") replaces the form's; fields left blank are filled from what
 // Meta said: issued on, scopes, the system user it is issued to (by
-// external ID) and the accounts it reaches. It returns a sentence saying
+// external ID) and the accounts it reaches (by name, or by Meta's ID when
+// Steward records none). It returns a sentence saying
 // what changed, "" when nothing did.
 func (s *Store) applyMetaCheck(ctx context.Context, tx *sql.Tx, o *MetaCheckOutcome, vals *tokenValues) (string, error) {
 	if o == nil || o.Failure != "" || !o.Check.Valid {
@@ -88,7 +89,10 @@ func (s *Store) applyMetaCheck(ctx context.Context, tx *sql.Tx, o *MetaCheckOutc
 			if err != nil {
 				return "", err
 			}
-			if name != "" && !slices.Contains(names, name) {
+			if name == "" {
+				name = "Meta asset " + a.ID // not recorded in Steward
+			}
+			if !slices.Contains(names, name) {
 				names = append(names, name)
 			}
 		}

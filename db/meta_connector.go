@@ -260,35 +260,35 @@ func (s *Store) recordConnectorToken(ctx context.Context, tx *sql.Tx, actor Acto
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
 		return id, err
 	}
-	var responsible, systemUser sql.NullInt64
-	// The admin's person: the one their login is linked to, else the one
-	// with their email.
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(u.owner_id, (SELECT o.id FROM owners o WHERE o.email = u.email COLLATE NOCASE
-		ORDER BY o.status <> 'active', o.id LIMIT 1)) FROM users u WHERE u.id = ?`, actor.UserID).Scan(&responsible); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("db: read the admin's person: %w", err)
+	responsible, err := s.adminsPerson(ctx, tx, actor)
+	if err != nil {
+		return 0, err
 	}
-	if in.Check.UserID != "" {
-		err := tx.QueryRowContext(ctx, "SELECT id FROM system_users WHERE account_id = ? AND external_id = ? ORDER BY status <> 'active', id LIMIT 1",
-			accountID, in.Check.UserID).Scan(&systemUser)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("db: find the token's system user: %w", err)
-		}
-	}
-	assets := make([]string, len(in.Check.Assets))
-	for i, a := range in.Check.Assets {
-		assets[i] = a.ID
-	}
+	// What Meta said of the token fills its record (expiry, scopes, system
+	// user, assets) and is kept as its first check.
+	check := MetaCheckOutcome{Check: in.Check}
 	token := TokenInput{Name: "Steward's Meta connector (app " + in.AppID + ")", Kind: "system_user_token",
-		AccountID: idString(accountID), SystemUserID: idString(systemUser.Int64), ResponsibleOwnerID: idString(responsible.Int64),
-		Scopes: strings.Join(in.Check.Scopes, ", "), Assets: strings.Join(assets, ", "),
-		StoredIn: "Steward (sealed under its secret key)", Secret: in.Token,
+		AccountID: idString(accountID), ResponsibleOwnerID: idString(responsible),
+		StoredIn: "Steward (sealed under its secret key)", Secret: in.Token, MetaCheck: &check,
 		Notes: "Kept by Steward to read the business on Meta. Disconnect the app in Admin › Connectors, then revoke the token on Meta."}
-	if !in.Check.IssuedAt.IsZero() {
-		token.IssuedOn = in.Check.IssuedAt.Format("2006-01-02")
-	}
-	if !in.Check.ExpiresAt.IsZero() {
-		token.ExpiresOn = in.Check.ExpiresAt.Format("2006-01-02")
-	}
 	saved, err := s.createToken(ctx, tx, actor, token)
 	return saved.ID, err
+}
+
+// adminsPerson is the person who answers for what an admin sets up: the
+// one their login is linked to, else the one with their email, else a new
+// person with their email (audited), so Steward's own access has someone
+// who answers for it.
+func (s *Store) adminsPerson(ctx context.Context, tx *sql.Tx, actor Actor) (int64, error) {
+	var id sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(u.owner_id, (SELECT o.id FROM owners o WHERE o.email = u.email COLLATE NOCASE
+		ORDER BY o.status <> 'active', o.id LIMIT 1)) FROM users u WHERE u.id = ?`, actor.UserID).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("db: read the admin's person: %w", err)
+	}
+	if id.Valid || actor.UserID == 0 || actor.Email == "" {
+		return id.Int64, nil
+	}
+	return s.createOwner(ctx, tx, actor, OwnerInput{Name: actor.Email, Email: actor.Email,
+		Notes: "Added when they connected Meta: the connector's token needs someone who answers for it."})
 }

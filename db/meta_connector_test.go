@@ -63,14 +63,14 @@ func TestConnectMetaKeepsSecretsSealedAndRecordsTheToken(t *testing.T) {
 	}
 	if got := str(t, s, `SELECT a.platform || '|' || a.kind || '|' || a.external_id || '|' || t.kind || '|' || t.responsible_owner_id || '|' || t.fingerprint || '|' || t.expires_on || '|' || t.issued_on || '|' || t.scopes || '|' || t.assets
 		FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?`, c.TokenID); got !=
-		"Meta|Business Manager|555000111|system_user_token|"+id(person)+"|"+db.Fingerprint(connToken)+"||2026-11-02|business_management, ads_read|7001" {
+		"Meta|Business Manager|555000111|system_user_token|"+id(person)+"|"+db.Fingerprint(connToken)+"||2026-11-02|business_management, ads_read|Meta asset 7001" {
 		t.Errorf("token record = %q", got)
 	}
 	if n := count(t, s, "SELECT COUNT(*) FROM audit_events WHERE action = 'connector.connected' AND instr(changes, ?) = 0 AND instr(changes, ?) = 0", connAppSecret, connToken); n != 1 {
 		t.Errorf("%d connector.connected events without secrets, want 1", n)
 	}
-	if got := events(t, s) - before; got != 5 { // person, user, account, token, connector
-		t.Errorf("%d events, want 5", got)
+	if got := events(t, s) - before; got != 6 { // person, user, account, token, its check, connector
+		t.Errorf("%d events, want 6", got)
 	}
 	info, err := os.Stat(db.SecretKeyFile(path))
 	if err != nil || info.Mode().Perm() != 0o600 {
@@ -217,5 +217,25 @@ func TestMetaConnectorAndSyncsRefuseAnEditor(t *testing.T) {
 		if n, _ := s.QueryInt(ctx, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)
 		}
+	}
+}
+
+// An admin with no person record who connects Meta and keeps the token
+// answers for it all the same: a person with their email is added.
+func TestConnectMetaGivesTheKeptTokenAResponsibleOwner(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStoreAt(t, filepath.Join(t.TempDir(), "t.db"))
+	uid, err := s.CreateUser(ctx, actor, db.UserInput{Email: "root@example.com", Password: "Quartz-Harbor-Lantern-88", Role: db.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := db.Actor{UserID: uid, Email: "root@example.com", Role: db.RoleAdmin}
+	if err := s.ConnectMeta(ctx, admin, db.MetaConnectInput{AppID: "1001", AppSecret: connAppSecret, BusinessID: "555000111",
+		Token: connToken, KeepToken: true, Check: db.MetaTokenCheck{Valid: true, NeverExpires: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := str(t, s, `SELECT o.email || '|' || o.status FROM tokens t JOIN owners o ON o.id = t.responsible_owner_id
+		WHERE t.id = (SELECT token_id FROM meta_connector)`); got != "root@example.com|active" {
+		t.Errorf("the kept token's responsible owner = %q, want a person with the admin's email", got)
 	}
 }

@@ -60,7 +60,7 @@ func TestConnectMetaKeepingTheToken(t *testing.T) {
 		t.Error("Meta was not asked")
 	}
 	if got := a.text(`SELECT m.app_id || '|' || m.business_id || '|' || t.responsible_owner_id || '|' || t.fingerprint || '|' || t.assets
-		FROM meta_connector m JOIN tokens t ON t.id = m.token_id`); got != metaAppID+"|555000111|"+id(owner)+"|"+db.Fingerprint(metaToken)+"|7001, 8001" {
+		FROM meta_connector m JOIN tokens t ON t.id = m.token_id`); got != metaAppID+"|555000111|"+id(owner)+"|"+db.Fingerprint(metaToken)+"|Meta asset 7001, Meta asset 8001" {
 		t.Errorf("stored connector = %q", got)
 	}
 	page := c.get("/admin/connectors")

@@ -20,7 +20,7 @@ func TestMetaCheckFillsBlankFields(t *testing.T) {
 		t.Fatalf("POST /tokens: status %d\n%s", r.status, r.body)
 	}
 	tok := idFromLocation(t, r, "/tokens/")
-	want := "2026-02-28|pages_show_list, pages_read_engagement|" + id(w.su) + "|Northwind Shop, Northwind Blog"
+	want := "2026-02-28|pages_show_list, pages_read_engagement|" + id(w.su) + "|Northwind Shop, Northwind Blog, Meta asset 3333"
 	if got := w.app.text("SELECT issued_on || '|' || scopes || '|' || COALESCE(system_user_id, '') || '|' || assets FROM tokens WHERE id = ?", tok); got != want {
 		t.Errorf("token holds %q, want %q", got, want)
 	}
