@@ -63,7 +63,7 @@ func TestConnectorPageSyncHistory(t *testing.T) {
 		t.Fatalf("history: %v, want the failed read, then the applied sync", rows)
 	}
 	page = admin.get("/admin/connectors").body
-	if !strings.Contains(page, "scheduled") || !strings.Contains(page, "invalid or has expired") || !strings.Contains(page, "applied on ") {
+	if !strings.Contains(page, "scheduled") || !strings.Contains(page, "invalid or has expired") || !strings.Contains(page, ">on "+app.store.Now().UTC().Format("2006-01-02")+"<") {
 		t.Error("the history does not show the scheduled read's failure in words, or when the sync was applied")
 	}
 	failedID := app.count("SELECT MAX(id) FROM meta_syncs")

@@ -162,7 +162,7 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 // read that failed yesterday and today's pending sync, which finds
 // something in every section (a new system user, a renamed ad account, a
 // Page gone). It also registers a token that Meta checked. It answers the
-// pending sync's page and the checked token's.
+// pending sync's segment ("/syncs/{id}") and the checked token's page.
 func addLookMeta(t *testing.T, file string) (syncPage, tokenPage string) {
 	t.Helper()
 	ctx := context.Background()
@@ -215,7 +215,8 @@ func addLookMeta(t *testing.T, file string) (syncPage, tokenPage string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "/admin/connectors/meta/syncs/" + strconv.FormatInt(pending, 10), "/tokens/" + strconv.FormatInt(token.ID, 10)
+	// mainPages puts the sync's segment in place of the route's "/syncs/:id".
+	return "/syncs/" + strconv.FormatInt(pending, 10), "/tokens/" + strconv.FormatInt(token.ID, 10)
 }
 
 // addLookReview adds an open access review of a few demo roles, reviewed
