@@ -124,19 +124,70 @@ func (s *Store) RecordMetaSync(ctx context.Context, actor Actor, snap MetaSnapsh
 	var id int64
 	var plan MetaSyncPlan
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO meta_syncs (business_id, read_at, snapshot, read_by) VALUES (?, ?, ?, ?)`,
-			snap.BusinessID, formatTime(snap.ReadAt), string(body), actor.Email)
-		if err != nil {
-			return fmt.Errorf("db: keep meta sync: %w", err)
-		}
-		id, _ = res.LastInsertId()
 		w := metaWalk{s: s, ctx: ctx, q: tx, snap: snap}
 		if plan, err = w.run(); err != nil {
 			return err
 		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO meta_syncs (business_id, read_at, snapshot, read_by, scheduled, to_create, to_update, gone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			snap.BusinessID, formatTime(snap.ReadAt), string(body), actor.Email, actor.Role == RoleSteward, len(plan.Create), len(plan.Update), len(plan.Gone))
+		if err != nil {
+			return fmt.Errorf("db: keep meta sync: %w", err)
+		}
+		id, _ = res.LastInsertId()
 		return s.keepDrift(ctx, tx, id, plan)
 	})
 	return id, plan, err
+}
+
+// RecordMetaSyncFailure keeps a sync that could not read the business, for
+// the connector page's history: problem says why in words (meta.Problem),
+// never with a token. Nothing else changes: the drift findings stay those
+// of the last sync that read the business.
+func (s *Store) RecordMetaSyncFailure(ctx context.Context, actor Actor, businessID string, readAt time.Time, problem string) error {
+	if !actor.managesLogins() {
+		return errOnlyAdminsConnectMeta
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta_syncs (business_id, read_at, snapshot, status, read_by, scheduled, problem)
+			VALUES (?, ?, '', 'failed', ?, ?, ?)`, businessID, formatTime(readAt), actor.Email, actor.Role == RoleSteward, problem); err != nil {
+			return fmt.Errorf("db: keep failed meta sync: %w", err)
+		}
+		return nil
+	})
+}
+
+// metaSyncsShown is how many syncs the connector page's history lists.
+const metaSyncsShown = 20
+
+// MetaSyncRow is one sync in the connector page's history.
+type MetaSyncRow struct {
+	ID         int64
+	BusinessID string
+	ReadAt     time.Time
+	ReadBy     string // the admin's email; "" for the scheduled job
+	Status     string // "pending", "applied" or "failed"
+	AppliedAt  time.Time
+	// Create, Update and Gone are the plan's counts when the sync was kept;
+	// once applied, what applying it created and updated.
+	Create, Update, Gone int
+	Problem              string // why a failed sync read nothing
+}
+
+// MetaSyncHistory lists the latest syncs, newest first, at most 20.
+func (s *Store) MetaSyncHistory(ctx context.Context) ([]MetaSyncRow, error) {
+	return all(ctx, s.read, func(row scanner) (MetaSyncRow, error) {
+		var r MetaSyncRow
+		var readAt, appliedAt string
+		var scheduled bool
+		err := row.Scan(&r.ID, &r.BusinessID, &readAt, &r.ReadBy, &scheduled, &r.Status, &appliedAt, &r.Create, &r.Update, &r.Gone, &r.Problem)
+		r.ReadAt, r.AppliedAt = parseStoredTime(readAt), parseStoredTime(appliedAt)
+		if scheduled {
+			r.ReadBy = ""
+		}
+		return r, err
+	}, "meta sync history", `SELECT id, business_id, read_at, read_by, scheduled, status, applied_at, to_create, to_update, gone, problem
+		FROM meta_syncs ORDER BY id DESC LIMIT ?`, metaSyncsShown)
 }
 
 // MetaSyncByID returns a kept sync.
@@ -147,7 +198,8 @@ func (s *Store) MetaSyncByID(ctx context.Context, id int64) (MetaSync, error) {
 func metaSyncTx(ctx context.Context, q querier, id int64) (MetaSync, error) {
 	var m MetaSync
 	var body string
-	err := q.QueryRowContext(ctx, "SELECT id, snapshot, status, read_by FROM meta_syncs WHERE id = ?", id).Scan(&m.ID, &body, &m.Status, &m.ReadBy)
+	// A failed sync read nothing: there is nothing to preview or apply.
+	err := q.QueryRowContext(ctx, "SELECT id, snapshot, status, read_by FROM meta_syncs WHERE id = ? AND status <> 'failed'", id).Scan(&m.ID, &body, &m.Status, &m.ReadBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
@@ -187,7 +239,7 @@ func (s *Store) ApplyMetaSync(ctx context.Context, actor Actor, syncID int64) (M
 			return ErrMetaSyncApplied
 		}
 		var latest int64
-		if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM meta_syncs").Scan(&latest); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM meta_syncs WHERE status <> 'failed'").Scan(&latest); err != nil {
 			return fmt.Errorf("db: latest meta sync: %w", err)
 		}
 		if latest != syncID {
@@ -208,7 +260,8 @@ func (s *Store) ApplyMetaSync(ctx context.Context, actor Actor, syncID int64) (M
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE meta_syncs SET status = 'applied', applied_at = ? WHERE id = ?", formatTime(s.now()), syncID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE meta_syncs SET status = 'applied', applied_at = ?, to_create = ?, to_update = ?, gone = ? WHERE id = ?",
+			formatTime(s.now()), len(plan.Create), len(plan.Update), len(plan.Gone), syncID); err != nil {
 			return fmt.Errorf("db: mark meta sync applied: %w", err)
 		}
 		if err := s.appendEvent(ctx, tx, Actor{UserID: actor.UserID, Email: actor.Email, IP: actor.IP, Role: actor.Role}, Event{

@@ -35,16 +35,20 @@ func (s *Server) showConnectors(c echo.Context) error {
 		Values: map[string]string{"app_id": m.AppID, "business_id": m.BusinessID}}, "")
 }
 
-// renderConnectors renders the connectors page; the form's secrets are
-// never sent back.
+// renderConnectors renders the connectors page with the latest syncs; the
+// form's secrets are never sent back.
 func (s *Server) renderConnectors(c echo.Context, status int, f components.Form, problem string) error {
 	m, err := s.store.MetaConnector(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	syncs, err := s.store.MetaSyncHistory(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	delete(f.Values, "app_secret")
 	delete(f.Values, "access_token")
-	return render(c, status, pages.ConnectorsPage(s.page(c, "Connectors", "admin"), pages.ConnectorsAdmin{Meta: m, Form: f, Problem: problem}))
+	return render(c, status, pages.ConnectorsPage(s.page(c, "Connectors", "admin"), pages.ConnectorsAdmin{Meta: m, Syncs: syncs, Form: f, Problem: problem}))
 }
 
 // connectMeta is POST /admin/connectors/meta: Meta checks the app token

@@ -139,7 +139,7 @@ func TestMetaCheckOnRegistration(t *testing.T) {
 	}
 
 	page := w.c.get(path("/tokens/:id", tok))
-	if page.status != http.StatusOK || !strings.Contains(page.body, "Checked with Meta on "+utcToday()) ||
+	if page.status != http.StatusOK || !strings.Contains(page.body, `Checked with Meta on <span class="whitespace-nowrap">`+utcToday()) ||
 		!strings.Contains(page.body, `href="/accounts/`+id(w.shop)+`"`) || !strings.Contains(page.body, `href="/system-users/`+id(w.su)+`"`) ||
 		!strings.Contains(page.body, "3333") || len(tagsWith(page.body, "meta-revoke")) != 0 {
 		t.Errorf("token page: status %d, checked %v, Page linked %v, system user linked %v, unknown asset %v, revoke offered %v", page.status,

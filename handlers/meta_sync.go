@@ -84,23 +84,17 @@ func (s *Server) startMetaSync(c echo.Context) error {
 	return redirect(c, "/admin/connectors/meta/syncs/"+strconv.FormatInt(id, 10))
 }
 
-// metaErrorText names a failed read of the business in words, with the
-// status to answer: nothing was read, so nothing is applied.
+// metaErrorText is a failed read of the business in words (meta.Problem),
+// with the status to answer: nothing was read, so nothing is applied.
 func metaErrorText(err error) (int, string) {
-	const nothing = " Nothing was read or changed."
+	status := http.StatusBadGateway
 	switch meta.KindOf(err) {
-	case meta.InvalidToken:
-		return http.StatusUnprocessableEntity, "Meta refused the token: it is invalid or has expired. Paste a current system user token." + nothing
-	case meta.Permission:
-		return http.StatusUnprocessableEntity, "The token lacks a permission: it needs business_management, and its system user must be able to see the business." + nothing
-	case meta.RateLimited:
-		return http.StatusServiceUnavailable, "Meta is limiting requests from this app (rate limited). Try again in a few minutes." + nothing
-	case meta.Timeout:
-		return http.StatusServiceUnavailable, fmt.Sprintf("Meta did not answer within %d seconds. Try again later.", int(meta.RequestTimeout.Seconds())) + nothing
-	case meta.Unreachable:
-		return http.StatusServiceUnavailable, "Steward could not reach Meta's Graph API. Check this server's connection to the internet." + nothing
+	case meta.InvalidToken, meta.Permission:
+		status = http.StatusUnprocessableEntity
+	case meta.RateLimited, meta.Timeout, meta.Unreachable:
+		status = http.StatusServiceUnavailable
 	}
-	return http.StatusBadGateway, "Meta answered with an error Steward does not know." + nothing
+	return status, meta.Problem(err) + " Nothing was read or changed."
 }
 
 // showMetaSync is GET /admin/connectors/meta/syncs/{id}: a sync's preview

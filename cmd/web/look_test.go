@@ -73,12 +73,13 @@ func TestLook(t *testing.T) {
 	records := b.lookRecords(t)
 	var reviewerPage string
 	records["reviews"], reviewerPage = addLookReview(t, srv.db)
-	records["syncs"] = addLookMetaSync(t, srv.db)
+	var checkedToken string
+	records["syncs"], checkedToken = addLookMeta(t, srv.db)
 	main := mainPages(t, records)
+	// A reviewer's page opens without signing in; it is checked the same,
+	// and so is a token Meta checked (the first token's page has no check).
+	main = append(main, reviewerPage, checkedToken)
 	pages = append(pages, main...)
-	// A reviewer's page opens without signing in; it is checked the same.
-	main = append(main, reviewerPage)
-	pages = append(pages, reviewerPage)
 	for _, p := range main {
 		for _, sc := range screens {
 			t.Run(sc.name+" "+p, func(t *testing.T) {
@@ -154,14 +155,15 @@ func (b *browser) lookRecords(t *testing.T) map[string]string {
 	return records
 }
 
-// addLookReview adds an open access review of a few demo roles, reviewed
-// by a demo owner, straight into the database file of the running server
-// (starting reviews is not what this test looks at), and issues the
-// reviewer's link. It returns the review's path and the link's.
-// addLookMetaSync keeps a Meta sync of the demo's business that finds
+// addLookMeta connects a Meta app with a kept token, straight into the
+// database file of the running server (connecting asks Meta, which this
+// test does not reach), so the connector page shows the connected app and
+// a history of every kind of sync: one applied two days ago, a scheduled
+// read that failed yesterday and today's pending sync, which finds
 // something in every section (a new system user, a renamed ad account, a
-// Page gone) and answers its page.
-func addLookMetaSync(t *testing.T, file string) string {
+// Page gone). It also registers a token that Meta checked. It answers the
+// pending sync's segment ("/syncs/{id}") and the checked token's page.
+func addLookMeta(t *testing.T, file string) (syncPage, tokenPage string) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := db.Open(ctx, file)
@@ -169,7 +171,34 @@ func addLookMetaSync(t *testing.T, file string) string {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	id, _, err := store.RecordMetaSync(ctx, db.SystemActor("look test"), db.MetaSnapshot{BusinessID: "184726351902847", ReadAt: store.Now(),
+	const bmID = "184726351902847"
+	uid, err := store.QueryInt(ctx, "SELECT id FROM users WHERE email = ?", adminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := db.Actor{UserID: uid, Email: adminEmail, Role: db.RoleAdmin}
+	now := store.Now()
+	check := db.MetaTokenCheck{CheckedAt: now, Valid: true, NeverExpires: true, IssuedAt: now.AddDate(0, -2, 0), Type: "SYSTEM_USER",
+		AppID: "1029384756", Application: "Steward inventory", UserID: "61550293847563",
+		Scopes: []string{"business_management", "ads_read", "pages_read_engagement", "read_insights"},
+		Assets: []db.MetaGrantedAsset{{ID: "1029384756102938", Scopes: []string{"ads_read"}}, {ID: "998877665544332211", Scopes: []string{"pages_read_engagement", "read_insights"}}}}
+	if err := store.ConnectMeta(ctx, admin, db.MetaConnectInput{AppID: "1029384756", AppSecret: "look-test-app-secret", BusinessID: bmID,
+		Token: "EAAlookTestKeptConnectorToken0123456789", KeepToken: true, Check: check}); err != nil {
+		t.Fatal(err)
+	}
+	applied, _, err := store.RecordMetaSync(ctx, admin, db.MetaSnapshot{BusinessID: bmID, ReadAt: now.AddDate(0, 0, -2),
+		Pages: []db.MetaAsset{{ID: "5550001", Name: "Northwind Outlet"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ApplyMetaSync(ctx, admin, applied); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RecordMetaSyncFailure(ctx, db.SystemActor("scheduled Meta sync"), bmID, now.AddDate(0, 0, -1),
+		"Meta refused the token: it is invalid or has expired. Use a current system user token."); err != nil {
+		t.Fatal(err)
+	}
+	pending, _, err := store.RecordMetaSync(ctx, db.SystemActor("scheduled Meta sync"), db.MetaSnapshot{BusinessID: bmID, ReadAt: now,
 		SystemUsers: []db.MetaSystemUser{{ID: "61550293847566", Name: "shopify-product-feed-with-a-long-name", Role: "EMPLOYEE"}},
 		AdAccounts:  []db.MetaAsset{{ID: "1029384756102938", Name: "Northwind – Prospecting (United States and Canada)"}},
 		Assignments: []db.MetaAssignment{{SystemUserID: "61550293847566", AssetID: "1029384756102938", AssetKind: "ad_account",
@@ -177,9 +206,23 @@ func addLookMetaSync(t *testing.T, file string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "/admin/connectors/meta/syncs/" + strconv.FormatInt(id, 10)
+	account, err := store.QueryInt(ctx, "SELECT id FROM accounts WHERE external_id = ?", bmID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := store.CreateToken(ctx, admin, db.TokenInput{Name: "Looker Studio reporting token", Kind: "system_user_token",
+		AccountID: strconv.FormatInt(account, 10), Secret: "EAAlookTestCheckedToken9876543210", MetaCheck: &db.MetaCheckOutcome{Check: check}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mainPages puts the sync's segment in place of the route's "/syncs/:id".
+	return "/syncs/" + strconv.FormatInt(pending, 10), "/tokens/" + strconv.FormatInt(token.ID, 10)
 }
 
+// addLookReview adds an open access review of a few demo roles, reviewed
+// by a demo owner, straight into the database file of the running server
+// (starting reviews is not what this test looks at), and issues the
+// reviewer's link. It returns the review's path and the link's.
 func addLookReview(t *testing.T, file string) (review, link string) {
 	t.Helper()
 	ctx := context.Background()

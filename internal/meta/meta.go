@@ -203,3 +203,22 @@ func transportError(err error) error {
 	}
 	return &Error{Kind: Unreachable, Message: "could not reach Meta's Graph API"}
 }
+
+// Problem names a failed read of the business in words a person acts on,
+// for the sync form and the connector page's history of scheduled syncs.
+// It never holds a token, a secret or a URL.
+func Problem(err error) string {
+	switch KindOf(err) {
+	case InvalidToken:
+		return "Meta refused the token: it is invalid or has expired. Use a current system user token."
+	case Permission:
+		return "The token lacks a permission: it needs business_management, and its system user must be able to see the business."
+	case RateLimited:
+		return "Meta is limiting requests from this app (rate limited). Try again in a few minutes."
+	case Timeout:
+		return fmt.Sprintf("Meta did not answer within %d seconds. Try again later.", int(RequestTimeout.Seconds()))
+	case Unreachable:
+		return "Steward could not reach Meta's Graph API. Check this server's connection to the internet."
+	}
+	return "Meta answered with an error Steward does not know."
+}

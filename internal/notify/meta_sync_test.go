@@ -1,10 +1,11 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"steward/db"
@@ -15,7 +16,9 @@ import (
 
 // With a token kept, the scheduler reads the business once a day and the
 // drift it finds shows as a finding; nothing is applied. Without one it
-// does nothing, and a rate-limited read keeps nothing and stays due.
+// does nothing, and a rate-limited read keeps a failed sync saying so in
+// words (for the connector page's history), applies nothing, stays due and
+// is logged without the token.
 func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -24,7 +27,8 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 	const token = "EAAkeptToken0123"
 	fake.AddToken(token, metatest.Token{Valid: true, Type: "SYSTEM_USER", Scopes: []string{"business_management"}})
 	fake.SetBusiness(db.MetaSnapshot{BusinessID: "9001", SystemUsers: []db.MetaSystemUser{{ID: "61", Name: "capi", Role: "ADMIN"}}})
-	n := notify.New(s, notify.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var log bytes.Buffer
+	n := notify.New(s, notify.Config{Log: slog.New(slog.NewTextHandler(&log, nil))})
 	n.Register(notify.MetaSyncJob(s, &meta.Client{BaseURL: fake.URL}))
 	uid, err := s.CreateUser(ctx, db.SystemActor("test"), db.UserInput{Email: "ada@example.com", Password: "Quartz-Harbor-Lantern-88", Role: db.RoleAdmin})
 	if err != nil {
@@ -43,7 +47,7 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 		if _, err := n.RunDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		v, err := s.QueryInt(ctx, "SELECT COUNT(*) FROM meta_syncs")
+		v, err := s.QueryInt(ctx, "SELECT COUNT(*) FROM meta_syncs WHERE status <> 'failed'")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,6 +67,16 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 	if got := syncs(); got != 0 {
 		t.Fatalf("a rate-limited read kept %d syncs", got)
 	}
+	failed, err := s.MetaSyncHistory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 1 || failed[0].Status != "failed" || failed[0].ReadBy != "" || failed[0].Problem != meta.Problem(&meta.Error{Kind: meta.RateLimited}) {
+		t.Fatalf("history after a rate-limited read: %+v, want one failed scheduled sync saying Meta limits requests", failed)
+	}
+	if !strings.Contains(log.String(), "meta.sync") {
+		t.Error("the failed read was not logged")
+	}
 	fake.Fail("system_users", metatest.Fault{})
 	if got := syncs(); got != 1 {
 		t.Fatalf("after the rate limit lifted: %d syncs, want 1 (the job stayed due)", got)
@@ -81,5 +95,8 @@ func TestScheduledMetaSyncKeepsWhatItReadDaily(t *testing.T) {
 	}
 	if v, _ := s.QueryInt(ctx, "SELECT COUNT(*) FROM system_users"); v != 0 {
 		t.Error("a scheduled sync applied something")
+	}
+	if v, _ := s.QueryInt(ctx, "SELECT COUNT(*) FROM meta_syncs WHERE problem LIKE ? OR snapshot LIKE ?", "%"+token+"%", "%"+token+"%"); v != 0 || strings.Contains(log.String(), token) {
+		t.Error("a sync or the log holds the token")
 	}
 }
