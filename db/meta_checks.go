@@ -195,6 +195,15 @@ func (r Snapshot) LatestMetaChecks(ctx context.Context, ids []int64) (map[int64]
 	return latestMetaChecks(ctx, r.tx, ids)
 }
 
+// latestMetaChecksSQL reads the newest check of each of n tokens, each
+// found by the index on (token_id, id).
+func latestMetaChecksSQL(n int) string {
+	return `SELECT m.token_id, m.checked_at, m.failure, m.valid, m.never_expires, m.expires_at, m.data_access_expires_at,
+		m.issued_at, m.type, m.app_id, m.application, m.meta_user_id, m.system_user_id, COALESCE(su.name, ''), m.scopes, m.assets, m.error
+		FROM token_meta_checks m LEFT JOIN system_users su ON su.id = m.system_user_id
+		WHERE m.id IN (SELECT MAX(id) FROM token_meta_checks WHERE token_id IN (?` + strings.Repeat(", ?", n-1) + `) GROUP BY token_id)`
+}
+
 func latestMetaChecks(ctx context.Context, q querier, ids []int64) (map[int64]TokenMetaCheck, error) {
 	out := map[int64]TokenMetaCheck{}
 	if len(ids) == 0 {
@@ -204,10 +213,7 @@ func latestMetaChecks(ctx context.Context, q querier, ids []int64) (map[int64]To
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT m.token_id, m.checked_at, m.failure, m.valid, m.never_expires, m.expires_at, m.data_access_expires_at,
-		m.issued_at, m.type, m.app_id, m.application, m.meta_user_id, m.system_user_id, COALESCE(su.name, ''), m.scopes, m.assets, m.error
-		FROM token_meta_checks m LEFT JOIN system_users su ON su.id = m.system_user_id
-		WHERE m.id IN (SELECT MAX(id) FROM token_meta_checks WHERE token_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) GROUP BY token_id)`, args...)
+	rows, err := q.QueryContext(ctx, latestMetaChecksSQL(len(ids)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: read Meta checks: %w", err)
 	}
