@@ -330,7 +330,7 @@ func withNotes(k db.Kind, headers map[string]*header) map[string]*header {
 		headers = map[string]*header{}
 	}
 	headers[apiNoteHeader] = &header{Schema: &schema{Type: "string"},
-		Description: "What the " + k.Noun + "'s page would say after saving it, in words for a person; one header per note, " +
+		Description: "What the " + k.Noun + "'s page would say after saving it, in words for a person (UTF-8); one header per note, " +
 			"so there may be several, or none. When a value is sent for a token on a Meta account and a Meta app is connected, " +
 			"Steward asks Meta's debug_token before dropping the value, and a note says what Meta found (valid or not, its expiry, " +
 			"the accounts it reaches) or, starting \"Warning: the check with Meta failed\", why Meta could not be asked: " +
@@ -423,7 +423,7 @@ func kindSchemas(k db.Kind) map[string]*schema {
 	}
 	types := exportOnlyTypes[k.Name]
 	for _, col := range k.ExportOnly {
-		record.Properties = append(record.Properties, property{col, &schema{Type: types[col], ReadOnly: true, Enum: anys(exportOnlyEnum(k, col))}})
+		record.Properties = append(record.Properties, property{col, exportOnlySchema(k, col, types[col])})
 	}
 	for _, x := range apiExtras[k.Name] {
 		record.Properties = append(record.Properties, property{x.name, x.schema()})
@@ -440,16 +440,18 @@ func kindSchemas(k db.Kind) map[string]*schema {
 	}
 }
 
-// exportOnlyEnum is the values a read-only column of k may take, nil for
-// any. A token's effective status is its status field's, or
+// exportOnlySchema is the schema of k's read-only column col, of JSON type
+// typ. A token's effective status takes its status field's values, or
 // db.TokenExpiredActive for an active token past its expiry date
 // (db.Token.EffectiveStatus).
-func exportOnlyEnum(k db.Kind, col string) []string {
-	if col != "effective_status" {
-		return nil
+func exportOnlySchema(k db.Kind, col string, typ any) *schema {
+	s := &schema{Type: typ, ReadOnly: true}
+	if col == "effective_status" {
+		status, _ := fieldNamed(k, "status")
+		s.Enum = anys(append(slices.Clone(status.Enum), db.TokenExpiredActive))
+		s.Description = "The status to go by today: status, or " + db.TokenExpiredActive + " when the " + k.Noun + " is active past its expiry date."
 	}
-	status, _ := fieldNamed(k, "status")
-	return append(slices.Clone(status.Enum), db.TokenExpiredActive)
+	return s
 }
 
 // fieldSchema is the JSON type of a form field: a record's id (or null), a
