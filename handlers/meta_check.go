@@ -129,6 +129,7 @@ func readMetaChecks(ctx context.Context, r db.Snapshot, ids []int64) (map[int64]
 	return out, nil
 }
 
+// apiMetaCheckOf is the stored check c as the API gives it.
 func apiMetaCheckOf(c db.TokenMetaCheck) apiMetaCheck {
 	a := apiMetaCheck{CheckedAt: apiTime(c.CheckedAt), Failure: c.Failure, Error: c.Error, NeverExpires: c.NeverExpires,
 		ExpiresAt: optionalTime(c.ExpiresAt), DataAccessExpiresAt: optionalTime(c.DataAccessExpiresAt), IssuedAt: optionalTime(c.IssuedAt),

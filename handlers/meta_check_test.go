@@ -377,6 +377,24 @@ func TestMetaCheckThroughAPI(t *testing.T) {
 	if r.status != http.StatusOK || len(r.header.Values("Steward-Note")) != 0 || w.checks() != 2 {
 		t.Errorf("PATCH without a value: status %d, notes %q, Meta asked %d times (want 2)", r.status, r.header.Values("Steward-Note"), w.checks())
 	}
+
+	// The list gives each token its own latest check, null for one never checked.
+	unchecked, err := w.app.store.CreateToken(context.Background(), db.SystemActor("test"), db.TokenInput{Name: "Old token", Kind: "api_key", AccountID: id(w.bm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct{ Data []apiToken }
+	decode(t, w.app.api(http.MethodGet, "/api/v1/tokens?account_id="+id(w.bm), key, ""), &page)
+	checkedAt := map[int64]string{}
+	for _, tok := range page.Data {
+		checkedAt[tok.ID] = "never"
+		if tok.MetaCheck != nil {
+			checkedAt[tok.ID] = fmt.Sprint(tok.MetaCheck.NeverExpires)
+		}
+	}
+	if len(checkedAt) != 2 || checkedAt[created.ID] != "true" || checkedAt[unchecked.ID] != "never" {
+		t.Errorf("list: never_expires of each token's check %v, want the new value's (true) for %d and none for %d", checkedAt, created.ID, unchecked.ID)
+	}
 }
 
 // TestMetaUnreachableThroughAPIPatch: a new value sent by PATCH when Meta
