@@ -258,58 +258,103 @@ func metaCheckSummary(o MetaCheckOutcome, reached []string, unknown int, systemU
 // LatestMetaCheck is the newest check of token id; found is false when it
 // was never checked.
 func (s *Store) LatestMetaCheck(ctx context.Context, id int64) (c TokenMetaCheck, found bool, err error) {
-	var checkedAt, expiresAt, dataAccess, issuedAt, scopesJSON, assetsJSON string
-	var systemUserID sql.NullInt64
-	err = s.read.QueryRowContext(ctx, `SELECT m.checked_at, m.failure, m.valid, m.never_expires, m.expires_at, m.data_access_expires_at,
-		m.issued_at, m.type, m.app_id, m.application, m.meta_user_id, m.system_user_id, COALESCE(su.name, ''), m.scopes, m.assets, m.error
-		FROM token_meta_checks m LEFT JOIN system_users su ON su.id = m.system_user_id
-		WHERE m.token_id = ? ORDER BY m.id DESC LIMIT 1`, id).Scan(&checkedAt, &c.Failure, &c.Valid, &c.NeverExpires, &expiresAt, &dataAccess,
-		&issuedAt, &c.Type, &c.AppID, &c.Application, &c.UserID, &systemUserID, &c.SystemUserName, &scopesJSON, &assetsJSON, &c.Error)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, false, nil
-	}
-	if err != nil {
-		return c, false, fmt.Errorf("db: read Meta check: %w", err)
-	}
-	c.SystemUserID = systemUserID.Int64
-	c.CheckedAt, c.ExpiresAt, c.DataAccessExpiresAt, c.IssuedAt = parseStoredTime(checkedAt), parseStoredTime(expiresAt),
-		parseStoredTime(dataAccess), parseStoredTime(issuedAt)
-	var assets []checkedAsset
-	if err := json.Unmarshal([]byte(scopesJSON), &c.Scopes); err != nil {
-		return c, false, fmt.Errorf("db: read Meta check scopes: %w", err)
-	}
-	if err := json.Unmarshal([]byte(assetsJSON), &assets); err != nil {
-		return c, false, fmt.Errorf("db: read Meta check assets: %w", err)
-	}
-	names, err := s.accountNames(ctx, assets)
-	if err != nil {
-		return c, false, err
-	}
-	for _, a := range assets {
-		c.Assets = append(c.Assets, MetaGrantedAsset{ID: a.ID, Scopes: a.Scopes})
-		if name, ok := names[a.AccountID]; ok {
-			c.Reached = append(c.Reached, MetaReachedAccount{AccountID: a.AccountID, Name: name, AssetID: a.ID, Scopes: a.Scopes})
-		} else {
-			c.Unknown = append(c.Unknown, MetaGrantedAsset{ID: a.ID, Scopes: a.Scopes})
-		}
-	}
-	return c, true, nil
+	checks, err := latestMetaChecks(ctx, s.read, []int64{id})
+	c, found = checks[id]
+	return c, found, err
 }
 
-// accountNames reads the display names of the accounts assets were matched
-// to, in one query.
-func (s *Store) accountNames(ctx context.Context, assets []checkedAsset) (map[int64]string, error) {
+// LatestMetaChecks are the newest checks of the tokens ids, by token ID;
+// a token never checked has none. Two queries read them however many
+// tokens there are, so a page of a list costs no query per row.
+func (r Snapshot) LatestMetaChecks(ctx context.Context, ids []int64) (map[int64]TokenMetaCheck, error) {
+	return latestMetaChecks(ctx, r.tx, ids)
+}
+
+// latestMetaChecksSQL reads the newest check of each of n tokens, each
+// found by the index on (token_id, id).
+func latestMetaChecksSQL(n int) string {
+	return `SELECT m.token_id, m.checked_at, m.failure, m.valid, m.never_expires, m.expires_at, m.data_access_expires_at,
+		m.issued_at, m.type, m.app_id, m.application, m.meta_user_id, m.system_user_id, COALESCE(su.name, ''), m.scopes, m.assets, m.error
+		FROM token_meta_checks m LEFT JOIN system_users su ON su.id = m.system_user_id
+		WHERE m.id IN (SELECT MAX(id) FROM token_meta_checks WHERE token_id IN (?` + strings.Repeat(", ?", n-1) + `) GROUP BY token_id)`
+}
+
+func latestMetaChecks(ctx context.Context, q querier, ids []int64) (map[int64]TokenMetaCheck, error) {
+	out := map[int64]TokenMetaCheck{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, latestMetaChecksSQL(len(ids)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: read Meta checks: %w", err)
+	}
+	defer rows.Close()
+	assets := map[int64][]checkedAsset{}
+	for rows.Next() {
+		var c TokenMetaCheck
+		var tokenID int64
+		var checkedAt, expiresAt, dataAccess, issuedAt, scopesJSON, assetsJSON string
+		var systemUserID sql.NullInt64
+		if err := rows.Scan(&tokenID, &checkedAt, &c.Failure, &c.Valid, &c.NeverExpires, &expiresAt, &dataAccess, &issuedAt, &c.Type,
+			&c.AppID, &c.Application, &c.UserID, &systemUserID, &c.SystemUserName, &scopesJSON, &assetsJSON, &c.Error); err != nil {
+			return nil, fmt.Errorf("db: read Meta check: %w", err)
+		}
+		c.SystemUserID = systemUserID.Int64
+		c.CheckedAt, c.ExpiresAt, c.DataAccessExpiresAt, c.IssuedAt = parseStoredTime(checkedAt), parseStoredTime(expiresAt),
+			parseStoredTime(dataAccess), parseStoredTime(issuedAt)
+		var a []checkedAsset
+		if err := json.Unmarshal([]byte(scopesJSON), &c.Scopes); err != nil {
+			return nil, fmt.Errorf("db: read Meta check scopes: %w", err)
+		}
+		if err := json.Unmarshal([]byte(assetsJSON), &a); err != nil {
+			return nil, fmt.Errorf("db: read Meta check assets: %w", err)
+		}
+		out[tokenID], assets[tokenID] = c, a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: read Meta checks: %w", err)
+	}
+	names, err := accountNames(ctx, q, assets)
+	if err != nil {
+		return nil, err
+	}
+	for tokenID, a := range assets {
+		c := out[tokenID]
+		for _, asset := range a {
+			c.Assets = append(c.Assets, MetaGrantedAsset{ID: asset.ID, Scopes: asset.Scopes})
+			if name, ok := names[asset.AccountID]; ok {
+				c.Reached = append(c.Reached, MetaReachedAccount{AccountID: asset.AccountID, Name: name, AssetID: asset.ID, Scopes: asset.Scopes})
+			} else {
+				c.Unknown = append(c.Unknown, MetaGrantedAsset{ID: asset.ID, Scopes: asset.Scopes})
+			}
+		}
+		out[tokenID] = c
+	}
+	return out, nil
+}
+
+// accountNames reads the display names of the accounts the checks' assets
+// were matched to, in one query.
+func accountNames(ctx context.Context, q querier, assets map[int64][]checkedAsset) (map[int64]string, error) {
 	var ids []any
+	seen := map[int64]bool{}
 	for _, a := range assets {
-		if a.AccountID != 0 {
-			ids = append(ids, a.AccountID)
+		for _, asset := range a {
+			if asset.AccountID != 0 && !seen[asset.AccountID] {
+				seen[asset.AccountID] = true
+				ids = append(ids, asset.AccountID)
+			}
 		}
 	}
 	names := map[int64]string{}
 	if len(ids) == 0 {
 		return names, nil
 	}
-	rows, err := s.read.QueryContext(ctx, "SELECT id, display_name FROM accounts WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+	rows, err := q.QueryContext(ctx, "SELECT id, display_name FROM accounts WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
 	if err != nil {
 		return nil, fmt.Errorf("db: read checked accounts: %w", err)
 	}

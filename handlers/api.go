@@ -53,9 +53,17 @@ const (
 // apiJSONType is the content type of every API answer but problems.
 const apiJSONType = "application/json; charset=utf-8"
 
-// apiNoteHeader carries a created record's notes: what the form's page would
-// say after saving it, such as the outcome of a check with Meta.
+// apiNoteHeader carries a saved record's notes, one header each: what the
+// form's page would say after saving it, such as the outcome of a check
+// with Meta or a value registered twice.
 const apiNoteHeader = "Steward-Note"
+
+// setNotes puts a saved record's notes in the answer's headers.
+func setNotes(c echo.Context, notes []string) {
+	for _, note := range notes {
+		c.Response().Header().Add(apiNoteHeader, note)
+	}
+}
 
 const apiKeyCtxKey = "api_key"
 
@@ -79,14 +87,14 @@ func (s *Server) apiRoutes() []Route {
 		}
 		base := apiPrefix + "/" + k.Path
 		out = append(out,
-			Route{http.MethodGet, base, viewer, s.apiList(write)},
+			Route{http.MethodGet, base, viewer, s.apiList(k, write)},
 			Route{http.MethodPost, base, editor, s.apiCreate(k, h.input, write)},
-			Route{http.MethodGet, base + "/:id", viewer, s.apiGet(write)},
+			Route{http.MethodGet, base + "/:id", viewer, s.apiGet(k, write)},
 			Route{http.MethodPatch, base + "/:id", editor, s.apiPatch(k, h.input, write)})
 	}
 	for _, a := range s.statusChanges() {
 		k, _ := db.KindNamed(a.kind)
-		out = append(out, Route{http.MethodPost, apiPrefix + "/" + k.Path + "/:id/" + a.verb, editor, s.apiStatusChange(a, writers[k.Name])})
+		out = append(out, Route{http.MethodPost, apiPrefix + "/" + k.Path + "/:id/" + a.verb, editor, s.apiStatusChange(k, a, writers[k.Name])})
 	}
 	return append(out,
 		Route{http.MethodGet, apiPrefix + "/findings", viewer, s.apiFindings},
@@ -359,7 +367,7 @@ func readJSONObject(c echo.Context) (map[string]json.RawMessage, error) {
 // the kind's recordForms.
 type apiInput interface {
 	createFromJSON(c echo.Context, body map[string]json.RawMessage) (savedRecord, error)
-	patchFromJSON(c echo.Context, id int64, patch map[string]json.RawMessage) error
+	patchFromJSON(c echo.Context, id int64, patch map[string]json.RawMessage) (savedRecord, error)
 	fieldNames() []string
 }
 
@@ -374,17 +382,18 @@ func (rf recordForms[In]) createFromJSON(c echo.Context, body map[string]json.Ra
 }
 
 // patchFromJSON applies a JSON merge patch (RFC 7396) to record id's
-// input: a field named is set, null empties it, others stay.
-func (rf recordForms[In]) patchFromJSON(c echo.Context, id int64, patch map[string]json.RawMessage) error {
+// input: a field named is set, null empties it, others stay. It saves the
+// record as the form's update does (a token's new value is checked with
+// Meta there).
+func (rf recordForms[In]) patchFromJSON(c echo.Context, id int64, patch map[string]json.RawMessage) (savedRecord, error) {
 	in, err := rf.load(c.Request().Context(), id)
 	if err != nil {
-		return err
+		return savedRecord{}, err
 	}
 	if err := fillFromJSON(rf.kind, rf.fields, &in, patch); err != nil {
-		return err
+		return savedRecord{}, err
 	}
-	_, err = rf.update(c.Request().Context(), actor(c), id, in)
-	return err
+	return rf.update(c.Request().Context(), actor(c), id, in)
 }
 
 func (rf recordForms[In]) fieldNames() []string {
@@ -465,13 +474,58 @@ func jsonFieldValue(f db.FieldSpec, raw json.RawMessage) (string, string) {
 var errPageFull = errors.New("handlers: the page is full")
 
 // recordRows is a table (see export_table.go) that keeps up to limit rows
-// of a list as JSON objects (limit 0: every row), and the ID of the last.
+// of a list as JSON objects (limit 0: every row), and their IDs; extras
+// are what the API adds to each row (see addExtras).
 type recordRows struct {
 	limit  int
+	extras []apiExtra
 	keys   [][]byte
 	rows   []json.RawMessage
+	ids    []int64
 	lastID int64
 	more   bool // a row beyond limit was offered
+}
+
+// newRecordRows keeps up to limit records of kind with the API's extras.
+func newRecordRows(kind string, limit int) *recordRows {
+	return &recordRows{limit: limit, extras: apiExtras[kind]}
+}
+
+// apiExtra is a property the API adds to a kind's records beyond its
+// export's columns, read for a whole page of records at once.
+type apiExtra struct {
+	name   string
+	schema func() *schema // its schema in the OpenAPI document
+	// read gives the values of the records ids by ID, in one snapshot
+	// with their rows; a record it leaves out gets null.
+	read func(ctx context.Context, r db.Snapshot, ids []int64) (map[int64]any, error)
+}
+
+// apiExtras are the extras of each kind's API records, by db.Kind name:
+// a token's latest check with Meta.
+var apiExtras = map[string][]apiExtra{
+	"token": {{name: "meta_check", schema: metaCheckSchema, read: readMetaChecks}},
+}
+
+// addExtras reads the extras of the rows kept and adds each to its row,
+// after the export's columns.
+func (t *recordRows) addExtras(ctx context.Context, r db.Snapshot) error {
+	for _, x := range t.extras {
+		values, err := x.read(ctx, r, t.ids)
+		if err != nil {
+			return err
+		}
+		key, _ := json.Marshal(x.name) // a string always encodes
+		for i, row := range t.rows {
+			value, err := json.Marshal(values[t.ids[i]]) // nil is null
+			if err != nil {
+				return err
+			}
+			// A row is one object: its closing brace gives way to the extra.
+			t.rows[i] = slices.Concat(row[:len(row)-1], []byte(","), key, []byte(":"), value, []byte("}"))
+		}
+	}
+	return nil
 }
 
 func (t *recordRows) header(columns []string) error {
@@ -490,6 +544,7 @@ func (t *recordRows) row(values []any) error {
 	}
 	t.rows = append(t.rows, b.Bytes())
 	t.lastID, _ = values[0].(int64)
+	t.ids = append(t.ids, t.lastID)
 	return nil
 }
 
@@ -503,13 +558,15 @@ func (t *recordRows) data() []json.RawMessage {
 	return t.rows
 }
 
-// readRecords fills t from write's list for p and f, in one snapshot.
+// readRecords fills t from write's list for p and f, with its extras, in
+// one snapshot.
 func (s *Server) readRecords(ctx context.Context, write listWriter, t *recordRows, p db.ListParams, f listFilters) error {
-	err := s.store.ReadSnapshot(ctx, func(r db.Snapshot) error { return write(ctx, r, t, p, f) })
-	if errors.Is(err, errPageFull) {
-		return nil
-	}
-	return err
+	return s.store.ReadSnapshot(ctx, func(r db.Snapshot) error {
+		if err := write(ctx, r, t, p, f); err != nil && !errors.Is(err, errPageFull) {
+			return err
+		}
+		return t.addExtras(ctx, r)
+	})
 }
 
 // apiJSON answers status with v as JSON.
@@ -577,7 +634,7 @@ func readCursor(cursor string) (int64, error) {
 // match, in ID order, with the cursor of the next page (null after the
 // last). One query reads the page and one more row, to tell whether
 // another page follows.
-func (s *Server) apiList(write listWriter) echo.HandlerFunc {
+func (s *Server) apiList(k db.Kind, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		limit, err := queryInt(c, "limit", apiDefaultLimit, 1, apiMaxLimit)
 		if err != nil {
@@ -592,7 +649,7 @@ func (s *Server) apiList(write listWriter) echo.HandlerFunc {
 		}
 		p := listParams(c)
 		p.Page, p.AfterID, p.Limit = 0, after, int(limit)+1
-		t := &recordRows{limit: int(limit)}
+		t := newRecordRows(k.Name, int(limit))
 		if err := s.readRecords(c.Request().Context(), write, t, p, readListFilters(c)); err != nil {
 			return err
 		}
@@ -608,9 +665,10 @@ func (s *Server) apiList(write listWriter) echo.HandlerFunc {
 	}
 }
 
-// apiRecord answers status with record id as the list gives it, or 404.
-func (s *Server) apiRecord(c echo.Context, write listWriter, status int, id int64) error {
-	t := &recordRows{limit: 1}
+// apiRecord answers status with record id of kind k as the list gives it,
+// or 404.
+func (s *Server) apiRecord(c echo.Context, k db.Kind, write listWriter, status int, id int64) error {
+	t := newRecordRows(k.Name, 1)
 	if err := s.readRecords(c.Request().Context(), write, t, db.ListParams{ID: id}, listFilters{}); err != nil {
 		return err
 	}
@@ -621,13 +679,13 @@ func (s *Server) apiRecord(c echo.Context, write listWriter, status int, id int6
 }
 
 // apiGet is GET /api/v1/{kind}/{id}.
-func (s *Server) apiGet(write listWriter) echo.HandlerFunc {
+func (s *Server) apiGet(k db.Kind, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := idParam(c)
 		if err != nil {
 			return err
 		}
-		return s.apiRecord(c, write, http.StatusOK, id)
+		return s.apiRecord(c, k, write, http.StatusOK, id)
 	}
 }
 
@@ -644,17 +702,13 @@ func (s *Server) apiCreate(k db.Kind, input apiInput, write listWriter) echo.Han
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderLocation, apiPrefix+"/"+k.Path+"/"+strconv.FormatInt(saved.ID, 10))
-		for _, note := range saved.Notes {
-			// What a form shows after saving (a check with Meta, a value
-			// registered twice), one header each.
-			c.Response().Header().Add(apiNoteHeader, note)
-		}
-		return s.apiRecord(c, write, http.StatusCreated, saved.ID)
+		setNotes(c, saved.Notes)
+		return s.apiRecord(c, k, write, http.StatusCreated, saved.ID)
 	}
 }
 
 // apiPatch is PATCH /api/v1/{kind}/{id}: a JSON merge patch of the record's
-// input fields.
+// input fields, answered with the record and the notes saving it gave.
 func (s *Server) apiPatch(k db.Kind, input apiInput, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := idParam(c)
@@ -665,10 +719,12 @@ func (s *Server) apiPatch(k db.Kind, input apiInput, write listWriter) echo.Hand
 		if err != nil {
 			return err
 		}
-		if err := fieldProblem(input.patchFromJSON(c, id, patch), input); err != nil {
+		saved, err := input.patchFromJSON(c, id, patch)
+		if err := fieldProblem(err, input); err != nil {
 			return err
 		}
-		return s.apiRecord(c, write, http.StatusOK, id)
+		setNotes(c, saved.Notes)
+		return s.apiRecord(c, k, write, http.StatusOK, id)
 	}
 }
 
@@ -684,13 +740,13 @@ func fieldProblem(err error, input apiInput) error {
 
 // apiStatusChange is POST /api/v1/{kind}/{id}/{verb}: the status action a,
 // answering with the record.
-func (s *Server) apiStatusChange(a statusChange, write listWriter) echo.HandlerFunc {
+func (s *Server) apiStatusChange(k db.Kind, a statusChange, write listWriter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := a.apply(c)
 		if err != nil {
 			return err
 		}
-		return s.apiRecord(c, write, http.StatusOK, id)
+		return s.apiRecord(c, k, write, http.StatusOK, id)
 	}
 }
 
@@ -759,7 +815,7 @@ func (s *Server) apiLookup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t := &recordRows{}
+	t := newRecordRows("token", 0)
 	err = writeTable(t, tokenColumns, effectiveStatus(s.store.Today()), func(fn func(db.Token) error) error {
 		for _, tok := range tokens {
 			if err := fn(tok); err != nil {
@@ -769,6 +825,9 @@ func (s *Server) apiLookup(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.store.ReadSnapshot(ctx, func(r db.Snapshot) error { return t.addExtras(ctx, r) }); err != nil {
 		return err
 	}
 	type formerValue struct {

@@ -283,3 +283,151 @@ func TestMetaCheckOnRotation(t *testing.T) {
 		t.Error("the new value is in the database's files")
 	}
 }
+
+// apiMetaCheck is a token's meta_check as the API answers it.
+type apiMetaCheck struct {
+	CheckedAt       string  `json:"checked_at"`
+	Failure         string  `json:"failure"`
+	Valid           *bool   `json:"valid"`
+	NeverExpires    bool    `json:"never_expires"`
+	ExpiresAt       *string `json:"expires_at"`
+	SystemUserID    *int64  `json:"system_user_id"`
+	Scopes          []string
+	ReachedAccounts []struct {
+		AccountID   int64  `json:"account_id"`
+		AccountName string `json:"account_name"`
+		AssetID     string `json:"asset_id"`
+	} `json:"reached_accounts"`
+	UnknownAssets []struct {
+		AssetID string `json:"asset_id"`
+	} `json:"unknown_assets"`
+}
+
+// apiToken is the part of a token's API record these tests read.
+type apiToken struct {
+	ID          int64         `json:"id"`
+	ExpiresOn   string        `json:"expires_on"`
+	Fingerprint string        `json:"fingerprint"`
+	MetaCheck   *apiMetaCheck `json:"meta_check"`
+}
+
+// TestMetaCheckThroughAPI: a token created through the API with its value
+// on a Meta account is checked as the form's is: 201, Steward-Note says
+// what Meta found (Meta's expiry replacing the body's), the database keeps
+// the check and Meta's date but never the value, and GET answers the
+// check in meta_check. A PATCH with a new value is checked and noted the
+// same way; a PATCH without one asks Meta nothing and says nothing more.
+func TestMetaCheckThroughAPI(t *testing.T) {
+	t.Parallel()
+	w := newMetaWorld(t, "", true)
+	key := w.app.apiKey("Deploy pipeline", "write")
+	first := validNeverExpiring()
+	first.ExpiresAt = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC).Unix()
+	secret := randomSecret("EAAG")
+	w.graph.AddToken(secret, first)
+
+	r := w.app.api(http.MethodPost, "/api/v1/tokens", key, fmt.Sprintf(`{"name": "CAPI token", "kind": "system_user_token", "account_id": %d,
+		"issued_on": "2026-02-28", "expires_on": "2030-01-01", "secret": %q}`, w.bm, secret))
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/tokens: status %d: %s", r.status, r.body)
+	}
+	notes := strings.Join(r.header.Values("Steward-Note"), "\n")
+	if !strings.Contains(notes, "Checked with Meta: valid, expires 2026-06-30") || !strings.Contains(notes, "Meta says it expires on 2026-06-30 (the record said 2030-01-01)") {
+		t.Errorf("Steward-Note %q, want what Meta found and that its date was kept", notes)
+	}
+	var created apiToken
+	decode(t, r, &created)
+	if got := w.app.text(`SELECT t.expires_on || '|' || m.valid || '|' || m.expires_at || '|' || m.system_user_id FROM tokens t
+		JOIN token_meta_checks m ON m.token_id = t.id WHERE t.id = ?`, created.ID); got != fmt.Sprintf("2026-06-30|1|2026-06-30T12:00:00.000Z|%d", w.su) {
+		t.Errorf("token and check %q, want Meta's expiry and verdict", got)
+	}
+	if w.checks() != 1 || w.app.databaseHolds(secret) || w.app.databaseHolds(secret[4:20]) {
+		t.Errorf("Meta asked %d times (want 1), or the value is in the database's files", w.checks())
+	}
+
+	var got apiToken
+	decode(t, w.app.api(http.MethodGet, path("/api/v1/tokens/:id", created.ID), key, ""), &got)
+	c := got.MetaCheck
+	if c == nil || c.Valid == nil || !*c.Valid || c.NeverExpires || c.ExpiresAt == nil || *c.ExpiresAt != "2026-06-30T12:00:00.000Z" ||
+		!strings.HasPrefix(c.CheckedAt, utcToday()+"T") || c.Failure != "" || c.SystemUserID == nil || *c.SystemUserID != w.su ||
+		len(c.ReachedAccounts) != 2 || c.ReachedAccounts[0].AccountID != w.shop || c.ReachedAccounts[0].AccountName != "Northwind Shop" ||
+		c.ReachedAccounts[1].AccountID != w.blog || len(c.UnknownAssets) != 1 || c.UnknownAssets[0].AssetID != "3333" {
+		t.Errorf("GET: meta_check %+v, want Meta's verdict with the Pages and the unknown asset", c)
+	}
+
+	next := randomSecret("EAAG")
+	w.graph.AddToken(next, validNeverExpiring())
+	r = w.app.api(http.MethodPatch, path("/api/v1/tokens/:id", created.ID), key, fmt.Sprintf(`{"secret": %q}`, next))
+	if r.status != http.StatusOK {
+		t.Fatalf("PATCH with a new value: status %d: %s", r.status, r.body)
+	}
+	if notes := strings.Join(r.header.Values("Steward-Note"), "\n"); !strings.Contains(notes, "Checked with Meta: valid, never expires") ||
+		!strings.Contains(notes, "Meta says it never expires (the record said 2026-06-30)") {
+		t.Errorf("PATCH: Steward-Note %q, want what Meta found of the new value", notes)
+	}
+	decode(t, r, &got)
+	if got.ExpiresOn != "" || got.Fingerprint != db.Fingerprint(next) || got.MetaCheck == nil || !got.MetaCheck.NeverExpires {
+		t.Errorf("PATCH answered expires_on %q, fingerprint %s, meta_check %+v; want never, the new value's, never expires", got.ExpiresOn, got.Fingerprint, got.MetaCheck)
+	}
+	if n := w.app.count("SELECT COUNT(*) FROM token_meta_checks WHERE token_id = ?", created.ID); n != 2 || w.checks() != 2 || w.app.databaseHolds(next) {
+		t.Errorf("%d checks kept and Meta asked %d times, want 2 each; value in the database: %v", n, w.checks(), w.app.databaseHolds(next))
+	}
+
+	r = w.app.api(http.MethodPatch, path("/api/v1/tokens/:id", created.ID), key, `{"notes": "Rotated by the pipeline."}`)
+	if r.status != http.StatusOK || len(r.header.Values("Steward-Note")) != 0 || w.checks() != 2 {
+		t.Errorf("PATCH without a value: status %d, notes %q, Meta asked %d times (want 2)", r.status, r.header.Values("Steward-Note"), w.checks())
+	}
+
+	// The list gives each token its own latest check, null for one never checked.
+	unchecked, err := w.app.store.CreateToken(context.Background(), db.SystemActor("test"), db.TokenInput{Name: "Old token", Kind: "api_key", AccountID: id(w.bm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct{ Data []apiToken }
+	decode(t, w.app.api(http.MethodGet, "/api/v1/tokens?account_id="+id(w.bm), key, ""), &page)
+	checkedAt := map[int64]string{}
+	for _, tok := range page.Data {
+		checkedAt[tok.ID] = "never"
+		if tok.MetaCheck != nil {
+			checkedAt[tok.ID] = fmt.Sprint(tok.MetaCheck.NeverExpires)
+		}
+	}
+	if len(checkedAt) != 2 || checkedAt[created.ID] != "true" || checkedAt[unchecked.ID] != "never" {
+		t.Errorf("list: never_expires of each token's check %v, want the new value's (true) for %d and none for %d", checkedAt, created.ID, unchecked.ID)
+	}
+}
+
+// TestMetaUnreachableThroughAPIPatch: a new value sent by PATCH when Meta
+// cannot be reached is saved all the same (200, the new fingerprint, the
+// value nowhere in the database), Steward-Note says the check failed and
+// why, and meta_check keeps the failure with no verdict.
+func TestMetaUnreachableThroughAPIPatch(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	w := newMetaWorld(t, closed.URL, true)
+	tok, err := w.app.store.CreateToken(context.Background(), db.SystemActor("test"), db.TokenInput{Name: "CAPI token", Kind: "system_user_token", AccountID: id(w.bm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := w.app.apiKey("Deploy pipeline", "write")
+	next := randomSecret("EAAG")
+	r := w.app.api(http.MethodPatch, path("/api/v1/tokens/:id", tok.ID), key, fmt.Sprintf(`{"secret": %q}`, next))
+	if r.status != http.StatusOK {
+		t.Fatalf("PATCH: status %d: %s", r.status, r.body)
+	}
+	if notes := r.header.Values("Steward-Note"); len(notes) != 1 || !strings.Contains(notes[0], "the check with Meta failed: Meta could not be reached.") {
+		t.Errorf("Steward-Note %q, want that the check failed", notes)
+	}
+	var got apiToken
+	decode(t, r, &got)
+	if got.MetaCheck == nil || got.MetaCheck.Valid != nil || got.MetaCheck.Failure != "Meta could not be reached." {
+		t.Errorf("meta_check %+v, want the failure and no verdict", got.MetaCheck)
+	}
+	if fp := w.app.text("SELECT fingerprint FROM tokens WHERE id = ?", tok.ID); fp != db.Fingerprint(next) || w.app.databaseHolds(next) {
+		t.Errorf("fingerprint %s after PATCH, want the new value's; value in the database: %v", fp, w.app.databaseHolds(next))
+	}
+	if got := w.app.text("SELECT failure FROM token_meta_checks WHERE token_id = ?", tok.ID); got != "Meta could not be reached." {
+		t.Errorf("stored failure %q", got)
+	}
+}

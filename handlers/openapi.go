@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -290,7 +291,7 @@ func createOperation(k db.Kind) *operation {
 		RequestBody: jsonBody(schemaRef(camel(k.Name)+"Input"), "application/json"),
 		Responses: map[string]*response{
 			"201": {Description: "The " + k.Noun + " created.", Content: jsonContent(schemaRef(camel(k.Name))),
-				Headers: map[string]*header{"Location": {Description: "The new record's address.", Schema: &schema{Type: "string"}}}},
+				Headers: withNotes(k, map[string]*header{"Location": {Description: "The new record's address.", Schema: &schema{Type: "string"}}})},
 			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "422": responseRef("UnprocessableContent"),
 		}}
 }
@@ -312,10 +313,30 @@ func patchOperation(k db.Kind) *operation {
 		Parameters:  []*parameter{{Ref: "#/components/parameters/ID"}},
 		RequestBody: jsonBody(schemaRef(camel(k.Name)+"Patch"), mimeMergePatch, "application/json"),
 		Responses: map[string]*response{
-			"200": jsonResponse("The "+k.Noun+" as it now is.", schemaRef(camel(k.Name))),
+			"200": {Description: "The " + k.Noun + " as it now is.", Content: jsonContent(schemaRef(camel(k.Name))), Headers: withNotes(k, nil)},
 			"404": responseRef("NotFound"), "413": responseRef("PayloadTooLarge"),
 			"415": responseRef("UnsupportedMediaType"), "422": responseRef("UnprocessableContent"),
 		}}
+}
+
+// withNotes is headers with the Steward-Note header when saving a record
+// of k may say more than that it was saved: a kind that takes a secret
+// value (see metaCheckNote and duplicateWarnings).
+func withNotes(k db.Kind, headers map[string]*header) map[string]*header {
+	if !slices.ContainsFunc(k.Fields, func(f db.FieldSpec) bool { return f.Secret }) {
+		return headers
+	}
+	if headers == nil {
+		headers = map[string]*header{}
+	}
+	headers[apiNoteHeader] = &header{Schema: &schema{Type: "string"},
+		Description: "What the " + k.Noun + "'s page would say after saving it, in words for a person (UTF-8); one header per note, " +
+			"so there may be several, or none. When a value is sent for a token on a Meta account and a Meta app is connected, " +
+			"Steward asks Meta's debug_token before dropping the value, and a note says what Meta found (valid or not, its expiry, " +
+			"the accounts it reaches) or, starting \"Warning: the check with Meta failed\", why Meta could not be asked: " +
+			"the token is saved either way, and meta_check keeps the outcome. " +
+			"A note starting \"Warning: this value is already registered on token #\" names another token with the same value."}
+	return headers
 }
 
 // actionOperation is POST /api/v1/{kind}/{id}/{action}: a status action.
@@ -402,7 +423,10 @@ func kindSchemas(k db.Kind) map[string]*schema {
 	}
 	types := exportOnlyTypes[k.Name]
 	for _, col := range k.ExportOnly {
-		record.Properties = append(record.Properties, property{col, &schema{Type: types[col], ReadOnly: true}})
+		record.Properties = append(record.Properties, property{col, exportOnlySchema(k, col, types[col])})
+	}
+	for _, x := range apiExtras[k.Name] {
+		record.Properties = append(record.Properties, property{x.name, x.schema()})
 	}
 	record.Required = record.Properties.names()
 	return map[string]*schema{
@@ -414,6 +438,20 @@ func kindSchemas(k db.Kind) map[string]*schema {
 			{"next_cursor", &schema{Type: []string{"string", "null"}, Description: "The cursor of the next page; null on the last."}},
 		}),
 	}
+}
+
+// exportOnlySchema is the schema of k's read-only column col, of JSON type
+// typ. A token's effective status takes its status field's values, or
+// db.TokenExpiredActive for an active token past its expiry date
+// (db.Token.EffectiveStatus).
+func exportOnlySchema(k db.Kind, col string, typ any) *schema {
+	s := &schema{Type: typ, ReadOnly: true}
+	if col == "effective_status" {
+		status, _ := fieldNamed(k, "status")
+		s.Enum = anys(append(slices.Clone(status.Enum), db.TokenExpiredActive))
+		s.Description = "The status to go by today: status, or " + db.TokenExpiredActive + " when the " + k.Noun + " is active past its expiry date."
+	}
+	return s
 }
 
 // fieldSchema is the JSON type of a form field: a record's id (or null), a

@@ -22,6 +22,8 @@ import (
 
 	"steward/db"
 	"steward/handlers"
+	"steward/internal/meta"
+	"steward/internal/meta/metatest"
 	"steward/internal/seed"
 )
 
@@ -115,8 +117,10 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 }
 
 // TestOpenAPIRecordSchemasFollowKinds: each kind's record schema has the
-// export's columns, and its input the kind's fields with their allowed
-// values, so a field added to a kind shows in the document.
+// export's columns (and what the API adds: a token's check with Meta), and
+// its input the kind's fields with their allowed values, so a field added
+// to a kind shows in the document. A token's effective_status lists every
+// value db.Token.EffectiveStatus gives.
 func TestOpenAPIRecordSchemasFollowKinds(t *testing.T) {
 	doc, _ := openAPIDocument(t, newTestApp(t))
 	model, _ := doc.BuildV3Model()
@@ -129,6 +133,9 @@ func TestOpenAPIRecordSchemasFollowKinds(t *testing.T) {
 			continue
 		}
 		wantCols := append(append([]string{"id"}, k.Columns()...), k.ExportOnly...)
+		if k.Name == "token" {
+			wantCols = append(wantCols, "meta_check")
+		}
 		var gotCols []string
 		for col := range record.Schema().Properties.KeysFromOldest() {
 			gotCols = append(gotCols, col)
@@ -149,6 +156,21 @@ func TestOpenAPIRecordSchemasFollowKinds(t *testing.T) {
 			}
 			if !slices.Equal(enum, f.Enum) {
 				t.Errorf("%sInput.%s takes %v, want %v", name, f.Name, enum, f.Enum)
+			}
+		}
+	}
+
+	token, _ := schemas.Get("Token")
+	effective, _ := token.Schema().Properties.Get("effective_status")
+	var enum []string
+	for _, n := range effective.Schema().Enum {
+		enum = append(enum, n.Value)
+	}
+	for _, status := range db.TokenStatuses {
+		for _, expires := range []string{"", "2020-01-01", "2099-01-01"} {
+			got := db.Token{Status: status, ExpiresOn: expires}.EffectiveStatus("2026-01-01")
+			if !slices.Contains(enum, got) {
+				t.Errorf("Token.effective_status takes %v, not %q (status %s, expires %q)", enum, got, status, expires)
 			}
 		}
 	}
@@ -183,6 +205,7 @@ type apiCheck struct {
 	v         validator.Validator
 	model     *v3.Document
 	succeeded map[string]bool // "POST /api/v1/tokens/{id}/revoke"
+	header    http.Header     // the last answer's
 }
 
 // send sends method path with key (if any) and body (if any, with
@@ -211,6 +234,7 @@ func (c *apiCheck) send(method, path, key, body, contentType string, want int, b
 	}
 	raw, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	c.header = res.Header
 	what := method + " " + path
 	if res.StatusCode != want {
 		c.t.Fatalf("%s: %d, want %d: %s", what, res.StatusCode, want, raw)
@@ -224,10 +248,11 @@ func (c *apiCheck) send(method, path, key, body, contentType string, want int, b
 	if ok, errs := c.v.ValidateHttpResponse(newRequest(), res); !ok {
 		c.report(what+": the "+strconv.Itoa(want)+" answer", errs)
 	}
+	_, _, pathTemplate := paths.FindPath(newRequest(), c.model, nil)
 	if want < 300 {
-		_, _, pathTemplate := paths.FindPath(newRequest(), c.model, nil)
 		c.succeeded[method+" "+pathTemplate] = true
 	}
+	c.checkOwnHeaders(what, method, pathTemplate, want, res.Header)
 	var out map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
@@ -235,6 +260,29 @@ func (c *apiCheck) send(method, path, key, body, contentType string, want int, b
 		}
 	}
 	return out
+}
+
+// checkOwnHeaders fails unless the document declares each Steward-…
+// header of an answer: the validator's strict mode misses one on an
+// answer that declares no header at all.
+func (c *apiCheck) checkOwnHeaders(what, method, pathTemplate string, status int, h http.Header) {
+	c.t.Helper()
+	for name := range h {
+		if !strings.HasPrefix(name, "Steward-") {
+			continue
+		}
+		var declared bool
+		if item, ok := c.model.Paths.PathItems.Get(pathTemplate); ok {
+			if op := item.GetOperations().GetOrZero(strings.ToLower(method)); op != nil {
+				if res := op.Responses.Codes.GetOrZero(strconv.Itoa(status)); res != nil && res.Headers != nil {
+					_, declared = res.Headers.Get(name)
+				}
+			}
+		}
+		if !declared {
+			c.t.Errorf("%s: the %d answer has the header %s, which the document does not declare", what, status, name)
+		}
+	}
 }
 
 func (c *apiCheck) report(what string, errs []*valerrors.ValidationError) {
@@ -254,7 +302,9 @@ func (c *apiCheck) report(what string, errs []*valerrors.ValidationError) {
 // refusals (400, 401, 403, 404, 413, 415, 422, 429). Every operation of the
 // document must have answered with success at least once.
 func TestOpenAPIMatchesRealAnswers(t *testing.T) {
-	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, APIKeyRate: 1000, APIKeyBurst: 1000})
+	graph := metatest.New(t)
+	graph.SetApp(metaAppID, checkAppSecret)
+	app := newTestAppWith(t, handlers.Config{SessionKey: testSessionKey, APIKeyRate: 1000, APIKeyBurst: 1000, Meta: &meta.Client{BaseURL: graph.URL}})
 	ctx := context.Background()
 	if err := seed.Demo(ctx, app.store); err != nil {
 		t.Fatal(err)
@@ -308,6 +358,38 @@ func TestOpenAPIMatchesRealAnswers(t *testing.T) {
 		c.send(http.MethodPost, base, write, `{"notes": "x"}`, "text/plain", http.StatusUnsupportedMediaType, true)
 	}
 	c.send(http.MethodPost, "/api/v1/owners", write, `{"name": "`+strings.Repeat("x", 1<<20)+`"}`, jsonType, http.StatusRequestEntityTooLarge, false)
+
+	// A token sent with its value on the Meta business's account, with a
+	// Meta app connected: what Meta found is in Steward-Note and in
+	// meta_check; a new value Meta cannot be asked about says so.
+	if err := app.store.ConnectMeta(ctx, db.SystemActor("test"), db.MetaConnectInput{AppID: metaAppID, AppSecret: checkAppSecret, BusinessID: "9001"}); err != nil {
+		t.Fatal(err)
+	}
+	business, err := app.store.MetaConnector(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := randomSecret("EAAG")
+	graph.AddToken(secret, validNeverExpiring())
+	checked := c.send(http.MethodPost, "/api/v1/tokens", write, fmt.Sprintf(`{"name": "Checked by Meta", "kind": "system_user_token", "account_id": %d, "secret": %q}`,
+		business.AccountID, secret), jsonType, http.StatusCreated, false)
+	if notes := c.header.Values("Steward-Note"); len(notes) != 1 || !strings.HasPrefix(notes[0], "Checked with Meta: valid") {
+		t.Errorf("Steward-Note %q, want what Meta found", notes)
+	}
+	if check, _ := checked["meta_check"].(map[string]any); check == nil || check["valid"] != true || check["never_expires"] != true {
+		t.Errorf("meta_check %v, want valid and never expiring", checked["meta_check"])
+	}
+	one := fmt.Sprintf("/api/v1/tokens/%v", checked["id"])
+	c.send(http.MethodGet, one, read, "", "", http.StatusOK, false)
+	graph.Fail("debug_token", metatest.Fault{Code: 613})
+	failed := c.send(http.MethodPatch, one, write, fmt.Sprintf(`{"secret": %q}`, randomSecret("EAAG")), jsonType, http.StatusOK, false)
+	if notes := c.header.Values("Steward-Note"); len(notes) != 1 || !strings.Contains(notes[0], "the check with Meta failed") {
+		t.Errorf("Steward-Note %q after a check that failed", notes)
+	}
+	if check, _ := failed["meta_check"].(map[string]any); check == nil || check["valid"] != nil || check["failure"] == "" {
+		t.Errorf("meta_check %v, want the failure and no verdict", failed["meta_check"])
+	}
+	c.send(http.MethodGet, "/api/v1/tokens?platform=Meta", read, "", "", http.StatusOK, false)
 
 	c.send(http.MethodGet, "/api/v1/findings", read, "", "", http.StatusOK, false)
 	c.send(http.MethodPost, "/api/v1/tokens/lookup", read, `{"secret": "stw-openapi-check-secret-0001"}`, jsonType, http.StatusOK, false)
