@@ -67,7 +67,9 @@ func (s *Store) applyMetaCheck(ctx context.Context, tx *sql.Tx, o *MetaCheckOutc
 	if note := s.metaExpiry(c, vals); note != "" {
 		notes = append(notes, note)
 	}
-	if vals.issuedOn == "" && !c.IssuedAt.IsZero() {
+	// Meta's issue date fills a blank one, and replaces one after Meta's
+	// expiry, which no later save of the record would accept.
+	if !c.IssuedAt.IsZero() && (vals.issuedOn == "" || (vals.expiresOn != "" && vals.issuedOn > vals.expiresOn)) {
 		vals.issuedOn, filled = c.IssuedAt.In(s.now().Location()).Format("2006-01-02"), append(filled, "issued on")
 	}
 	if vals.scopes == "" && len(c.Scopes) > 0 {
