@@ -75,12 +75,13 @@ func TestConnectorPageSyncHistory(t *testing.T) {
 	}
 }
 
-// Once an app is connected, "Discover from Meta" is the page's one primary
-// action and connecting again is secondary.
+// "Discover from Meta" is always offered (it needs no app: the form asks
+// for the business and a token); once an app is connected it is the page's
+// one primary action and connecting again is secondary.
 func TestConnectorPageDiscoverFromMeta(t *testing.T) {
 	app, admin, _ := syncWorld(t)
-	if r := admin.get("/admin/connectors"); len(tagsWith(r.body, "discover-meta")) != 0 {
-		t.Error("Discover from Meta offered with no app connected")
+	if d := tagsWith(admin.get("/admin/connectors").body, "discover-meta"); len(d) != 1 || d[0]["class"] != "btn-secondary" {
+		t.Errorf("with no app connected, Discover from Meta is %v, want one secondary link", d)
 	}
 	uid := app.count("SELECT id FROM users WHERE email = 'admin@example.com'")
 	if err := app.store.ConnectMeta(t.Context(), db.Actor{UserID: uid, Email: "admin@example.com", Role: db.RoleAdmin}, db.MetaConnectInput{
