@@ -43,7 +43,7 @@ fuzz-long: ## Run each fuzz target for 2 minutes
 # runs the real server on 127.0.0.1 and loads every page a viewer may GET,
 # alone and with background changes. Takes about 15 minutes; pass flags with
 # BENCH_FLAGS, e.g. BENCH_FLAGS='-duration 1s -only "^/tokens" -pprof prof'.
-bench: build ## Seed 10,000 owners, 100,000 tokens, 1M events; load every viewer page of the real server; check the targets
+bench: build ## Seed 10,000 owners, 100,000 tokens, 1M events; load every viewer and admin page of the real server; check the targets
 	go run ./cmd/bench -steward ./steward $(BENCH_FLAGS)
 
 generate: ## Regenerate *_templ.go from views/**/*.templ

@@ -416,6 +416,21 @@ type metaHolder struct {
 	account int64
 }
 
+// metaPeopleQuery reads the owners with the emails of a JSON array, each
+// through the email index (a partial one, for non-empty emails only).
+const metaPeopleQuery = `SELECT o.id, o.display_name, o.email FROM json_each(?) j JOIN owners o ON o.email = j.value COLLATE NOCASE AND o.email <> ''
+	ORDER BY o.id`
+
+// metaRolesQuery reads the active roles people hold on the business ?1 and
+// those of its system users, through the indexes of both (an OR across the
+// two tables read every active role).
+const metaRolesQuery = `SELECT r.id, CASE WHEN r.owner_id IS NULL THEN 'system_user' ELSE 'owner' END, COALESCE(r.owner_id, r.system_user_id), r.account_id, r.role, r.admin, COALESCE(o.display_name, su.name), COALESCE(o.email, ''), a.display_name
+	FROM (SELECT id FROM roles WHERE account_id = ?1 AND owner_id IS NOT NULL
+		UNION ALL SELECT sr.id FROM system_users s CROSS JOIN roles sr ON sr.system_user_id = s.id WHERE s.account_id = ?1) mine
+	CROSS JOIN roles r ON r.id = mine.id JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
+	WHERE r.status = 'active'
+	ORDER BY r.id`
+
 func (w *metaWalk) run() (MetaSyncPlan, error) {
 	w.plan = MetaSyncPlan{BusinessID: w.snap.BusinessID, ReadAt: w.snap.ReadAt}
 	w.seen = map[string][]int64{}
@@ -604,7 +619,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 	people, err := all(ctx, w.q, func(row scanner) (person, error) {
 		var p person
 		return p, row.Scan(&p.id, &p.name, &p.email)
-	}, "meta people", `SELECT o.id, o.display_name, o.email FROM json_each(?) j JOIN owners o ON o.email = j.value COLLATE NOCASE ORDER BY o.id`, string(emailList))
+	}, "meta people", metaPeopleQuery, string(emailList))
 	if err != nil {
 		return w.plan, err
 	}
@@ -621,10 +636,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 			err := row.Scan(&r.id, &r.holder.kind, &r.holder.id, &r.account, &r.role, &r.admin, &r.holderName, &r.email, &r.accountName)
 			r.holder.account = r.account
 			return r, err
-		}, "meta roles", `SELECT r.id, CASE WHEN r.owner_id IS NULL THEN 'system_user' ELSE 'owner' END, COALESCE(r.owner_id, r.system_user_id), r.account_id, r.role, r.admin, COALESCE(o.display_name, su.name), COALESCE(o.email, ''), a.display_name
-			FROM roles r JOIN accounts a ON a.id = r.account_id LEFT JOIN owners o ON o.id = r.owner_id LEFT JOIN system_users su ON su.id = r.system_user_id
-			WHERE r.status = 'active' AND ((r.account_id = ?1 AND r.owner_id IS NOT NULL) OR su.account_id = ?1)
-			ORDER BY r.id`, business.id)
+		}, "meta roles", metaRolesQuery, business.id)
 		if err != nil {
 			return w.plan, err
 		}

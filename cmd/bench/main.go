@@ -296,14 +296,25 @@ func routeTable(ctx context.Context, dbPath string) ([]handlers.Route, error) {
 	return routes, nil
 }
 
-// readAPIKey makes the read key the benchmark's scripts load the API with.
+// readAPIKey makes the read key the benchmark's scripts load the API with,
+// and a disabled webhook, so the webhook's page has one to show (disabled,
+// it receives nothing: the due-work phase measures deliveries with its own).
 func readAPIKey(ctx context.Context, dbPath string) (string, error) {
 	store, err := db.Open(ctx, dbPath)
 	if err != nil {
 		return "", err
 	}
 	defer store.Close()
-	_, key, err := store.CreateAPIKey(ctx, db.SystemActor("bench"), db.APIKeyInput{Name: "bench", Scope: "read"})
+	actor := db.SystemActor("bench")
+	id, err := store.CreateWebhook(ctx, actor, db.WebhookInput{URL: "https://hooks.example/steward", Format: db.WebhookJSON,
+		Secret: randomSecret(), Events: db.NotificationEvents})
+	if err != nil {
+		return "", fmt.Errorf("add a webhook: %w", err)
+	}
+	if err := store.SetWebhookDisabled(ctx, actor, id, true); err != nil {
+		return "", err
+	}
+	_, key, err := store.CreateAPIKey(ctx, actor, db.APIKeyInput{Name: "bench", Scope: "read"})
 	return key, err
 }
 

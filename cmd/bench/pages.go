@@ -17,9 +17,10 @@ import (
 )
 
 // The pages the benchmark loads come from the route table: every GET route a
-// viewer may use, except those skipRules say are not pages. A route added
+// signed-in user may use, admin pages included (the benchmark signs in as
+// the first admin), except those skipRules say are not pages. A route added
 // later is loaded without anyone naming it here; a route whose :id this file
-// cannot fill fails planPages (and TestPlanCoversEveryViewerPage).
+// cannot fill fails planPages (and TestPlanCoversEveryPage).
 
 // skipRule says which routes are not pages, and why.
 type skipRule struct {
@@ -30,10 +31,12 @@ type skipRule struct {
 // skipRules are the routes not benchmarked as pages, by rule, first match wins.
 var skipRules = []skipRule{
 	{"not a GET (forms post, sign-out)", func(r handlers.Route) bool { return r.Method != http.MethodGet }},
-	{"not for every viewer (sign-in pages, the health check, editors' forms, admin pages)",
-		func(r handlers.Route) bool { return r.AccessName() != "viewer" }},
-	{"a download, not a page (the path ends in a file extension: CSV and JSON exports)",
+	{"a download, not a page (the path ends in a file extension: CSV and JSON exports, the import template, the API's description)",
 		func(r handlers.Route) bool { return path.Ext(r.Path) != "" }},
+	{"not behind sign-in (sign-in pages, the health checks, metrics, calendar feeds; a reviewer's link is loaded on its own)",
+		func(r handlers.Route) bool { return r.AccessName() == "public" }},
+	{"an editor's form to fill in (new, edit, import, rotate, a new review), not a page of records",
+		func(r handlers.Route) bool { return r.AccessName() == "editor" }},
 	{"a form picker's fragment under /options/, not a page",
 		func(r handlers.Route) bool { return strings.HasPrefix(r.Path, "/options/") }},
 }
@@ -74,7 +77,8 @@ type plan struct {
 
 // planPages derives the pages from the route table. tables are the
 // database's tables: :id after /{segment}/ is a record of the kind at that
-// URL segment, or a row of the table of that name (a checklist).
+// URL segment, or a row of the table of that name (a checklist, a webhook),
+// or of the table the two segments before name (/meta/syncs/:id: meta_syncs).
 func planPages(routes []handlers.Route, tables []string, v variantValues) (plan, error) {
 	p := plan{skipped: map[string][]string{}}
 	var unfillable []string
@@ -93,7 +97,7 @@ routes:
 		p.pages = append(p.pages, variants(r.Path, v)...)
 	}
 	if len(unfillable) > 0 {
-		return p, fmt.Errorf("no record to fill the parameters of %s: a parameter must follow a kind's URL segment or a table's name",
+		return p, fmt.Errorf("no record to fill the parameters of %s: a parameter must follow a kind's URL segment or a table's name (or its two parts: /meta/syncs for meta_syncs)",
 			strings.Join(unfillable, ", "))
 	}
 	return p, nil
@@ -163,10 +167,18 @@ func idTables(route string, tables []string) ([]string, error) {
 		if i > 0 {
 			prev = segs[i-1]
 		}
+		// The table named by the segment before, or by the two before
+		// (/meta/syncs/:id is a row of meta_syncs).
+		prefixed := ""
+		if i > 1 {
+			prefixed = segs[i-2] + "_" + prev
+		}
 		if k, ok := db.KindAtPath(prev); ok {
 			out = append(out, k.Table)
 		} else if slices.Contains(tables, prev) {
 			out = append(out, prev)
+		} else if slices.Contains(tables, prefixed) {
+			out = append(out, prefixed)
 		} else {
 			return nil, fmt.Errorf("%s: nothing to fill %s with", route, s)
 		}

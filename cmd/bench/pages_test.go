@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,34 +37,39 @@ func realRoutes(t *testing.T) ([]handlers.Route, []string) {
 	return routes, tables
 }
 
-// uncovered plans the pages and names each GET route a viewer may use that
-// no page loads and no skip rule leaves out.
+// uncovered plans the pages and names each route that no page loads and no
+// skip rule leaves out.
 func uncovered(routes []handlers.Route, tables []string) ([]string, error) {
 	pl, err := planPages(routes, tables, variantValues{q: "a"})
 	var out []string
 	for _, r := range routes {
-		if r.Method != "GET" || r.AccessName() != "viewer" {
-			continue
-		}
 		skipped := slices.ContainsFunc(skipRules, func(rule skipRule) bool { return rule.skip(r) })
 		loaded := slices.ContainsFunc(pl.pages, func(p page) bool { return p.route == r.Path })
 		if !skipped && !loaded {
-			out = append(out, r.Path)
+			out = append(out, r.Method+" "+r.Path)
 		}
 	}
 	return out, err
 }
 
-func TestPlanCoversEveryViewerPage(t *testing.T) {
+func TestPlanCoversEveryPage(t *testing.T) {
 	routes, tables := realRoutes(t)
 	missing, err := uncovered(routes, tables)
 	if err != nil || len(missing) > 0 {
-		t.Fatalf("viewer pages not benchmarked: %v (%v)", missing, err)
+		t.Fatalf("pages not benchmarked: %v (%v)", missing, err)
+	}
+
+	// Every GET route of a viewer or an admin is loaded, unless a download.
+	pl, _ := planPages(routes, tables, variantValues{q: "a"})
+	for _, r := range routes {
+		if r.Method == "GET" && (r.AccessName() == "viewer" || r.AccessName() == "admin") && path.Ext(r.Path) == "" &&
+			!strings.HasPrefix(r.Path, "/options/") && !slices.ContainsFunc(pl.pages, func(p page) bool { return p.route == r.Path }) {
+			t.Errorf("%s (%s) is not loaded", r.Path, r.AccessName())
+		}
 	}
 
 	// Each kind's list is also searched, sorted and paged; its checklist
 	// started and not; the audit log filtered and paged; search searched.
-	pl, _ := planPages(routes, tables, variantValues{q: "a"})
 	var names []string
 	for _, p := range pl.pages {
 		names = append(names, p.name)
@@ -76,34 +82,41 @@ func TestPlanCoversEveryViewerPage(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"/", "/audit", "/audit dates", "/audit near the end", "/search searched q=a", "/checklists/:id/timeline"} {
+	for _, want := range []string{"/", "/audit", "/audit dates", "/audit near the end", "/search searched q=a", "/checklists/:id/timeline",
+		"/admin", "/admin/users", "/admin/connectors", "/admin/connectors/meta/sync", "/admin/connectors/meta/syncs/:id",
+		"/admin/notifications/webhooks/:id"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no page %q", want)
 		}
 	}
 	for _, p := range pl.pages {
-		if strings.Contains(p.route, "export") || strings.HasPrefix(p.route, "/options/") || strings.HasSuffix(p.route, "/edit") {
-			t.Errorf("%s is not a viewer's page", p.route)
+		if strings.Contains(p.route, "export") || strings.HasPrefix(p.route, "/options/") || strings.HasSuffix(p.route, "/edit") ||
+			p.route == "/login" || p.route == "/healthz" {
+			t.Errorf("%s is not a page", p.route)
 		}
 	}
 }
 
-// A viewer page added later is benchmarked without anyone naming it, and a
+// A viewer or admin page added later is benchmarked without anyone naming it, and a
 // page whose record the benchmark cannot choose fails the plan.
 func TestPlanTakesNewRoutes(t *testing.T) {
 	routes, tables := realRoutes(t)
 	home := routes[slices.IndexFunc(routes, func(r handlers.Route) bool { return r.Method == "GET" && r.Path == "/" })]
 	added := home
 	added.Path = "/reviews"
-	pl, err := planPages(append(routes, added), tables, variantValues{})
-	if err != nil || !slices.ContainsFunc(pl.pages, func(p page) bool { return p.route == "/reviews" }) {
-		t.Errorf("a new viewer page is not benchmarked (%v)", err)
+	adminPage := routes[slices.IndexFunc(routes, func(r handlers.Route) bool { return r.Method == "GET" && r.AccessName() == "admin" })]
+	adminPage.Path = "/admin/widgets"
+	pl, err := planPages(append(routes, added, adminPage), tables, variantValues{})
+	for _, want := range []string{"/reviews", "/admin/widgets"} {
+		if err != nil || !slices.ContainsFunc(pl.pages, func(p page) bool { return p.route == want }) {
+			t.Errorf("a new page %s is not benchmarked (%v)", want, err)
+		}
 	}
 
 	unknown := home
 	unknown.Path = "/widgets/:id"
 	missing, err := uncovered(append(routes, unknown), tables)
-	if err == nil || !strings.Contains(err.Error(), "/widgets/:id") || !slices.Equal(missing, []string{"/widgets/:id"}) {
+	if err == nil || !strings.Contains(err.Error(), "/widgets/:id") || !slices.Equal(missing, []string{"GET /widgets/:id"}) {
 		t.Errorf("a page whose :id has no records passed: missing %v, error %v", missing, err)
 	}
 }

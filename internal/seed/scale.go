@@ -41,15 +41,20 @@ const seedYears = 3
 // instead of the per-record Create methods, so a million events take
 // seconds. The seeded changes are signed by the IT team, signing in from the
 // office network; no logins are created, so the first admin can still come
-// from the environment. Dates are relative to the store's current day. It
-// refuses a database that already holds records.
+// from the environment. It then keeps a Meta sync of one business, as
+// Steward itself (scale_meta.go). Dates are relative to the store's current
+// day. It refuses a database that already holds records.
 func Scale(ctx context.Context, store *db.Store, size Size) (db.BulkStats, error) {
 	if size.Owners < 1 || size.Tokens < 0 || size.Events < 0 {
 		return db.BulkStats{}, errors.New("seed: need at least one owner and no negative sizes")
 	}
 	g := newSeeder(store.Now(), size)
 	g.plan()
-	return store.BulkLoad(ctx, g.bulk())
+	st, err := store.BulkLoad(ctx, g.bulk())
+	if err != nil {
+		return st, err
+	}
+	return st, g.recordMetaSync(ctx, store)
 }
 
 // seeder draws the dataset in memory (only what the audit events need to
@@ -71,6 +76,7 @@ type seeder struct {
 
 	suByPlatform map[string][]int32
 	acByPlatform map[string][]int32
+	metaBusiness int32 // the Meta business the kept sync reads (scale_meta.go), -1 for none
 }
 
 type seedOwner struct {
@@ -199,6 +205,7 @@ func (g *seeder) plan() {
 	g.planIntegrations()
 	g.planSystemUsers()
 	g.planRoles()
+	g.planMetaAssignments()
 	g.planTokens()
 	g.planEvents()
 }

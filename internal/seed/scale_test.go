@@ -2,6 +2,8 @@ package seed_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -131,5 +133,57 @@ func BenchmarkScale1M(b *testing.B) {
 		start := time.Now()
 		_, st := seedAt(b, time.Now(), seed.Size{Owners: 10_000, Tokens: 100_000, Events: 1_000_000, Seed: 1})
 		b.Logf("seeded %+v in %s", st, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// The seed keeps a Meta sync whose preview creates, updates, finds gone and
+// sees records, and leaves both kinds of drift finding: the same each time.
+func TestScaleKeepsAMetaSync(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	a, _ := seedAt(t, now, seedSmall)
+	b, _ := seedAt(t, now, seedSmall)
+	var syncs [2]db.MetaSync
+	for i, s := range []*db.Store{a, b} {
+		id, err := s.QueryInt(ctx, "SELECT MAX(id) FROM meta_syncs")
+		if err != nil || id == 0 {
+			t.Fatalf("no meta sync kept: %v", err)
+		}
+		if syncs[i], err = s.MetaSyncByID(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(syncs[0].Snapshot, syncs[1].Snapshot) {
+		t.Error("two seeds kept different Meta snapshots")
+	}
+	snap := syncs[0].Snapshot
+	if len(snap.SystemUsers) < 20 || len(snap.Assignments) < 40 || len(snap.People) < 20 || len(snap.AdAccounts) == 0 || len(snap.Pages) == 0 {
+		t.Errorf("snapshot too small: %d system users, %d assignments, %d people, %d ad accounts, %d Pages",
+			len(snap.SystemUsers), len(snap.Assignments), len(snap.People), len(snap.AdAccounts), len(snap.Pages))
+	}
+	plan, err := a.PreviewMetaSync(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"owner", "system_user", "role"} {
+		if !slices.ContainsFunc(plan.Create, func(it db.MetaSyncItem) bool { return it.Kind == k }) {
+			t.Errorf("the preview creates no %s", k)
+		}
+	}
+	for _, k := range []string{"account", "system_user", "role"} {
+		if !slices.ContainsFunc(plan.Update, func(it db.MetaSyncItem) bool { return it.Kind == k }) {
+			t.Errorf("the preview updates no %s", k)
+		}
+		if !slices.ContainsFunc(plan.Gone, func(it db.MetaSyncItem) bool { return it.Kind == k }) {
+			t.Errorf("the preview finds no %s gone", k)
+		}
+	}
+	if plan.Seen < 20 {
+		t.Errorf("the preview sees %d recorded records", plan.Seen)
+	}
+	for _, f := range []string{db.FindingUnrecordedOnPlatform, db.FindingGoneFromPlatform} {
+		if n, err := a.QueryInt(ctx, "SELECT COUNT(*) FROM meta_drift WHERE finding = ?", f); err != nil || n == 0 {
+			t.Errorf("no %s drift kept (%v)", f, err)
+		}
 	}
 }
