@@ -526,10 +526,13 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 		}
 	}
 	for _, a := range accounts {
-		if a.parent == business.id && business.id > 0 {
-			assets[a.id] = true
+		// Only the kinds a sync reads can be gone: Meta's answer lists no
+		// Instagram account, pixel or catalog, nor anyone's access to them.
+		if a.parent != business.id || business.id == 0 || !metaSyncedKind(a.kind) {
+			continue
 		}
-		if a.parent == business.id && business.id > 0 && a.status == "active" && a.ext != "" && !listed[a.ext] {
+		assets[a.id] = true
+		if a.status == "active" && a.ext != "" && !listed[a.ext] {
 			w.gone(MetaSyncItem{Kind: "account", ID: a.id, Name: a.name, Detail: "Meta no longer lists this " + strings.ToLower(a.kind), key: "account:" + a.ext})
 		}
 	}
@@ -827,6 +830,12 @@ func metaRoleName(role string) string {
 		return "Member"
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// metaSyncedKind says whether an account of kind is one a sync reads (an
+// ad account or a Page; kinds are free text, so any case).
+func metaSyncedKind(kind string) bool {
+	return strings.EqualFold(kind, "Ad account") || strings.EqualFold(kind, "Page")
 }
 
 // metaTaskRoles names an assignment's role by its strongest task, as

@@ -185,3 +185,27 @@ func TestMetaSyncApplyIsAllOrNothing(t *testing.T) {
 		t.Errorf("sync status = %q", st)
 	}
 }
+
+// A sync reads ad accounts and Pages only: the business's Instagram
+// account, pixel or catalog, and a system user's role on one, are never
+// "gone from Meta" because Meta's answer does not list them.
+func TestMetaSyncGoneOnlyOfKindsItReads(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	bm, _, _, capi, _ := seedMetaBusiness(t, s)
+	insta := mustAccount(t, s, db.AccountInput{Name: "Northwind IG", Platform: "Meta", Kind: "Instagram account", ExternalID: "1784", ParentID: id(bm)})
+	mustAccount(t, s, db.AccountInput{Name: "Shop pixel", Platform: "Meta", Kind: "Pixel", ExternalID: "2749", ParentID: id(bm)})
+	mustRole(t, s, db.RoleInput{AccountID: id(insta), SystemUserID: id(capi), Role: "Content"})
+	plan, err := s.PreviewMetaSync(ctx, metaSnapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range plan.Gone {
+		if strings.Contains(it.Name, "Northwind IG") || strings.Contains(it.Name, "Shop pixel") || it.Name == "Content" {
+			t.Errorf("gone from Meta: %s %q (%s), a kind no sync reads", it.Kind, it.Name, it.Detail)
+		}
+	}
+	if got := kindsOf(plan.Gone); got["account"] != 1 || got["system_user"] != 1 || len(plan.Gone) != 2 {
+		t.Errorf("gone = %v, want the old Page and old-sync only", got)
+	}
+}

@@ -42,7 +42,8 @@ import (
 //
 // Not cached, by rule (see cachedRoute): pages about the signed-in user
 // (/me), exports (downloads, streamed), and routes for editors or admins
-// (forms, and admin pages that mark the viewer's own login). The API's
+// (forms, and admin pages that mark the viewer's own login), but for the
+// Meta sync's preview (see cachedAdminPage). The API's
 // GET answers are kept the same way, one for every key.
 
 // markerPrefix begins every marker. It is random, so no text anyone stores
@@ -70,9 +71,15 @@ const (
 
 // cachedRoute reports whether r's answers are kept by the page cache.
 func cachedRoute(r Route) bool {
-	return r.Method == http.MethodGet && (r.Access == viewer || anonymousCached(r.Path)) && r.Path != "/me" &&
+	return r.Method == http.MethodGet && (r.Access == viewer || anonymousCached(r.Path) || cachedAdminPage(r.Path)) && r.Path != "/me" &&
 		!strings.HasSuffix(r.Path, ".csv") && !strings.HasSuffix(r.Path, ".json")
 }
+
+// cachedAdminPage says whether the admin page at route path is kept: a
+// Meta sync's preview shows only what the database holds, and walking a
+// business of thousands of records on each view made it the slowest page
+// (make bench).
+func cachedAdminPage(path string) bool { return path == "/admin/connectors/meta/syncs/:id" }
 
 // anonymousCached says whether the page at route path is kept for visitors
 // who have not signed in too: a reviewer's link page (/r/{secret}), which

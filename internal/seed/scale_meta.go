@@ -117,14 +117,14 @@ func (g *seeder) metaSnapshot() db.MetaSnapshot {
 	// Assets: most as recorded, a few renamed or gone, a few new.
 	listed := map[int32]bool{}
 	var assetIDs []string // every asset Meta lists, for new assignments
-	for _, ai := range g.metaAssets() {
+	for n, ai := range g.metaAssets() {
 		a := g.accounts[ai]
-		if chance(0.05) {
+		if chance(0.05) || n == 0 { // at least one gone, however small the inventory
 			continue
 		}
 		listed[ai] = true
 		name := a.name
-		if chance(0.1) {
+		if chance(0.1) || n == 1 { // at least one renamed
 			name += " (renamed on Meta)"
 		}
 		asset := db.MetaAsset{ID: a.externalID, Name: name}
