@@ -832,10 +832,11 @@ func metaRoleName(role string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// metaSyncedKind says whether an account of kind is one a sync reads (an
-// ad account or a Page; kinds are free text, so any case).
+// metaSyncedKind says whether an account of kind may be one a sync reads:
+// an ad account or a Page (kinds are free text, so any case), or one whose
+// kind nobody wrote down.
 func metaSyncedKind(kind string) bool {
-	return strings.EqualFold(kind, "Ad account") || strings.EqualFold(kind, "Page")
+	return kind == "" || strings.EqualFold(kind, "Ad account") || strings.EqualFold(kind, "Page")
 }
 
 // metaTaskRoles names an assignment's role by its strongest task, as
