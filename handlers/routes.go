@@ -272,7 +272,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) (*echo.Echo, []Route) {
 	for _, r := range routes {
 		h := r.Handler
 		if cachedRoute(r) {
-			h = s.cachePages(h)
+			h = s.cachePages(h, r.Access == admin)
 		}
 		if strings.HasPrefix(r.Path, apiPrefix+"/") {
 			// The API: a key, never a cookie, and no CSRF token to send.
