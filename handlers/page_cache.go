@@ -22,9 +22,10 @@ import (
 // large inventory, then thousands of escaped strings) was most of a
 // request's cost. So every such page is rendered once per change of the
 // data and served from memory after that: cachePages wraps the handler of
-// every viewer GET route (see New) and keeps the whole answer, keyed by what
-// it depends on besides the data: the URL with its query, the viewer's role,
-// whether htmx asks for a fragment and which, and today's date. A write
+// every viewer and admin GET route (see New and cachedRoute) and keeps the
+// whole answer, keyed by what it depends on besides the data: the URL with
+// its query, the viewer's role (and, on admin pages, the admin), whether
+// htmx asks for a fragment and which, and today's date. A write
 // moves the store's generation on, which makes every kept page stale.
 //
 // What differs between requests inside a page, the CSRF token of its forms,
