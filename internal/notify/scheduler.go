@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,11 @@ type Job struct {
 	// ran) and now the store's clock at this run.
 	Run func(ctx context.Context, since, now time.Time) error
 }
+
+// ErrNotYet is what a job answers when it is due by the clock but holds
+// back on its own (waiting out a failure): it is left due, and nothing is
+// logged.
+var ErrNotYet = errors.New("notify: not yet")
 
 // Jobs are the jobs every Steward runs: the registration point of the
 // rules (reminders, alerts and the digest of issue #13 item 5), each a Job
@@ -63,7 +69,9 @@ func (s *Service) RunDue(ctx context.Context) (Outcome, error) {
 		if !last.IsZero() && now.Before(last.Add(j.Every)) {
 			continue
 		}
-		if err := j.Run(ctx, last, now); err != nil {
+		if err := j.Run(ctx, last, now); errors.Is(err, ErrNotYet) {
+			continue
+		} else if err != nil {
 			out.JobErrs++
 			s.cfg.Log.Error("notify: job failed; it runs again on the next wake", "job", j.Name, "err", err)
 			continue
