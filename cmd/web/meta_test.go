@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"steward/db"
 	"steward/internal/meta/metatest"
 )
 
@@ -43,7 +45,9 @@ func TestMetaSettingsMustBeValid(t *testing.T) {
 
 // TestMetaSecretsNeverOnDiskInClear: after an admin connects a Meta app
 // and keeps its token (and after refused tries, one where Meta repeats the
-// token in its message), neither the app secret nor a token is in the
+// token in its message), registers a token Meta checks, and reads the
+// business with a token pasted for one sync (refused once, Meta repeating
+// it) and with the kept one, neither the app secret nor a token is in the
 // database, its WAL, the log, a page, an export or a backup, downloaded or
 // made by `steward backup`.
 func TestMetaSecretsNeverOnDiskInClear(t *testing.T) {
@@ -52,10 +56,16 @@ func TestMetaSecretsNeverOnDiskInClear(t *testing.T) {
 		"kept token":    "EAAG" + hex.EncodeToString([]byte(rand.Text() + rand.Text())[:32]),
 		"wrong secret":  hex.EncodeToString([]byte(rand.Text())[:16]),
 		"invalid token": "EAAG" + hex.EncodeToString([]byte(rand.Text() + rand.Text())[:32]),
+		"checked token": "EAAG" + hex.EncodeToString([]byte(rand.Text() + rand.Text())[:32]),
+		"sync token":    "EAAG" + hex.EncodeToString([]byte(rand.Text() + rand.Text())[:32]),
 	}
 	g := metatest.New(t)
 	g.SetApp("1001", secrets["app secret"])
 	g.AddToken(secrets["kept token"], metatest.Token{Valid: true, Type: "SYSTEM_USER", UserID: "9001", Scopes: []string{"business_management"}})
+	g.AddToken(secrets["checked token"], metatest.Token{Valid: true, Type: "SYSTEM_USER", UserID: "9002", Scopes: []string{"ads_read"}})
+	g.AddToken(secrets["sync token"], metatest.Token{Valid: true, Type: "SYSTEM_USER", UserID: "9003", Scopes: []string{"business_management"}})
+	g.SetBusiness(db.MetaSnapshot{BusinessID: "555000111", SystemUsers: []db.MetaSystemUser{{ID: "9001", Name: "steward-reader", Role: "EMPLOYEE"}},
+		AdAccounts: []db.MetaAsset{{ID: "7001", Name: "Prospecting"}}})
 	srv := startStewardWith(t, "-meta-graph-url", g.URL)
 	h := newSecretClient(t, srv.base)
 	if status, _ := h.get("/login"); status != http.StatusOK {
@@ -80,6 +90,39 @@ func TestMetaSecretsNeverOnDiskInClear(t *testing.T) {
 	connect(secrets["app secret"], secrets["kept token"], http.StatusUnprocessableEntity)
 	g.Fail("debug_token", metatest.Fault{})
 	connect(secrets["app secret"], secrets["kept token"], http.StatusSeeOther)
+
+	// A check: a token registered on the business's account with its value.
+	_, page := h.get("/admin/connectors")
+	account := regexp.MustCompile(`/accounts/([0-9]+)`).FindStringSubmatch(page)
+	if account == nil {
+		t.Fatal("the connectors page does not link the business's account")
+	}
+	status, _, body := h.post("/tokens", url.Values{"name": {"Pasted on Meta"}, "kind": {"system_user_token"}, "status": {"active"},
+		"account_id": {account[1]}, "secret": {secrets["checked token"]}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("register a token: %d\n%s", status, body)
+	}
+	// Syncs: a pasted token Meta refuses, repeating it; the same accepted;
+	// the kept token's; then applied.
+	sync := func(token string, want int) string {
+		t.Helper()
+		status, loc, body := h.post("/admin/connectors/meta/sync", url.Values{"access_token": {token}})
+		if status != want {
+			t.Fatalf("sync: status %d, want %d\n%s", status, want, body)
+		}
+		bodies = append(bodies, body)
+		return loc
+	}
+	g.Fail("system_users", metatest.Fault{Code: 190, Message: "Error validating access token " + secrets["sync token"]})
+	sync(secrets["sync token"], http.StatusUnprocessableEntity)
+	g.Fail("system_users", metatest.Fault{})
+	sync(secrets["sync token"], http.StatusSeeOther)
+	syncPage := sync("", http.StatusSeeOther)
+	if status, _, body := h.post("/admin/connectors/meta/sync/apply", url.Values{"sync": {path.Base(syncPage)}}); status != http.StatusSeeOther {
+		t.Fatalf("apply the sync: %d\n%s", status, body)
+	}
+	_, body = h.get(syncPage)
+	bodies = append(bodies, body)
 
 	tokenID := ""
 	for _, p := range []string{"/admin/connectors", "/tokens", "/audit", "/tokens/export.csv", "/tokens/export.json", "/audit/export.json", "/accounts/export.csv"} {
