@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -464,7 +465,7 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 	}
 	business, ok := byExt[snap.BusinessID]
 	if !ok {
-		business.name, business.ext = "Meta business "+snap.BusinessID, snap.BusinessID
+		business.name, business.ext = cmp.Or(snap.BusinessName, "Meta business "+snap.BusinessID), snap.BusinessID
 		business.id, err = w.create(MetaSyncItem{Kind: "account", Name: business.name, Detail: "Business Manager", key: "account:" + snap.BusinessID},
 			func() (int64, error) {
 				return w.s.createAccount(ctx, w.tx, w.actor, AccountInput{Name: business.name, Platform: MetaPlatform,
@@ -473,8 +474,8 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 		if err != nil {
 			return w.plan, err
 		}
-	} else {
-		w.see("account", business.id)
+	} else if err := w.updateAccount(business, snap.BusinessName, "Business Manager", nil); err != nil {
+		return w.plan, err
 	}
 	assets := map[int64]bool{} // the business's ad accounts and Pages, by account ID
 	listed := map[string]bool{}
@@ -496,31 +497,8 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 					return w.plan, err
 				}
 				byExt[m.ID] = a
-			} else {
-				var changes []Change
-				if m.Name != "" && m.Name != a.name {
-					changes = append(changes, Change{Field: "name", Before: a.name, After: m.Name})
-				}
-				if a.parent == 0 {
-					changes = append(changes, Change{Field: "parent", Before: "", After: business.name})
-				}
-				if err := w.update(MetaSyncItem{Kind: "account", ID: a.id, Name: a.name, Detail: strings.ToLower(group.kind), Changes: changes},
-					func() error {
-						in, err := currentInput(ctx, w.tx, "account", a.id, scanAccount, "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", Account.Input)
-						if err != nil {
-							return err
-						}
-						if m.Name != "" {
-							in.Name = m.Name
-						}
-						if in.ParentID == "" {
-							in.ParentID = idString(business.id)
-						}
-						_, err = w.s.updateAccount(ctx, w.tx, w.actor, a.id, in)
-						return err
-					}); err != nil {
-					return w.plan, err
-				}
+			} else if err := w.updateAccount(a, m.Name, strings.ToLower(group.kind), &business); err != nil {
+				return w.plan, err
 			}
 			assets[a.id] = true
 		}
@@ -705,6 +683,33 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 		}
 	}
 	return w.plan, nil
+}
+
+// updateAccount plans (or writes) account a's name as Meta has it ("" for
+// none) and, for an asset of business, the business as its parent when it
+// has none; a counts as seen either way.
+func (w *metaWalk) updateAccount(a metaAccount, name, detail string, business *metaAccount) error {
+	var changes []Change
+	if name != "" && name != a.name {
+		changes = append(changes, Change{Field: "name", Before: a.name, After: name})
+	}
+	if business != nil && a.parent == 0 {
+		changes = append(changes, Change{Field: "parent", Before: "", After: business.name})
+	}
+	return w.update(MetaSyncItem{Kind: "account", ID: a.id, Name: a.name, Detail: detail, Changes: changes}, func() error {
+		in, err := currentInput(w.ctx, w.tx, "account", a.id, scanAccount, "SELECT "+accountColumns+accountFrom+" WHERE a.id = ?", Account.Input)
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			in.Name = name
+		}
+		if business != nil && in.ParentID == "" {
+			in.ParentID = idString(business.id)
+		}
+		_, err = w.s.updateAccount(w.ctx, w.tx, w.actor, a.id, in)
+		return err
+	})
 }
 
 // grant plans (or writes) holder's role on account: a new role when it has

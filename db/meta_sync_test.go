@@ -209,3 +209,31 @@ func TestMetaSyncGoneOnlyOfKindsItReads(t *testing.T) {
 		t.Errorf("gone = %v, want the old Page and old-sync only", got)
 	}
 }
+
+// A sync names the business as Meta does: a new business account takes
+// Meta's name rather than "Meta business <id>", and a recorded one with
+// another name is renamed, like its ad accounts and Pages.
+func TestMetaSyncNamesTheBusiness(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	snap := metaSnapshot()
+	snap.BusinessName = "Northwind Outfitters"
+	plan, err := s.PreviewMetaSync(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Create) == 0 || plan.Create[0].Kind != "account" || plan.Create[0].Name != "Northwind Outfitters" {
+		t.Errorf("the new business account is %+v, want Meta's name", plan.Create[0])
+	}
+	bm, _, _, _, _ := seedMetaBusiness(t, s)
+	if plan, err = s.PreviewMetaSync(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	renamed := false
+	for _, it := range plan.Update {
+		renamed = renamed || it.ID == bm && len(it.Changes) == 1 && it.Changes[0] == db.Change{Field: "name", Before: "Northwind BM", After: "Northwind Outfitters"}
+	}
+	if !renamed {
+		t.Errorf("updates %+v do not rename the business to Meta's name", plan.Update)
+	}
+}

@@ -41,13 +41,15 @@ type MetaGrantedAsset struct {
 // it: its system users, its people, the ad accounts and Pages it owns, and
 // which assets each system user is assigned, with its tasks.
 type MetaSnapshot struct {
-	BusinessID  string
-	ReadAt      time.Time
-	SystemUsers []MetaSystemUser
-	People      []MetaPerson
-	AdAccounts  []MetaAsset
-	Pages       []MetaAsset
-	Assignments []MetaAssignment
+	BusinessID string
+	// BusinessName is the business's name on Meta ("" when not read).
+	BusinessName string
+	ReadAt       time.Time
+	SystemUsers  []MetaSystemUser
+	People       []MetaPerson
+	AdAccounts   []MetaAsset
+	Pages        []MetaAsset
+	Assignments  []MetaAssignment
 }
 
 // MetaSystemUser is a system user of the business.

@@ -40,13 +40,24 @@ func (it edgeItem) assetID() string {
 }
 
 // ReadBusiness reads everything Steward records of businessID with token:
-// system users, people, owned ad accounts and Pages, and each system user's
+// its name, system users, people, owned ad accounts and Pages, and each system user's
 // assigned ad accounts and Pages with their tasks, following every page.
 // Any error (a rate limit included) aborts the read: nothing partial is
 // returned.
 func (c *Client) ReadBusiness(ctx context.Context, token, businessID string) (db.MetaSnapshot, error) {
 	snap := db.MetaSnapshot{BusinessID: businessID}
 	id := url.PathEscape(businessID)
+	base, err := url.Parse(c.baseURL())
+	if err != nil {
+		return db.MetaSnapshot{}, &Error{Kind: Other, Message: "bad Graph URL"}
+	}
+	node := base.JoinPath(id)
+	node.RawQuery = url.Values{"fields": {"id,name"}}.Encode()
+	var business edgeItem
+	if err := c.get(ctx, node, token, &business); err != nil {
+		return db.MetaSnapshot{}, err
+	}
+	snap.BusinessName = business.Name
 	systemUsers, err := c.readEdge(ctx, token, id+"/system_users", "id,name,role")
 	if err != nil {
 		return db.MetaSnapshot{}, err

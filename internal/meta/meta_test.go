@@ -43,7 +43,7 @@ func fixture(t *testing.T) (*metatest.Server, *meta.Client) {
 
 func wantSnapshot() db.MetaSnapshot {
 	return db.MetaSnapshot{
-		BusinessID: business,
+		BusinessID: business, BusinessName: "Northwind Outfitters",
 		SystemUsers: []db.MetaSystemUser{
 			{ID: "9001", Name: "Steward reader", Role: "EMPLOYEE"},
 			{ID: "9002", Name: "Ads bot", Role: "ADMIN"},

@@ -182,6 +182,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.edge(w, r, parts[0], endpoint)
 		return
 	}
+	if len(parts) == 1 {
+		s.node(w, r, endpoint)
+		return
+	}
 	writeError(w, 2500, 0, "Unknown path components: /"+strings.Join(parts, "/"))
 }
 
@@ -218,6 +222,25 @@ func (s *Server) debugToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // edge answers GET /{node}/{edge} with one page of items.
+// node answers GET /{business-id}?fields=id,name: the business's name.
+func (s *Server) node(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	tok, known := s.tokens[bearer(r)]
+	b := s.business
+	s.mu.Unlock()
+	switch {
+	case !known || !tok.Valid:
+		writeError(w, 190, 0, "Invalid OAuth access token - Cannot parse access token")
+	case !slices.Contains(tok.Scopes, "business_management"):
+		writeError(w, 200, 0, messages[200])
+	case id != b.BusinessID:
+		writeError(w, 100, 33, "Unsupported get request. Object with ID '"+id+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": id, "name": b.BusinessName})
+	}
+}
+
 func (s *Server) edge(w http.ResponseWriter, r *http.Request, node, edge string) {
 	s.mu.Lock()
 	tok, known := s.tokens[bearer(r)]
