@@ -46,12 +46,13 @@ const (
 
 // MetaSyncPlan is what applying a snapshot would change.
 type MetaSyncPlan struct {
-	BusinessID string
-	ReadAt     time.Time
-	Create     []MetaSyncItem
-	Update     []MetaSyncItem
-	Gone       []MetaSyncItem // active records Meta no longer lists
-	Seen       int            // records Meta lists that Steward already records
+	BusinessID   string
+	BusinessName string // as Meta names it, else as recorded
+	ReadAt       time.Time
+	Create       []MetaSyncItem
+	Update       []MetaSyncItem
+	Gone         []MetaSyncItem // active records Meta no longer lists
+	Seen         int            // records Meta lists that Steward already records
 }
 
 // MetaSyncItem is one record a sync creates, updates or finds gone.
@@ -477,6 +478,8 @@ func (w *metaWalk) run() (MetaSyncPlan, error) {
 	} else if err := w.updateAccount(business, snap.BusinessName, "Business Manager", nil); err != nil {
 		return w.plan, err
 	}
+	business.name = cmp.Or(snap.BusinessName, business.name) // as the plan's items name it
+	w.plan.BusinessName = business.name
 	assets := map[int64]bool{} // the business's ad accounts and Pages, by account ID
 	listed := map[string]bool{}
 	for _, group := range []struct {

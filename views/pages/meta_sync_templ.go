@@ -187,7 +187,7 @@ func MetaSyncPreviewPage(p layout.Page, v MetaSyncPreview) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = Heading(metaSyncTitle(v), "Business "+v.Plan.BusinessID+", read on "+v.Plan.ReadAt.UTC().Format("2 Jan 2006 at 15:04")+" UTC").Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Heading(metaSyncTitle(v), v.Plan.BusinessName+" (business "+v.Plan.BusinessID+"), read on "+v.Plan.ReadAt.UTC().Format("2 Jan 2006 at 15:04")+" UTC").Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
