@@ -11,8 +11,9 @@ import (
 // TestE2ESingleSignOn: with password sign-in off, the admin named by
 // STEWARD_ADMIN_EMAIL signs in in Chromium through a real OpenID provider:
 // the sign-in page's one button, the provider, and back on the home page,
-// as admin. The sign-in page and Your login, as they are with single
-// sign-on, fit both screens and pass the Nu HTML Checker.
+// as admin. The sign-in page, Your login and Admin › Users (which then
+// adds logins without a password and offers no Reset password), as they
+// are with single sign-on, fit both screens and pass the Nu HTML Checker.
 func TestE2ESingleSignOn(t *testing.T) {
 	chromium := findChromium(t)
 	m, err := mockoidc.Run()
@@ -55,6 +56,19 @@ func TestE2ESingleSignOn(t *testing.T) {
 	if n := b.count(t, "[data-testid=me-sso]"); n != 1 {
 		t.Fatal("Your login does not say the admin signs in through single sign-on")
 	}
-	checkHTML(t, html, 2)
+	b.open(t, "/admin/users")
+	if n := b.count(t, "#password"); n != 0 {
+		t.Fatal("Admin › Users asks for a password with password sign-in off")
+	}
+	resp = b.load(t, "add a login", chromedp.SendKeys(chromedp.CSS("#email"), "ops@example.com"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/users"] button[type=submit]`)))
+	if resp.Status != http.StatusOK || b.path(t) != "/admin/users" {
+		t.Fatalf("adding a login: status %d on %s", resp.Status, b.path(t))
+	}
+	look("/admin/users")
+	if n := b.count(t, "form[action$='/reset-password']"); n != 0 || b.count(t, "form[action$='/disable']") != 1 {
+		t.Fatalf("Admin › Users offers %d Reset password buttons with password sign-in off, or not the new login's Disable", n)
+	}
+	checkHTML(t, html, 3)
 	b.checkConsole(t)
 }
