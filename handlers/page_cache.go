@@ -42,8 +42,8 @@ import (
 // message is rendered fresh, and so is the first one after a write.
 //
 // Not cached, by rule (see cachedRoute): pages about the signed-in user
-// (/me), exports (downloads, streamed), editors' routes (forms) and the API
-// keys' page (see cachedAdminPage). Admin pages are kept for each admin,
+// (/me), exports (downloads, streamed), editors' routes (forms) and admin
+// pages not named in cachedAdminPages (API keys). Admin pages are kept for each admin,
 // since some mark their own login. The API's
 // GET answers are kept the same way, one for every key.
 
@@ -76,11 +76,19 @@ func cachedRoute(r Route) bool {
 		!strings.HasSuffix(r.Path, ".csv") && !strings.HasSuffix(r.Path, ".json")
 }
 
-// cachedAdminPage says whether the admin page at route path is kept, for
-// each admin on their own (some mark the admin's own login). Admin pages
-// show only what the database holds, but for the API keys' last use,
-// written without moving the store's generation on.
-func cachedAdminPage(path string) bool { return path != "/admin/api-keys" }
+// cachedAdminPages are the admin pages kept, each for every admin on their
+// own (some mark the admin's own login). Each shows only what the database
+// holds, so a write makes it stale; a page is added here only once that
+// is checked. API keys are not: their last use is written without moving
+// the store's generation on.
+var cachedAdminPages = map[string]bool{
+	"/admin": true, "/admin/checklists": true, "/admin/users": true, "/admin/notifications": true,
+	"/admin/notifications/webhooks/:id": true, "/admin/connectors": true, "/admin/connectors/meta/sync": true,
+	"/admin/connectors/meta/syncs/:id": true,
+}
+
+// cachedAdminPage says whether the admin page at route path is kept.
+func cachedAdminPage(path string) bool { return cachedAdminPages[path] }
 
 // anonymousCached says whether the page at route path is kept for visitors
 // who have not signed in too: a reviewer's link page (/r/{secret}), which
